@@ -1,0 +1,1 @@
+"""Rapport: layered, reciprocal getting-to-know-you rounds for Discord and Slack."""

@@ -1,0 +1,39 @@
+"""Question-bank value objects the round rules draw prompts from."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+LAYER_NAMES = {1: "Hello", 2: "How I tick", 3: "What matters to me", 4: "You & me"}
+
+
+@dataclass(frozen=True)
+class Prompt:
+    id: str
+    layer: int
+    topic: str
+    text: str
+    hierarchy_safe: bool = True
+
+
+@dataclass(frozen=True)
+class Bank:
+    name: str
+    title: str
+    prompts: tuple[Prompt, ...]
+    topics: tuple[str, ...] = ()
+    audience: str = "workplace"
+    _by_id: dict[str, Prompt] = field(default_factory=dict, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._by_id.update({p.id: p for p in self.prompts})
+
+    def get(self, prompt_id: str) -> Prompt | None:
+        return self._by_id.get(prompt_id)
+
+    def in_layer(self, layer: int) -> tuple[Prompt, ...]:
+        return tuple(p for p in self.prompts if p.layer == layer)
+
+    @property
+    def layers(self) -> tuple[int, ...]:
+        return tuple(sorted({p.layer for p in self.prompts}))
