@@ -1,0 +1,91 @@
+"""The composition root: wires store, engine service, outbox and scheduler; tests pass fakes."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from bot.clock import Clock, SystemClock
+from bot.config import Settings
+from bot.engine.bank import Bank
+from bot.questions.loader import load_banks
+from bot.service.members import MemberDirectory
+from bot.service.outbox import OutboxDispatcher, RetryPolicy
+from bot.service.ports import Sender
+from bot.service.rounds import RoundDefaults, RoundService
+from bot.service.scheduler import TickScheduler
+from bot.store.database import Database
+
+# messages per second; Slack allows ~1/s per channel, so a workspace-wide 20/s stays safe
+DEFAULT_RATES = {"slack": 20.0, "discord": 40.0}
+
+
+@dataclass
+class Rapport:
+    """A running core: adapters use `service` and `members`; `start`/`stop` run the loops."""
+
+    db: Database
+    service: RoundService
+    members: MemberDirectory
+    dispatcher: OutboxDispatcher
+    scheduler: TickScheduler
+    banks: Mapping[str, Bank]
+    _tasks: list[asyncio.Task[None]] = field(default_factory=list)
+
+    async def start(self) -> None:
+        await self.db.upgrade()
+        self._tasks.append(asyncio.create_task(self.dispatcher.run_forever()))
+        self.scheduler.start()
+
+    async def tick(self) -> None:
+        """One scheduler pulse: due follow-ups, then whatever they queued."""
+        await self.service.run_due()
+        await self.dispatcher.run_once()
+
+    async def stop(self) -> None:
+        self.scheduler.shutdown()
+        self.dispatcher.stop()
+        for task in self._tasks:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._tasks.clear()
+        await self.db.dispose()
+
+
+def build(
+    settings: Settings,
+    *,
+    senders: Mapping[str, Sender],
+    clock: Clock | None = None,
+    banks: Mapping[str, Bank] | None = None,
+    rates_per_second: Mapping[str, float] | None = None,
+    retry_policy: RetryPolicy | None = None,
+) -> Rapport:
+    clock = clock or SystemClock()
+    db = Database(settings.database_url)
+    banks = banks if banks is not None else load_banks(settings.question_dirs())
+    dispatcher = OutboxDispatcher(
+        db, senders, clock, rates_per_second or DEFAULT_RATES, retry_policy
+    )
+    defaults = RoundDefaults(
+        bank=settings.default_bank,
+        max_layer=settings.max_layer,
+        prompts_per_layer=settings.prompts_per_layer,
+        reminder_after=timedelta(hours=settings.reminder_hours),
+        max_reminders=settings.max_reminders,
+        expire_after=timedelta(days=settings.expire_days),
+    )
+    service = RoundService(db, banks, clock, defaults, on_enqueued=dispatcher.wake)
+    rapport = Rapport(
+        db=db,
+        service=service,
+        members=MemberDirectory(db, clock),
+        dispatcher=dispatcher,
+        scheduler=TickScheduler(lambda: rapport.tick(), settings.tick_seconds),
+        banks=banks,
+    )
+    return rapport

@@ -1,0 +1,25 @@
+"""Who is who: a member is (platform, workspace, user); the engine only sees its opaque key."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Member:
+    platform: str
+    workspace_id: str
+    user_id: str
+
+    @property
+    def key(self) -> str:
+        return f"{self.platform}:{self.workspace_id}:{self.user_id}"
+
+    @property
+    def workspace(self) -> str:
+        return f"{self.platform}:{self.workspace_id}"
+
+    @classmethod
+    def from_key(cls, key: str) -> Member:
+        platform, workspace_id, user_id = key.split(":", 2)
+        return cls(platform, workspace_id, user_id)

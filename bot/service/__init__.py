@@ -1,0 +1,1 @@
+"""Application services: the round service, member preferences, the outbox and the scheduler."""

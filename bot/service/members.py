@@ -1,0 +1,64 @@
+"""Member preferences and platform handles: opt-out, pause, time zone and the DM channel id."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+
+from bot.clock import Clock
+from bot.engine.timing import is_valid_zone
+from bot.identity import Member
+from bot.service.rounds import Outcome
+from bot.store import repository as repo
+from bot.store.database import Database
+from bot.store.tables import members
+
+
+class MemberDirectory:
+    def __init__(self, db: Database, clock: Clock) -> None:
+        self.db = db
+        self.clock = clock
+
+    async def _set(self, member: Member, **values: object) -> None:
+        async with self.db.transaction() as conn:
+            await repo.upsert_member(conn, member, self.clock.now(), **values)
+
+    async def set_opted_out(self, member: Member, opted_out: bool) -> Outcome:
+        await self._set(member, opted_out=opted_out)
+        if opted_out:
+            return Outcome(
+                True,
+                "You've opted out: nobody can start a round with you. "
+                "`/rapport optin` brings you back any time.",
+            )
+        return Outcome(True, "Welcome back! You can be paired again.")
+
+    async def pause_until(self, member: Member, until: datetime | None) -> Outcome:
+        await self._set(member, paused_until=until)
+        if until is None:
+            return Outcome(True, "Your pause is over; you can be paired again.")
+        return Outcome(True, f"Paused until {until:%A %d %B %Y}. Enjoy the break!")
+
+    async def set_timezone(self, member: Member, zone_name: str) -> Outcome:
+        if not is_valid_zone(zone_name):
+            return Outcome(
+                False,
+                f"'{zone_name}' isn't a time zone I know. Try a name like "
+                "Europe/Berlin or America/New_York.",
+                code="bad_timezone",
+            )
+        await self._set(member, timezone=zone_name)
+        return Outcome(True, f"Got it: your time zone is {zone_name}.")
+
+    async def remember_dm_channel(self, member: Member, channel_id: str) -> None:
+        await self._set(member, dm_channel_id=channel_id)
+
+    async def dm_channel(self, member: Member) -> str | None:
+        async with self.db.transaction() as conn:
+            row = (
+                await conn.execute(
+                    sa.select(members.c.dm_channel_id).where(members.c.member_key == member.key)
+                )
+            ).first()
+        return row.dm_channel_id if row else None

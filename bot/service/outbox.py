@@ -1,0 +1,200 @@
+"""The outbox dispatcher: sends queued deliveries through each platform's sender.
+
+Rows are claimed with a lease so two dispatchers never send the same row; a row marked sent is
+never sent again. Messages to one member go out in the order they were queued; transient failures
+back off exponentially with jitter (or as long as the platform asked); permanent ones are recorded
+with their reason.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import random
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from aiolimiter import AsyncLimiter
+from sqlalchemy.engine import Row
+
+from bot.clock import Clock
+from bot.engine.model import DeliveryKind
+from bot.identity import Member
+from bot.service.ports import OutgoingMessage, PermanentSendError, Sender, TransientSendError
+from bot.store.database import Database
+from bot.store.tables import members, outbox
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    max_attempts: int = 8
+    base_seconds: float = 2.0
+    cap_seconds: float = 600.0
+    lease: timedelta = timedelta(minutes=2)
+
+    def delay(self, attempts: int, retry_after: float | None) -> float:
+        if retry_after is not None:
+            return retry_after
+        backoff = min(self.cap_seconds, self.base_seconds * 2 ** (attempts - 1))
+        return backoff * random.uniform(0.5, 1.0)
+
+
+class OutboxDispatcher:
+    def __init__(
+        self,
+        db: Database,
+        senders: Mapping[str, Sender],
+        clock: Clock,
+        rates_per_second: Mapping[str, float] | None = None,
+        policy: RetryPolicy | None = None,
+    ) -> None:
+        self.db = db
+        self.senders = dict(senders)
+        self.clock = clock
+        self.policy = policy or RetryPolicy()
+        self._limiters = {
+            platform: AsyncLimiter(rate, 1) for platform, rate in (rates_per_second or {}).items()
+        }
+        self._wake = asyncio.Event()
+        self._stopping = False
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    # --- one pass ---------------------------------------------------------------------------
+
+    async def run_once(self, batch: int = 200) -> int:
+        """Send every due delivery; returns how many were attempted."""
+        rows = await self._claim(batch)
+        by_member: dict[str, list[Row]] = {}
+        for row in rows:
+            by_member.setdefault(row.member_key, []).append(row)
+        await asyncio.gather(*(self._send_in_order(group) for group in by_member.values()))
+        return len(rows)
+
+    async def _claim(self, batch: int) -> list[Row]:
+        now = self.clock.now()
+        earlier = outbox.alias("earlier")
+        blocked = (
+            sa.select(earlier.c.id)
+            .where(
+                earlier.c.member_key == outbox.c.member_key,
+                earlier.c.id < outbox.c.id,
+                earlier.c.status.in_(("pending", "sending")),
+                sa.or_(earlier.c.not_before.is_(None), earlier.c.not_before <= now),
+            )
+            .exists()
+        )
+        query = (
+            sa.select(outbox, members.c.dm_channel_id)
+            .select_from(outbox.outerjoin(members, members.c.member_key == outbox.c.member_key))
+            .where(
+                outbox.c.platform.in_(list(self.senders)),
+                sa.or_(
+                    sa.and_(outbox.c.status == "pending", outbox.c.next_attempt_at <= now),
+                    sa.and_(outbox.c.status == "sending", outbox.c.lease_until < now),
+                ),
+                ~blocked,
+            )
+            .order_by(outbox.c.id)
+            .limit(batch)
+        )
+        async with self.db.transaction() as conn:
+            candidates = list(await conn.execute(query))
+            claimed = []
+            for row in candidates:
+                result = await conn.execute(
+                    outbox.update()
+                    .where(outbox.c.id == row.id, outbox.c.status == row.status)
+                    .values(status="sending", lease_until=now + self.policy.lease)
+                )
+                if result.rowcount == 1:
+                    claimed.append(row)
+        return claimed
+
+    async def _send_in_order(self, rows: list[Row]) -> None:
+        for row in rows:
+            if not await self._send_one(row):
+                break  # keep this member's later messages behind the one that must retry
+
+    async def _send_one(self, row: Row) -> bool:
+        message = OutgoingMessage(
+            outbox_id=row.id,
+            member=Member.from_key(row.member_key),
+            kind=DeliveryKind(row.kind),
+            data=json.loads(row.payload),
+            round_id=row.round_id,
+            dm_channel_id=row.dm_channel_id,
+        )
+        limiter = self._limiters.get(row.platform)
+        try:
+            if limiter is not None:
+                await limiter.acquire()
+            message_id = await self.senders[row.platform].send(message)
+        except TransientSendError as err:
+            await self._retry_later(row, err.reason, err.retry_after)
+            return False
+        except PermanentSendError as err:
+            await self._finish(row.id, status="failed", error=err.reason)
+            log.warning("delivery %s (%s) failed permanently: %s", row.id, row.kind, err.reason)
+            return True
+        except Exception as err:  # an adapter bug must not stall the queue forever
+            log.exception("delivery %s (%s) crashed the sender", row.id, row.kind)
+            await self._retry_later(row, f"{type(err).__name__}", None)
+            return False
+        await self._finish(row.id, status="sent", message_id=message_id)
+        return True
+
+    async def _retry_later(self, row: Row, reason: str, retry_after: float | None) -> None:
+        attempts = row.attempts + 1
+        if attempts >= self.policy.max_attempts:
+            await self._finish(row.id, status="failed", error=f"gave up after {attempts}: {reason}")
+            return
+        delay = self.policy.delay(attempts, retry_after)
+        async with self.db.transaction() as conn:
+            await conn.execute(
+                outbox.update()
+                .where(outbox.c.id == row.id)
+                .values(
+                    status="pending",
+                    attempts=attempts,
+                    error=reason,
+                    lease_until=None,
+                    next_attempt_at=self.clock.now() + timedelta(seconds=delay),
+                )
+            )
+        log.info("delivery %s retry %d in %.1fs: %s", row.id, attempts, delay, reason)
+
+    async def _finish(self, outbox_id: int, **values: object) -> None:
+        now: datetime = self.clock.now()
+        async with self.db.transaction() as conn:
+            await conn.execute(
+                outbox.update()
+                .where(outbox.c.id == outbox_id)
+                .values(sent_at=now, lease_until=None, **values)
+            )
+
+    # --- the loop ---------------------------------------------------------------------------
+
+    async def run_forever(self, idle_seconds: float = 1.0) -> None:
+        while not self._stopping:
+            try:
+                sent = await self.run_once()
+            except Exception:
+                log.exception("outbox pass failed")
+                sent = 0
+            if sent:
+                continue
+            self._wake.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout=idle_seconds)
+
+    def stop(self) -> None:
+        self._stopping = True
+        self._wake.set()

@@ -1,0 +1,43 @@
+"""What the service needs from a platform adapter to deliver a message."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from bot.engine.model import DeliveryKind
+from bot.identity import Member
+
+
+@dataclass(frozen=True)
+class OutgoingMessage:
+    outbox_id: int
+    member: Member
+    kind: DeliveryKind
+    data: Mapping[str, Any]
+    round_id: str | None
+    dm_channel_id: str | None
+
+
+class TransientSendError(Exception):
+    """Try again later (rate limit, timeout, 5xx); `retry_after` is what the platform asked."""
+
+    def __init__(self, reason: str, retry_after: float | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.retry_after = retry_after
+
+
+class PermanentSendError(Exception):
+    """Retrying cannot help (DMs closed, user gone); recorded as failed with this reason."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class Sender(Protocol):
+    async def send(self, message: OutgoingMessage) -> str:
+        """Deliver the message and return the platform's message id."""
+        ...

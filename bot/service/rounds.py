@@ -1,0 +1,338 @@
+"""The round service: load a round, apply the engine, save state and outbox in one transaction.
+
+Adapters call this with platform-neutral members and engine commands. Each call is one database
+transaction: the new round state and every message it causes are committed together, and an
+inbound event id is recorded in the same transaction so a platform retry changes nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from bot.clock import Clock
+from bot.engine.bank import Bank
+from bot.engine.model import (
+    Command,
+    Decision,
+    Leave,
+    Pace,
+    Rejected,
+    RoundSettings,
+    RoundState,
+    RoundStatus,
+    SubmitAnswer,
+    Tick,
+)
+from bot.engine.rules import decide, start_round
+from bot.identity import Member
+from bot.store import repository as repo
+from bot.store.database import Database
+
+log = logging.getLogger(__name__)
+
+MAX_CONFLICT_RETRIES = 8
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What to tell the member who acted (ephemerally); deliveries go through the outbox."""
+
+    ok: bool
+    message: str
+    round_id: str | None = None
+    code: str | None = None
+    duplicate: bool = False
+
+
+@dataclass(frozen=True)
+class RoundDefaults:
+    bank: str = "workplace"
+    max_layer: int = 3
+    prompts_per_layer: int = 2
+    reminder_after: timedelta = timedelta(hours=24)
+    max_reminders: int = 2
+    expire_after: timedelta = timedelta(days=7)
+
+
+@dataclass(frozen=True)
+class RoundSummary:
+    """A content-free view of a round for status commands and App Home."""
+
+    round_id: str
+    status: RoundStatus
+    others: tuple[str, ...]
+    layer: int
+    max_layer: int
+    revealed: int
+    waiting_on_you: bool
+    waiting_on_others: int
+
+
+class RoundService:
+    def __init__(
+        self,
+        db: Database,
+        banks: Mapping[str, Bank],
+        clock: Clock,
+        defaults: RoundDefaults | None = None,
+        on_enqueued: Callable[[], None] = lambda: None,
+        new_id: Callable[[], str] = lambda: uuid.uuid4().hex[:16],
+    ) -> None:
+        self.db = db
+        self.banks = banks
+        self.clock = clock
+        self.defaults = defaults or RoundDefaults()
+        self._on_enqueued = on_enqueued
+        self._new_id = new_id
+
+    # --- starting ---------------------------------------------------------------------------
+
+    async def start_round(
+        self,
+        members: Sequence[Member],
+        *,
+        initiator: Member | None,
+        bank: str | None = None,
+        pace: Pace = Pace.LIVE,
+        max_layer: int | None = None,
+        hierarchy_safe_only: bool = False,
+        event_key: str | None = None,
+    ) -> Outcome:
+        try:
+            settings = self._settings(bank, pace, max_layer, hierarchy_safe_only)
+            self._check_workspace(members)
+        except Rejected as rejected:
+            return Outcome(False, rejected.message, code=rejected.code)
+        round_id = self._new_id()
+
+        async def start(conn: AsyncConnection, now: datetime) -> Decision:
+            return await self._start_in(conn, now, round_id, members, initiator, settings)
+
+        return await self._run(start, event_key, round_id=round_id, workspace=members[0].workspace)
+
+    def _settings(
+        self, bank: str | None, pace: Pace, max_layer: int | None, hierarchy_safe_only: bool
+    ) -> RoundSettings:
+        name = bank or self.defaults.bank
+        if name not in self.banks:
+            available = ", ".join(sorted(self.banks)) or "none"
+            raise Rejected(
+                "unknown_bank", f"There's no question bank called '{name}'. Available: {available}."
+            )
+        return RoundSettings(
+            bank=name,
+            max_layer=max_layer or self.defaults.max_layer,
+            prompts_per_layer=self.defaults.prompts_per_layer,
+            pace=pace,
+            hierarchy_safe_only=hierarchy_safe_only,
+            reminder_after=self.defaults.reminder_after,
+            max_reminders=self.defaults.max_reminders,
+            expire_after=self.defaults.expire_after,
+        )
+
+    @staticmethod
+    def _check_workspace(members: Sequence[Member]) -> None:
+        if not members or len({m.workspace for m in members}) != 1:
+            raise Rejected("bad_members", "Everyone in a round must be in the same workspace.")
+
+    async def _start_in(
+        self,
+        conn: AsyncConnection,
+        now: datetime,
+        round_id: str,
+        members: Sequence[Member],
+        initiator: Member | None,
+        settings: RoundSettings,
+    ) -> Decision:
+        keys = [m.key for m in members]
+        rows = await repo.member_rows(conn, keys)
+        for member in members:
+            row = rows.get(member.key)
+            if member == initiator or row is None:
+                continue
+            if row.opted_out or (row.paused_until is not None and row.paused_until > now):
+                raise Rejected("unavailable", "They aren't taking part in rounds right now.")
+        await self._refuse_duplicate_round(conn, keys)
+        decision = start_round(
+            round_id=round_id,
+            members=keys,
+            settings=settings,
+            now=now,
+            seed=random.SystemRandom().randrange(2**31),
+            initiator=initiator.key if initiator else None,
+            excluded_prompts=frozenset(await repo.prompts_seen_by_pairs(conn, keys)),
+            timezones={k: row.timezone for k, row in rows.items() if row.timezone},
+        )
+        await repo.insert_round(conn, decision.state, members[0].workspace)
+        return decision
+
+    async def _refuse_duplicate_round(self, conn: AsyncConnection, keys: list[str]) -> None:
+        for state in await repo.load_states(conn, await repo.open_round_ids(conn, keys[0])):
+            if set(state.members) == set(keys):
+                raise Rejected("already_running", "You already have a round going together.")
+
+    # --- acting on a round ------------------------------------------------------------------
+
+    async def act(self, round_id: str, command: Command, event_key: str | None = None) -> Outcome:
+        """Apply a member's command (or the scheduler's Tick) to one round."""
+
+        async def apply(conn: AsyncConnection, now: datetime) -> Decision:
+            loaded = await repo.load_round(conn, round_id)
+            if loaded is None:
+                raise Rejected("unknown_round", "I couldn't find that round, so nothing changed.")
+            state, version = loaded
+            decision = decide(state, command, now, self._bank_for(state))
+            await repo.update_round(conn, decision.state, version, now)
+            return decision
+
+        return await self._run(apply, event_key, round_id=round_id)
+
+    async def answer_from_dm(self, member: Member, text: str, event_key: str | None) -> Outcome:
+        """A plain DM reply answers the one prompt waiting for this member's answer."""
+        async with self.db.transaction() as conn:
+            states = await repo.load_states(conn, await repo.open_round_ids(conn, member.key))
+        waiting = [
+            s
+            for s in states
+            if s.current is not None
+            and member.key not in s.current.answers
+            and s.status is RoundStatus.ACTIVE
+        ]
+        if not waiting:
+            return Outcome(
+                False,
+                "There's no prompt waiting for your answer right now. "
+                "Type `/rapport help` to see what I can do.",
+                code="no_prompt",
+            )
+        if len(waiting) > 1:
+            return Outcome(
+                False,
+                f"You have prompts open in {len(waiting)} rounds. Please use the "
+                "Answer button on the one you mean.",
+                code="ambiguous",
+            )
+        state = waiting[0]
+        assert state.current is not None
+        command = SubmitAnswer(member.key, text, step=state.current.number)
+        return await self.act(state.id, command, event_key)
+
+    async def leave_all(self, member: Member, event_key: str | None = None) -> Outcome:
+        async with self.db.transaction() as conn:
+            round_ids = await repo.open_round_ids(conn, member.key)
+        if not round_ids:
+            return Outcome(False, "You're not in any round right now.", code="no_round")
+        for round_id in round_ids:
+            key = f"{event_key}:{round_id}" if event_key else None
+            await self.act(round_id, Leave(member.key), key)
+        count = len(round_ids)
+        return Outcome(
+            True, f"You've left {count} round{'s' if count > 1 else ''}. Thanks for taking part."
+        )
+
+    async def run_due(self, limit: int = 500) -> int:
+        """The scheduler tick: apply Tick to every round whose deadline has passed."""
+        async with self.db.transaction() as conn:
+            due = await repo.due_round_ids(conn, self.clock.now(), limit)
+        for round_id in due:
+            await self.act(round_id, Tick())
+        return len(due)
+
+    # --- the unit of work -------------------------------------------------------------------
+
+    async def _run(
+        self,
+        step: Callable[[AsyncConnection, datetime], object],
+        event_key: str | None,
+        *,
+        round_id: str,
+        workspace: str | None = None,
+    ) -> Outcome:
+        for _ in range(MAX_CONFLICT_RETRIES):
+            try:
+                outcome = await self._attempt(step, event_key, round_id)
+            except repo.ConcurrentUpdate:
+                continue
+            except Rejected as rejected:
+                log.info("rejected %s on round %s", rejected.code, round_id)
+                return Outcome(False, rejected.message, round_id, rejected.code)
+            return outcome
+        return Outcome(False, "That was busy for a moment. Please try again.", round_id, "busy")
+
+    async def _attempt(
+        self,
+        step: Callable[[AsyncConnection, datetime], object],
+        event_key: str | None,
+        round_id: str,
+    ) -> Outcome:
+        now = self.clock.now()
+        async with self.db.transaction() as conn:
+            if event_key and not await repo.claim_event(conn, event_key, now):
+                return Outcome(True, "Already done.", round_id, "duplicate", duplicate=True)
+            decision = await step(conn, now)  # type: ignore[misc]
+            assert isinstance(decision, Decision)
+            await self._record(conn, decision, now)
+        if decision.deliveries:
+            self._on_enqueued()
+        return Outcome(True, decision.reply or "", round_id)
+
+    async def _record(self, conn: AsyncConnection, decision: Decision, now: datetime) -> None:
+        state = decision.state
+        await repo.enqueue(conn, state.id, decision.deliveries, now)
+        await repo.remember_prompts(conn, state.members, _newly_asked(state, decision))
+        current = state.current
+        await repo.cancel_reminders(
+            conn,
+            state.id,
+            keep_for=[m for m in state.members if current and m not in current.answers],
+            step=current.number if current else None,
+        )
+        log.info("round %s now %s at layer %d", state.id, state.status.value, state.layer)
+
+    def _bank_for(self, state: RoundState) -> Bank:
+        bank = self.banks.get(state.settings.bank)
+        if bank is None:
+            raise Rejected("bank_missing", "This round's question bank is no longer installed.")
+        return bank
+
+    # --- reading ----------------------------------------------------------------------------
+
+    async def summaries(self, member: Member) -> list[RoundSummary]:
+        async with self.db.transaction() as conn:
+            states = await repo.load_states(conn, await repo.open_round_ids(conn, member.key))
+        return [_summary(s, member.key) for s in states]
+
+    async def load(self, round_id: str) -> RoundState | None:
+        async with self.db.transaction() as conn:
+            states = await repo.load_states(conn, [round_id])
+        return states[0] if states else None
+
+
+def _newly_asked(state: RoundState, decision: Decision) -> list[str]:
+    return [
+        str(d.data["prompt_id"])
+        for d in decision.deliveries
+        if d.kind.value == "prompt" and d.to == state.members[0]
+    ]
+
+
+def _summary(state: RoundState, member_key: str) -> RoundSummary:
+    current = state.current
+    answered = set(current.answers) if current else set(state.members)
+    return RoundSummary(
+        round_id=state.id,
+        status=state.status,
+        others=state.others(member_key),
+        layer=state.layer,
+        max_layer=state.depth_cap,
+        revealed=state.revealed_count,
+        waiting_on_you=current is not None and member_key not in answered,
+        waiting_on_others=sum(1 for m in state.others(member_key) if m not in answered),
+    )

@@ -1,0 +1,231 @@
+"""Queries the service runs inside its transactions. Every function takes the open connection."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from itertools import combinations
+from typing import Any
+
+import sqlalchemy as sa
+from pydantic import TypeAdapter
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from bot.engine.model import Delivery, MemberKey, RoundState
+from bot.identity import Member
+from bot.store.tables import members, outbox, pair_prompts, processed_events, round_members, rounds
+
+_STATE = TypeAdapter(RoundState)
+
+
+class ConcurrentUpdate(Exception):
+    """Another transaction changed the round first; the caller retries from a fresh read."""
+
+
+def encode_state(state: RoundState) -> str:
+    return _STATE.dump_json(state).decode()
+
+
+def decode_state(raw: str) -> RoundState:
+    return _STATE.validate_json(raw)
+
+
+# --- idempotency ----------------------------------------------------------------------------
+
+
+async def claim_event(conn: AsyncConnection, event_key: str, now: datetime) -> bool:
+    """True the first time a platform event id is seen; False for a retry or a double click."""
+    try:
+        async with conn.begin_nested():
+            await conn.execute(
+                processed_events.insert().values(event_key=event_key, processed_at=now)
+            )
+    except IntegrityError:
+        return False
+    return True
+
+
+# --- rounds ---------------------------------------------------------------------------------
+
+
+async def load_round(conn: AsyncConnection, round_id: str) -> tuple[RoundState, int] | None:
+    query = sa.select(rounds.c.state, rounds.c.version).where(rounds.c.id == round_id)
+    row = (await conn.execute(query.with_for_update())).first()
+    if row is None:
+        return None
+    return decode_state(row.state), row.version
+
+
+async def insert_round(conn: AsyncConnection, state: RoundState, workspace: str) -> None:
+    await conn.execute(
+        rounds.insert().values(
+            id=state.id,
+            status=state.status.value,
+            due_at=state.due_at,
+            version=1,
+            state=encode_state(state),
+            workspace=workspace,
+            created_at=state.created_at,
+            updated_at=state.created_at,
+        )
+    )
+    await conn.execute(
+        round_members.insert(),
+        [{"round_id": state.id, "member_key": m, "open": True} for m in state.members],
+    )
+
+
+async def update_round(
+    conn: AsyncConnection, state: RoundState, version: int, now: datetime
+) -> None:
+    result = await conn.execute(
+        rounds.update()
+        .where(rounds.c.id == state.id, rounds.c.version == version)
+        .values(
+            status=state.status.value,
+            due_at=state.due_at,
+            version=version + 1,
+            state=encode_state(state),
+            updated_at=now,
+        )
+    )
+    if result.rowcount != 1:
+        raise ConcurrentUpdate(state.id)
+    if not state.status.is_open:
+        await conn.execute(
+            round_members.update().where(round_members.c.round_id == state.id).values(open=False)
+        )
+
+
+async def open_round_ids(conn: AsyncConnection, member_key: MemberKey) -> list[str]:
+    query = (
+        sa.select(round_members.c.round_id)
+        .where(round_members.c.member_key == member_key, round_members.c.open.is_(True))
+        .order_by(round_members.c.round_id)
+    )
+    return list((await conn.execute(query)).scalars())
+
+
+async def round_ids_of(conn: AsyncConnection, member_key: MemberKey) -> list[str]:
+    query = sa.select(round_members.c.round_id).where(round_members.c.member_key == member_key)
+    return list((await conn.execute(query)).scalars())
+
+
+async def load_states(conn: AsyncConnection, round_ids: Sequence[str]) -> list[RoundState]:
+    if not round_ids:
+        return []
+    query = (
+        sa.select(rounds.c.state).where(rounds.c.id.in_(round_ids)).order_by(rounds.c.created_at)
+    )
+    return [decode_state(raw) for raw in (await conn.execute(query)).scalars()]
+
+
+async def due_round_ids(conn: AsyncConnection, now: datetime, limit: int) -> list[str]:
+    query = (
+        sa.select(rounds.c.id)
+        .where(rounds.c.due_at.is_not(None), rounds.c.due_at <= now)
+        .order_by(rounds.c.due_at)
+        .limit(limit)
+    )
+    return list((await conn.execute(query)).scalars())
+
+
+# --- pair history ---------------------------------------------------------------------------
+
+
+def pair_keys(member_keys: Iterable[MemberKey]) -> list[str]:
+    return ["|".join(pair) for pair in combinations(sorted(member_keys), 2)]
+
+
+async def prompts_seen_by_pairs(
+    conn: AsyncConnection, member_keys: Iterable[MemberKey]
+) -> set[str]:
+    query = sa.select(pair_prompts.c.prompt_id).where(
+        pair_prompts.c.pair_key.in_(pair_keys(member_keys))
+    )
+    return set((await conn.execute(query)).scalars())
+
+
+async def remember_prompts(
+    conn: AsyncConnection, member_keys: Iterable[MemberKey], prompt_ids: Iterable[str]
+) -> None:
+    rows = [{"pair_key": k, "prompt_id": p} for k in pair_keys(member_keys) for p in prompt_ids]
+    if rows:
+        await conn.execute(pair_prompts.insert(), rows)
+
+
+# --- members --------------------------------------------------------------------------------
+
+
+async def member_rows(conn: AsyncConnection, keys: Iterable[MemberKey]) -> dict[str, Any]:
+    query = sa.select(members).where(members.c.member_key.in_(list(keys)))
+    return {row.member_key: row for row in await conn.execute(query)}
+
+
+async def upsert_member(
+    conn: AsyncConnection, member: Member, now: datetime, **values: Any
+) -> None:
+    updated = await conn.execute(
+        members.update().where(members.c.member_key == member.key).values(updated_at=now, **values)
+    )
+    if updated.rowcount == 0:
+        await conn.execute(
+            members.insert().values(
+                member_key=member.key,
+                platform=member.platform,
+                workspace_id=member.workspace_id,
+                user_id=member.user_id,
+                opted_out=False,
+                updated_at=now,
+                **values,
+            )
+        )
+
+
+# --- outbox ---------------------------------------------------------------------------------
+
+
+async def enqueue(
+    conn: AsyncConnection, round_id: str | None, deliveries: Iterable[Delivery], now: datetime
+) -> int:
+    rows = [
+        {
+            "platform": Member.from_key(d.to).platform,
+            "member_key": d.to,
+            "round_id": round_id,
+            "kind": d.kind.value,
+            "payload": json.dumps(dict(d.data)),
+            "status": "pending",
+            "attempts": 0,
+            "not_before": d.not_before,
+            "next_attempt_at": max(now, d.not_before) if d.not_before else now,
+            "created_at": now,
+        }
+        for d in deliveries
+    ]
+    if rows:
+        await conn.execute(outbox.insert(), rows)
+    return len(rows)
+
+
+async def cancel_reminders(
+    conn: AsyncConnection, round_id: str, keep_for: Iterable[MemberKey], step: int | None
+) -> None:
+    """Drop queued reminders nobody is owed any more (they answered, or the prompt changed)."""
+    pending = await conn.execute(
+        sa.select(outbox.c.id, outbox.c.member_key, outbox.c.payload).where(
+            outbox.c.round_id == round_id,
+            outbox.c.kind == "reminder",
+            outbox.c.status == "pending",
+        )
+    )
+    keep = set(keep_for)
+    stale = [
+        row.id
+        for row in pending
+        if row.member_key not in keep or json.loads(row.payload).get("step") != step
+    ]
+    if stale:
+        await conn.execute(outbox.update().where(outbox.c.id.in_(stale)).values(status="cancelled"))

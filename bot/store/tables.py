@@ -1,0 +1,105 @@
+"""The schema. Round state is one JSON document per round; columns exist only where we query."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Dialect
+
+
+class UTCDateTime(sa.TypeDecorator[datetime]):
+    """Aware UTC datetimes on every backend (SQLite has no time zones)."""
+
+    impl = sa.DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the store")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC)
+
+
+metadata = sa.MetaData()
+
+rounds = sa.Table(
+    "rounds",
+    metadata,
+    sa.Column("id", sa.String(32), primary_key=True),
+    sa.Column("status", sa.String(16), nullable=False, index=True),
+    sa.Column("due_at", UTCDateTime(), nullable=True, index=True),
+    sa.Column("version", sa.Integer, nullable=False, default=1),
+    sa.Column("state", sa.Text, nullable=False),
+    sa.Column("workspace", sa.String(200), nullable=False, index=True),
+    sa.Column("created_at", UTCDateTime(), nullable=False),
+    sa.Column("updated_at", UTCDateTime(), nullable=False),
+)
+
+round_members = sa.Table(
+    "round_members",
+    metadata,
+    sa.Column(
+        "round_id", sa.String(32), sa.ForeignKey("rounds.id", ondelete="CASCADE"), primary_key=True
+    ),
+    sa.Column("member_key", sa.String(200), primary_key=True),
+    sa.Column("open", sa.Boolean, nullable=False, default=True),
+    sa.Index("ix_round_members_member_open", "member_key", "open"),
+)
+
+members = sa.Table(
+    "members",
+    metadata,
+    sa.Column("member_key", sa.String(200), primary_key=True),
+    sa.Column("platform", sa.String(16), nullable=False),
+    sa.Column("workspace_id", sa.String(64), nullable=False),
+    sa.Column("user_id", sa.String(64), nullable=False),
+    sa.Column("dm_channel_id", sa.String(64), nullable=True),
+    sa.Column("timezone", sa.String(64), nullable=True),
+    sa.Column("opted_out", sa.Boolean, nullable=False, default=False),
+    sa.Column("paused_until", UTCDateTime(), nullable=True),
+    sa.Column("updated_at", UTCDateTime(), nullable=False),
+)
+
+pair_prompts = sa.Table(
+    "pair_prompts",
+    metadata,
+    sa.Column("pair_key", sa.String(420), primary_key=True),
+    sa.Column("prompt_id", sa.String(80), primary_key=True),
+)
+
+processed_events = sa.Table(
+    "processed_events",
+    metadata,
+    sa.Column("event_key", sa.String(200), primary_key=True),
+    sa.Column("processed_at", UTCDateTime(), nullable=False),
+)
+
+outbox = sa.Table(
+    "outbox",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("platform", sa.String(16), nullable=False),
+    sa.Column("member_key", sa.String(200), nullable=False),
+    sa.Column("round_id", sa.String(32), nullable=True, index=True),
+    sa.Column("kind", sa.String(32), nullable=False),
+    sa.Column("payload", sa.Text, nullable=False),
+    sa.Column("status", sa.String(16), nullable=False, default="pending"),
+    sa.Column("attempts", sa.Integer, nullable=False, default=0),
+    sa.Column("not_before", UTCDateTime(), nullable=True),
+    sa.Column("next_attempt_at", UTCDateTime(), nullable=False),
+    sa.Column("lease_until", UTCDateTime(), nullable=True),
+    sa.Column("message_id", sa.String(64), nullable=True),
+    sa.Column("error", sa.Text, nullable=True),
+    sa.Column("created_at", UTCDateTime(), nullable=False),
+    sa.Column("sent_at", UTCDateTime(), nullable=True),
+    sa.Index("ix_outbox_due", "status", "next_attempt_at"),
+    sa.Index("ix_outbox_member", "member_key", "status"),
+)
