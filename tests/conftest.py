@@ -38,5 +38,12 @@ def fail_on_library_errors(request: pytest.FixtureRequest) -> Iterator[None]:
 @pytest.fixture(autouse=True, scope="session")
 def no_proxies() -> None:
     """slack_sdk honours HTTP(S)_PROXY and ignores NO_PROXY; tests talk to 127.0.0.1 only."""
-    for name in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy", "ALL_PROXY", "all_proxy"):
+    for name in (
+        "HTTP_PROXY",
+        "HTTPS_PROXY",
+        "http_proxy",
+        "https_proxy",
+        "ALL_PROXY",
+        "all_proxy",
+    ):
         os.environ.pop(name, None)

@@ -1,0 +1,1 @@
+"""Tests for the question-bank schema, loader, linter and CLI output."""
