@@ -81,13 +81,21 @@ class OutboxDispatcher:
     async def _claim(self, batch: int) -> list[Row]:
         now = self.clock.now()
         earlier = outbox.alias("earlier")
+        # an earlier message to the same member that is backing off or in flight holds later
+        # ones back; one that merely waits for the member's daytime does not
         blocked = (
             sa.select(earlier.c.id)
             .where(
                 earlier.c.member_key == outbox.c.member_key,
                 earlier.c.id < outbox.c.id,
-                earlier.c.status.in_(("pending", "sending")),
-                sa.or_(earlier.c.not_before.is_(None), earlier.c.not_before <= now),
+                sa.or_(
+                    sa.and_(
+                        earlier.c.status == "pending",
+                        earlier.c.next_attempt_at > now,
+                        sa.or_(earlier.c.not_before.is_(None), earlier.c.not_before <= now),
+                    ),
+                    sa.and_(earlier.c.status == "sending", earlier.c.lease_until >= now),
+                ),
             )
             .exists()
         )
@@ -119,9 +127,21 @@ class OutboxDispatcher:
         return claimed
 
     async def _send_in_order(self, rows: list[Row]) -> None:
-        for row in rows:
+        for index, row in enumerate(rows):
             if not await self._send_one(row):
-                break  # keep this member's later messages behind the one that must retry
+                # keep this member's later messages behind the one that must retry
+                await self._release([r.id for r in rows[index + 1 :]])
+                return
+
+    async def _release(self, outbox_ids: list[int]) -> None:
+        if not outbox_ids:
+            return
+        async with self.db.transaction() as conn:
+            await conn.execute(
+                outbox.update()
+                .where(outbox.c.id.in_(outbox_ids))
+                .values(status="pending", lease_until=None)
+            )
 
     async def _send_one(self, row: Row) -> bool:
         message = OutgoingMessage(

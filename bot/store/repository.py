@@ -177,9 +177,8 @@ async def upsert_member(
                 platform=member.platform,
                 workspace_id=member.workspace_id,
                 user_id=member.user_id,
-                opted_out=False,
                 updated_at=now,
-                **values,
+                **{"opted_out": False, **values},
             )
         )
 
