@@ -12,7 +12,7 @@ DEFAULT_QUESTIONS_DIR = Path(__file__).resolve().parent.parent / "questions"
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", env_ignore_empty=True)
 
     database_url: str = Field(
         default="sqlite+aiosqlite:///./data/rapport.db", alias="RAPPORT_DATABASE_URL"

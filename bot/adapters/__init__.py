@@ -1,0 +1,1 @@
+"""Platform adapters: each folder translates one platform's payloads to service calls and back."""

@@ -1,0 +1,81 @@
+"""The `rapport` command line (also `python -m bot`)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from rich.console import Console
+
+from bot.config import Settings
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="rapport", description="Rapport chat bot")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    sub.add_parser("run", help="start the configured platform adapters")
+    demo = sub.add_parser("demo", help="play a round in the terminal, no tokens needed")
+    demo.add_argument("--auto", action="store_true", help="play both sides unattended")
+
+    questions = sub.add_parser("questions", help="question banks").add_subparsers(
+        dest="questions_command", required=True, metavar="ACTION"
+    )
+    lint = questions.add_parser("lint", help="check bank files and print a summary")
+    lint.add_argument("paths", nargs="*", type=Path, help="files or folders (default: configured)")
+    show = questions.add_parser("show", help="print the prompts of a bank")
+    show.add_argument("--bank", required=True)
+    show.add_argument("--layer", type=int, choices=range(1, 5))
+
+    db = sub.add_parser("db", help="database").add_subparsers(
+        dest="db_command", required=True, metavar="ACTION"
+    )
+    db.add_parser("upgrade", help="apply database migrations")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    settings = Settings()
+    logging.basicConfig(level=settings.log_level, format="%(levelname)s %(name)s: %(message)s")
+    console = Console()
+    return int(_dispatch(args, settings, console))
+
+
+def _dispatch(args: argparse.Namespace, settings: Settings, console: Console) -> int:
+    if args.command == "demo":
+        from bot.adapters.console.demo import run_demo
+
+        logging.getLogger().setLevel(logging.WARNING)
+        return asyncio.run(run_demo(settings, console, auto=args.auto))
+    if args.command == "questions":
+        from bot.questions.cli import run_lint, run_show
+
+        if args.questions_command == "lint":
+            return run_lint(args.paths or settings.question_dirs(), console)
+        return run_show(args.bank, args.layer, settings.question_dirs(), console)
+    if args.command == "db":
+        return asyncio.run(_upgrade(settings, console))
+    if args.command == "run":
+        from bot.runner import run
+
+        return asyncio.run(run(settings))
+    raise AssertionError(args.command)
+
+
+async def _upgrade(settings: Settings, console: Console) -> int:
+    from bot.store.database import Database
+
+    db = Database(settings.database_url)
+    await db.upgrade()
+    await db.dispose()
+    console.print(f"Database is up to date ({db.engine.url.render_as_string(hide_password=True)}).")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,221 @@
+"""What Rapport says, once for every platform.
+
+Each delivery kind renders to a platform-neutral `Rendered` message: a title, body paragraphs,
+answer sections and the buttons it offers. Adapters turn that into Block Kit, Discord components
+or terminal output, and supply `name_of` to show a member (a mention or a display name).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from bot.engine.bank import LAYER_NAMES
+from bot.engine.model import DeliveryKind
+
+
+class Action(StrEnum):
+    ACCEPT = "accept"
+    DECLINE = "decline"
+    ANSWER = "answer"
+    SWAP = "swap"
+    STAY = "stay"
+    LEAVE = "leave"
+    RATE = "rate"
+
+
+@dataclass(frozen=True)
+class Button:
+    action: Action
+    label: str
+    style: str | None = None  # "primary" | "danger" | None
+
+
+@dataclass(frozen=True)
+class Section:
+    heading: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Rendered:
+    title: str
+    body: tuple[str, ...] = ()
+    sections: tuple[Section, ...] = ()
+    buttons: tuple[Button, ...] = ()
+    rating: bool = False  # offer the 1-7 closeness rating
+
+    @property
+    def plain_text(self) -> str:
+        """A fallback for notifications and terminals."""
+        parts = [self.title, *self.body]
+        parts += [f"{s.heading}\n{s.text}" for s in self.sections]
+        return "\n\n".join(parts)
+
+
+@dataclass(frozen=True)
+class Names:
+    name_of: Callable[[str], str]
+    recipient: str
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    def others(self, keys: list[str] | tuple[str, ...]) -> str:
+        names = [self.name_of(k) for k in keys if k != self.recipient]
+        if len(names) <= 1:
+            return "".join(names) or "your partner"
+        return ", ".join(names[:-1]) + " and " + names[-1]
+
+
+PROMPT_BUTTONS = (
+    Button(Action.ANSWER, "Answer", "primary"),
+    Button(Action.SWAP, "Swap prompt"),
+    Button(Action.STAY, "Stay at this depth"),
+    Button(Action.LEAVE, "Leave", "danger"),
+)
+
+RATING_QUESTION = "How close do you feel to your partner now? (1 = not at all, 7 = very)"
+HELP_TEXT = (
+    "Rapport runs short getting-to-know-you rounds. You and a partner get the same prompt by DM; "
+    "your answer stays private until you've both answered, then you see each other's at the same "
+    "moment. After a couple of prompts the round goes one layer deeper, never further than the "
+    "team's cap. Swap a prompt you don't fancy, stay at the depth you like, or leave any time."
+)
+
+
+def _layer_label(layer: int) -> str:
+    return f"Layer {layer} · {LAYER_NAMES.get(layer, '')}"
+
+
+def render(kind: DeliveryKind, data: Mapping[str, Any], names: Names) -> Rendered:
+    renderer = _RENDERERS[kind]
+    return renderer(data, names)
+
+
+def _invitation(data: Mapping[str, Any], names: Names) -> Rendered:
+    starter = data.get("initiator")
+    opening = (
+        f"{names.name_of(starter)} would like to get to know you better."
+        if starter
+        else f"Your team's Rapport session paired you with {names.others(data['others'])}."
+    )
+    pace = "one prompt a day" if data.get("pace") == "daily" else "at your own pace"
+    return Rendered(
+        title="You're invited to a Rapport round",
+        body=(
+            opening,
+            f"You'll both answer the same short prompts, {pace}, up to layer "
+            f"{data['max_layer']}. Answers stay private until you've both answered.",
+        ),
+        buttons=(Button(Action.ACCEPT, "Accept", "primary"), Button(Action.DECLINE, "Not now")),
+    )
+
+
+def _accepted(data: Mapping[str, Any], names: Names) -> Rendered:
+    return Rendered(title=f"{names.name_of(data['by'])} accepted. Your first prompt is below.")
+
+
+def _declined(data: Mapping[str, Any], names: Names) -> Rendered:
+    return Rendered(
+        title="Not this time",
+        body=("Your invitation was declined for now. No worries, timing is everything.",),
+    )
+
+
+def _prompt(data: Mapping[str, Any], names: Names) -> Rendered:
+    lead = {
+        "first": "Here's your first prompt.",
+        "next": "Here's your next prompt.",
+        "deeper": "You've both opened up a little: this prompt goes one layer deeper.",
+        "swap": "A new prompt was drawn for this step.",
+    }.get(str(data.get("reason")), "Here's your prompt.")
+    position = f"{_layer_label(int(data['layer']))} · prompt {data['number_in_layer']}"
+    return Rendered(
+        title=str(data["text"]),
+        body=(lead, position, "Answer with the button, or simply reply here in this chat."),
+        buttons=PROMPT_BUTTONS,
+    )
+
+
+def _held(data: Mapping[str, Any], names: Names) -> Rendered:
+    return Rendered(
+        title="Answer saved",
+        body=("It stays private until your partner answers too. Then you'll both see both.",),
+    )
+
+
+def _reveal(data: Mapping[str, Any], names: Names) -> Rendered:
+    sections = tuple(
+        Section("You" if a["member"] == names.recipient else names.name_of(a["member"]), a["text"])
+        for a in data["answers"]
+    )
+    return Rendered(
+        title="Everyone answered. Here's what you shared:",
+        body=(f"Prompt: {data['prompt_text']}",),
+        sections=sections,
+    )
+
+
+def _stay(data: Mapping[str, Any], names: Names) -> Rendered:
+    return Rendered(
+        title="Staying at this depth",
+        body=(f"This round will stay at {_layer_label(int(data['layer']))}. No pressure.",),
+    )
+
+
+def _partner_left(data: Mapping[str, Any], names: Names) -> Rendered:
+    return Rendered(
+        title="This round has ended",
+        body=("Your partner has stepped away from this round. Thanks for everything you shared.",),
+    )
+
+
+def _left(data: Mapping[str, Any], names: Names) -> Rendered:
+    return Rendered(title="You've left the round", body=("Thanks for taking part.",))
+
+
+def _reminder(data: Mapping[str, Any], names: Names) -> Rendered:
+    return Rendered(
+        title="A gentle nudge",
+        body=(
+            "Your partner's answer is waiting for yours. Whenever you're ready:",
+            str(data["text"]),
+        ),
+        buttons=PROMPT_BUTTONS,
+    )
+
+
+def _expired(data: Mapping[str, Any], names: Names) -> Rendered:
+    return Rendered(
+        title="This round has wound down",
+        body=("It's been quiet for a while, so I've closed it. You can start a new one any time.",),
+    )
+
+
+def _completed(data: Mapping[str, Any], names: Names) -> Rendered:
+    shared = f"You shared {data['prompts_revealed']} prompts"
+    return Rendered(
+        title="That's the end of this round",
+        body=(
+            f"{shared} and reached {_layer_label(int(data['layer_reached']))}. Thank you!",
+            RATING_QUESTION,
+        ),
+        rating=True,
+    )
+
+
+_RENDERERS: dict[DeliveryKind, Callable[[Mapping[str, Any], Names], Rendered]] = {
+    DeliveryKind.INVITATION: _invitation,
+    DeliveryKind.INVITATION_ACCEPTED: _accepted,
+    DeliveryKind.DECLINED: _declined,
+    DeliveryKind.PROMPT: _prompt,
+    DeliveryKind.ANSWER_HELD: _held,
+    DeliveryKind.REVEAL: _reveal,
+    DeliveryKind.STAY: _stay,
+    DeliveryKind.PARTNER_LEFT: _partner_left,
+    DeliveryKind.LEFT: _left,
+    DeliveryKind.REMINDER: _reminder,
+    DeliveryKind.EXPIRED: _expired,
+    DeliveryKind.COMPLETED: _completed,
+}

@@ -1,0 +1,68 @@
+"""`rapport run`: build the core and start every platform adapter that has its tokens."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from typing import Protocol
+
+from bot.bootstrap import Rapport, build
+from bot.config import Settings
+from bot.service.ports import Sender
+
+log = logging.getLogger(__name__)
+
+
+class PlatformRuntime(Protocol):
+    """One platform's adapter: a sender for the outbox, and the inbound side bound to the core."""
+
+    platform: str
+    sender: Sender
+
+    async def start(self, rapport: Rapport) -> None: ...
+
+    async def stop(self) -> None: ...
+
+
+def configured_runtimes(settings: Settings) -> list[PlatformRuntime]:
+    runtimes: list[PlatformRuntime] = []
+    if settings.slack_bot_token:
+        from bot.adapters.slack.runtime import SlackRuntime
+
+        runtimes.append(SlackRuntime(settings))
+    if settings.discord_token:
+        from bot.adapters.discord.runtime import DiscordRuntime
+
+        runtimes.append(DiscordRuntime(settings))
+    return runtimes
+
+
+async def run(settings: Settings, stop: asyncio.Event | None = None) -> int:
+    runtimes = configured_runtimes(settings)
+    if not runtimes:
+        log.error(
+            "No platform is configured. Set DISCORD_TOKEN and/or SLACK_BOT_TOKEN "
+            "(see .env.example), or try `rapport demo`."
+        )
+        return 2
+    rapport = build(settings, senders={rt.platform: rt.sender for rt in runtimes})
+    await rapport.start()
+    try:
+        for runtime in runtimes:
+            await runtime.start(rapport)
+        log.info("running: %s", ", ".join(rt.platform for rt in runtimes))
+        await (stop or _shutdown_signal()).wait()
+    finally:
+        for runtime in reversed(runtimes):
+            await runtime.stop()
+        await rapport.stop()
+    return 0
+
+
+def _shutdown_signal() -> asyncio.Event:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    return stop

@@ -1,0 +1,1 @@
+"""Tests of the Slack adapter and of the fake Slack it runs against."""

@@ -1,0 +1,923 @@
+"""A fake Slack (Web API + Socket Mode websocket) for the real slack_sdk / slack-bolt clients.
+
+`FakeSlack` serves on 127.0.0.1, port 0:
+
+* `api_url` (`http://127.0.0.1:PORT/api/`, slack_sdk's `base_url` form, trailing slash) answers
+  Web API methods, reading arguments from the query string, form and JSON bodies merged;
+* `apps.connections.open` hands out `ws://127.0.0.1:PORT/link/?ticket=...`; the websocket sends
+  `hello` like Slack, `send_envelope()` pushes envelopes and `wait_ack()` returns the app's ack;
+* `/commands/...` and `/actions/...` are response_urls, `/upload/v1/...` the files upload URL.
+
+Every API call is recorded in `calls`; waiting is done on an `asyncio.Condition` that is
+notified on every recorded call, socket connection and ack (`wait_for`), never by sleeping.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import itertools
+import json
+import re
+import time
+import uuid
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from types import TracebackType
+from typing import Any, Self, TypeVar
+from zoneinfo import ZoneInfo
+
+import aiohttp
+from aiohttp import WSCloseCode, WSMsgType, web
+
+from .blocks import check_blocks, check_view
+from .payloads import Clock, EnvelopeType, Inbound, PayloadFactory
+
+T = TypeVar("T")
+Args = dict[str, Any]
+
+MESSAGE_TEXT_MAX = 40_000
+TRIGGER_TTL_SECONDS = 3.0
+PING_PATTERN = re.compile(
+    r"<(@[UW][A-Z0-9]+|!(?:here|channel|everyone)|!subteam\^[A-Z0-9]+)(?:\|[^>]*)?>"
+)
+
+
+class SlackError(Exception):
+    """A Web API error answered as `{"ok": false, "error": ...}` (plus extra fields)."""
+
+    def __init__(self, error: str, messages: Iterable[str] = ()) -> None:
+        super().__init__(error)
+        self.error = error
+        self.messages = [f"[ERROR] {m}" for m in messages]
+
+    def body(self) -> dict[str, Any]:
+        body: dict[str, Any] = {"ok": False, "error": self.error}
+        if self.messages:
+            body["errors"] = [m.removeprefix("[ERROR] ") for m in self.messages]
+            body["response_metadata"] = {"messages": self.messages}
+        return body
+
+
+@dataclass
+class ApiCall:
+    """One recorded request: a Web API method, or `response_url` / `files.upload` posts."""
+
+    method: str
+    args: Args
+    token: str | None
+    status: int
+    response: dict[str, Any]
+    path: str = ""
+    at: float = field(default_factory=time.monotonic)
+
+    @property
+    def ok(self) -> bool:
+        return self.status == 200 and bool(self.response.get("ok"))
+
+
+@dataclass
+class Failure:
+    """A fault queued by `fail_next` for the next call of one method."""
+
+    status: int = 200
+    error: str | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+    disconnect: bool = False
+
+
+@dataclass
+class AppReply:
+    """The app's HTTP answer to a request posted by `FakeSlack.post_to_app`."""
+
+    status: int
+    text: str
+    headers: dict[str, str]
+
+    def json(self) -> Any:
+        return json.loads(self.text) if self.text else None
+
+
+def find_pings(message: Mapping[str, Any]) -> list[str]:
+    """Mentions in a message's text and blocks that would notify someone (`@U…`, `!here`…)."""
+    found: list[str] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, str):
+            found.extend(PING_PATTERN.findall(node))
+        elif isinstance(node, Mapping):
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(message.get("text"))
+    walk(message.get("blocks"))
+    return found
+
+
+def make_user(
+    user_id: str,
+    *,
+    team_id: str,
+    name: str | None = None,
+    real_name: str | None = None,
+    display_name: str | None = None,
+    tz: str = "Europe/Berlin",
+    is_admin: bool = False,
+    is_owner: bool = False,
+    is_bot: bool = False,
+    bot_id: str = "B0BOT",
+    deleted: bool = False,
+) -> dict[str, Any]:
+    """A `users.info` user object with the fields the bot reads."""
+    handle = name or user_id.lower()
+    offset = datetime.now(ZoneInfo(tz)).utcoffset()
+    profile: dict[str, Any] = {
+        "real_name": real_name or handle.title(),
+        "real_name_normalized": real_name or handle.title(),
+        "display_name": handle if display_name is None else display_name,
+        "display_name_normalized": handle if display_name is None else display_name,
+        "image_72": f"https://avatars.example/{user_id}.png",
+        "team": team_id,
+    }
+    if is_bot:
+        profile["bot_id"] = bot_id
+    return {
+        "id": user_id,
+        "team_id": team_id,
+        "name": handle,
+        "deleted": deleted,
+        "real_name": profile["real_name"],
+        "tz": tz,
+        "tz_label": tz,
+        "tz_offset": int(offset.total_seconds()) if offset else 0,
+        "profile": profile,
+        "is_admin": is_admin,
+        "is_owner": is_owner,
+        "is_primary_owner": is_owner,
+        "is_restricted": False,
+        "is_ultra_restricted": False,
+        "is_bot": is_bot,
+        "is_app_user": False,
+        "updated": 1_700_000_000,
+    }
+
+
+def _json_arg(args: Args, key: str, error: str) -> Any:
+    """Blocks/views arrive as JSON strings (form, query) or objects (JSON body)."""
+    value = args.get(key)
+    if not isinstance(value, str):
+        return value
+    try:
+        return json.loads(value)
+    except json.JSONDecodeError:
+        raise SlackError(error, [f"invalid JSON [json-pointer:/{key}]"]) from None
+
+
+def _encode_cursor(offset: int) -> str:
+    return base64.b64encode(f"offset:{offset}".encode()).decode()
+
+
+def _decode_cursor(cursor: str | None) -> int:
+    if not cursor:
+        return 0
+    try:
+        return int(base64.b64decode(cursor).decode().removeprefix("offset:"))
+    except ValueError:
+        raise SlackError("invalid_cursor") from None
+
+
+def _page(items: list[Any], args: Args, default_limit: int) -> tuple[list[Any], str]:
+    start = _decode_cursor(args.get("cursor"))
+    limit = int(args.get("limit") or default_limit)
+    end = len(items) if limit <= 0 else start + limit
+    return items[start:end], (_encode_cursor(end) if end < len(items) else "")
+
+
+def _json_response(
+    body: Any, status: int = 200, headers: Mapping[str, str] | None = None
+) -> web.Response:
+    """Exactly `application/json` (no charset), as Slack answers."""
+    return web.Response(
+        body=json.dumps(body).encode(),
+        status=status,
+        headers=headers,
+        content_type="application/json",
+    )
+
+
+async def _read_args(request: web.Request) -> Args:
+    """Query string, form body and JSON body merged (slack_sdk uses all three)."""
+    args: Args = dict(request.query)
+    if request.method != "POST" or not request.can_read_body:
+        return args
+    if request.content_type == "application/json":
+        body = await request.json()
+        if isinstance(body, dict):
+            args.update(body)
+    else:
+        form = await request.post()
+        args.update({k: v for k, v in form.items() if isinstance(v, str)})
+    return args
+
+
+def _token(request: web.Request, args: Args) -> str | None:
+    header = request.headers.get("Authorization", "")
+    if header.startswith("Bearer "):
+        return header.removeprefix("Bearer ").strip()
+    token = args.pop("token", None)
+    return str(token) if token else None
+
+
+DEFAULT_USERS: tuple[dict[str, Any], ...] = (
+    {"user_id": "U0ALICE", "name": "alice", "tz": "Europe/Berlin", "is_admin": True},
+    {"user_id": "U0BOB", "name": "bob", "tz": "America/New_York"},
+    {"user_id": "U0CAROL", "name": "carol", "tz": "Asia/Tokyo"},
+    # Real quirk: Slackbot is listed by users.list with is_bot=false.
+    {"user_id": "USLACKBOT", "name": "slackbot", "tz": "America/Los_Angeles"},
+)
+DEFAULT_CHANNEL = "C0GENERAL"
+
+
+class FakeSlack:
+    """Fake Slack Web API + Socket Mode server. Use `async with FakeSlack() as fake:`."""
+
+    def __init__(
+        self,
+        *,
+        team_id: str = "T0RAPPORT",
+        team_domain: str = "rapport-test",
+        app_id: str = "A0RAPPORT",
+        bot_user_id: str = "U0BOT",
+        bot_id: str = "B0BOT",
+        bot_token: str = "xoxb-fake-bot-token",
+        app_token: str = "xapp-1-fake-app-token",
+        signing_secret: str = "fake-signing-secret",
+        clock: Clock = time.time,
+        default_users: bool = True,
+    ) -> None:
+        self.team_id, self.team_domain, self.app_id = team_id, team_domain, app_id
+        self.bot_user_id, self.bot_id = bot_user_id, bot_id
+        self.bot_token, self.app_token, self.signing_secret = bot_token, app_token, signing_secret
+        self.clock = clock
+        self.calls: list[ApiCall] = []
+        self.users: dict[str, dict[str, Any]] = {}
+        self.channels: dict[str, list[str]] = {}
+        self.unreachable_channels: set[str] = set()
+        self.messages: dict[tuple[str, str], dict[str, Any]] = {}
+        self.ephemerals: list[dict[str, Any]] = []
+        self.views: dict[str, dict[str, Any]] = {}
+        self.home_views: dict[str, dict[str, Any]] = {}
+        self.files: dict[str, dict[str, Any]] = {}
+        self.conversations_open_count: Counter[str] = Counter()
+        self.envelopes: dict[str, dict[str, Any]] = {}
+        self.acks: dict[str, dict[str, Any]] = {}
+        self.hellos: list[dict[str, Any]] = []
+        self._dm_channels: dict[frozenset[str], str] = {}
+        self._failures: dict[str, list[Failure]] = {}
+        self._tickets: set[str] = set()
+        self._used_triggers: set[str] = set()
+        self._sockets: list[web.WebSocketResponse] = []
+        self._ids = itertools.count(1)
+        self._changed = asyncio.Condition()
+        self._runner: web.AppRunner | None = None
+        self._http: aiohttp.ClientSession | None = None
+        self._port = 0
+        self._payloads: PayloadFactory | None = None
+        self._methods: dict[str, Callable[[Args, str | None], dict[str, Any]]] = {
+            "auth.test": self._auth_test,
+            "apps.connections.open": self._apps_connections_open,
+            "conversations.open": self._conversations_open,
+            "conversations.members": self._conversations_members,
+            "chat.postMessage": self._chat_post_message,
+            "chat.update": self._chat_update,
+            "chat.postEphemeral": self._chat_post_ephemeral,
+            "views.open": self._views_open,
+            "views.update": self._views_update,
+            "views.publish": self._views_publish,
+            "users.info": self._users_info,
+            "users.list": self._users_list,
+            "files.getUploadURLExternal": self._files_get_upload_url,
+            "files.completeUploadExternal": self._files_complete_upload,
+        }
+        if default_users:
+            for spec in DEFAULT_USERS:
+                self.add_user(**spec)
+            self.add_user(bot_user_id, name="rapport", is_bot=True, bot_id=bot_id)
+            humans = [u["user_id"] for u in DEFAULT_USERS if u["user_id"] != "USLACKBOT"]
+            self.add_channel(DEFAULT_CHANNEL, [*humans, bot_user_id])
+
+    # ============================================================ lifecycle
+
+    async def start(self) -> Self:
+        """Serve on 127.0.0.1 with an OS-chosen port."""
+        app = web.Application()
+        app.router.add_route("*", "/api/{method}", self._handle_api)
+        app.router.add_get("/link/", self._handle_socket)
+        app.router.add_post("/commands/{tail:.*}", self._handle_response_url)
+        app.router.add_post("/actions/{tail:.*}", self._handle_response_url)
+        app.router.add_post("/upload/v1/{file_id}", self._handle_upload)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        self._port = self._runner.addresses[0][1]
+        self._http = aiohttp.ClientSession(trust_env=False)
+        self._payloads = PayloadFactory(
+            team_id=self.team_id,
+            team_domain=self.team_domain,
+            api_app_id=self.app_id,
+            bot_user_id=self.bot_user_id,
+            hooks_url=self.base_url,
+            clock=self.clock,
+        )
+        return self
+
+    async def stop(self) -> None:
+        """Close websockets (going away), the helper HTTP session and the server."""
+        for ws in list(self._sockets):
+            await ws.close(code=WSCloseCode.GOING_AWAY, message=b"fake slack stopping")
+        if self._http is not None:
+            await self._http.close()
+        if self._runner is not None:
+            await self._runner.cleanup()
+        self._runner = None
+
+    async def __aenter__(self) -> Self:
+        return await self.start()
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.stop()
+
+    # ================================================================ URLs
+
+    @property
+    def base_url(self) -> str:
+        if not self._port:
+            raise RuntimeError("FakeSlack is not started")
+        return f"http://127.0.0.1:{self._port}"
+
+    @property
+    def api_url(self) -> str:
+        """slack_sdk `base_url`: must end with `/` (methods are urljoin'ed onto it)."""
+        return f"{self.base_url}/api/"
+
+    @property
+    def socket_url(self) -> str:
+        """The websocket endpoint; `apps.connections.open` adds a one-off `ticket`."""
+        return f"ws://127.0.0.1:{self._port}/link/"
+
+    @property
+    def payloads(self) -> PayloadFactory:
+        """Inbound payload builders bound to this workspace (response_urls point here)."""
+        if self._payloads is None:
+            raise RuntimeError("FakeSlack is not started")
+        return self._payloads
+
+    # ========================================================= workspace data
+
+    def add_user(self, user_id: str, **fields: Any) -> dict[str, Any]:
+        """Registers (or replaces) a user; see `make_user` for the fields."""
+        self.users[user_id] = make_user(user_id, team_id=self.team_id, **fields)
+        return self.users[user_id]
+
+    def add_channel(self, channel_id: str, members: Iterable[str]) -> None:
+        self.channels[channel_id] = list(members)
+
+    def dm_channel(self, user_id: str) -> str:
+        """The stable IM channel id between the bot and `user_id` (created on first use)."""
+        return self._dm_for(frozenset({user_id}))
+
+    def _dm_for(self, users: frozenset[str]) -> str:
+        if users not in self._dm_channels:
+            prefix = "D" if len(users) == 1 else "G"
+            self._dm_channels[users] = f"{prefix}{next(self._ids):08d}"
+        return self._dm_channels[users]
+
+    def message(self, channel: str, ts: str) -> dict[str, Any]:
+        """The current state of a posted message (KeyError if never posted)."""
+        return self.messages[(channel, ts)]
+
+    def posted_messages(self, channel: str | None = None) -> list[dict[str, Any]]:
+        """Messages posted with chat.postMessage (current state, post order)."""
+        return [m for m in self.messages.values() if channel is None or m["channel"] == channel]
+
+    def responses(self) -> list[dict[str, Any]]:
+        """Bodies posted to response_urls, in order."""
+        return [c.args for c in self.calls if c.method == "response_url"]
+
+    def calls_to(self, method: str) -> list[ApiCall]:
+        return [c for c in self.calls if c.method == method]
+
+    # ======================================================= fault injection
+
+    def fail_next(
+        self,
+        method: str,
+        *,
+        status: int | None = None,
+        error: str | None = None,
+        headers: Mapping[str, str] | None = None,
+        disconnect: bool = False,
+        times: int = 1,
+    ) -> None:
+        """Make the next `times` calls of `method` fail.
+
+        `status=429` (the default when nothing else is given) answers HTTP 429 with
+        `Retry-After: 1` unless `headers` say otherwise; `error="..."` answers HTTP 200
+        `{"ok": false, "error": ...}`; `disconnect=True` closes the connection unanswered.
+        """
+        if status is None and error is None and not disconnect:
+            status = 429
+        final_headers = dict(headers or {})
+        if status == 429:
+            final_headers.setdefault("Retry-After", "1")
+        failure = Failure(
+            status=status or 200, error=error, headers=final_headers, disconnect=disconnect
+        )
+        self._failures.setdefault(method, []).extend([failure] * times)
+
+    # =============================================================== waiting
+
+    async def _notify(self) -> None:
+        async with self._changed:
+            self._changed.notify_all()
+
+    async def wait_for(self, predicate: Callable[[], T], timeout: float = 5.0) -> T:
+        """Wait until `predicate()` is truthy (re-checked on every recorded change)."""
+        try:
+            async with asyncio.timeout(timeout), self._changed:
+                return await self._changed.wait_for(predicate)
+        except TimeoutError:
+            recent = ", ".join(f"{c.method}({c.status})" for c in self.calls[-10:])
+            raise AssertionError(
+                f"condition not met within {timeout}s; last calls: {recent}"
+            ) from None
+
+    async def wait_for_call(
+        self, method: str, where: Callable[[ApiCall], bool] | None = None, timeout: float = 5.0
+    ) -> ApiCall:
+        """The first recorded call of `method` matching `where` (waiting if needed)."""
+
+        def found() -> ApiCall | None:
+            return next((c for c in self.calls_to(method) if where is None or where(c)), None)
+
+        return await self.wait_for(found, timeout)
+
+    async def _record(self, call: ApiCall) -> None:
+        self.calls.append(call)
+        await self._notify()
+
+    # ============================================================ Web API
+
+    async def _handle_api(self, request: web.Request) -> web.StreamResponse:
+        method = request.match_info["method"]
+        args = await _read_args(request)
+        token = _token(request, args)
+        failures = self._failures.get(method)
+        if failures:
+            return await self._fail(request, method, args, token, failures.pop(0))
+        status, headers = 200, {}
+        handler = self._methods.get(method)
+        try:
+            if handler is None:
+                raise SlackError("unknown_method")
+            self._check_token(method, token)
+            body = handler(args, token)
+            if method == "auth.test":
+                headers["X-OAuth-Scopes"] = "chat:write,commands,im:history,im:write,users:read"
+        except SlackError as err:
+            body = err.body()
+        await self._record(ApiCall(method, args, token, status, body, request.path))
+        return _json_response(body, status, headers)
+
+    async def _fail(
+        self, request: web.Request, method: str, args: Args, token: str | None, failure: Failure
+    ) -> web.StreamResponse:
+        body = {
+            "ok": False,
+            "error": failure.error or ("ratelimited" if failure.status == 429 else "fatal_error"),
+        }
+        await self._record(ApiCall(method, args, token, failure.status, body, request.path))
+        if failure.disconnect and request.transport is not None:
+            request.transport.close()
+        return _json_response(body, failure.status, failure.headers)
+
+    def _check_token(self, method: str, token: str | None) -> None:
+        if not token:
+            raise SlackError("not_authed")
+        expected = self.app_token if method == "apps.connections.open" else self.bot_token
+        if token == expected:
+            return
+        if token in (self.app_token, self.bot_token):
+            raise SlackError("not_allowed_token_type")
+        raise SlackError("invalid_auth")
+
+    def _auth_test(self, args: Args, token: str | None) -> dict[str, Any]:
+        return {
+            "ok": True,
+            "url": f"https://{self.team_domain}.slack.com/",
+            "team": "Rapport Test",
+            "user": self.users.get(self.bot_user_id, {}).get("name", "rapport"),
+            "team_id": self.team_id,
+            "user_id": self.bot_user_id,
+            "bot_id": self.bot_id,
+            "is_enterprise_install": False,
+        }
+
+    def _apps_connections_open(self, args: Args, token: str | None) -> dict[str, Any]:
+        ticket = uuid.uuid4().hex
+        self._tickets.add(ticket)
+        return {"ok": True, "url": f"{self.socket_url}?ticket={ticket}&app_id={self.app_id}"}
+
+    def _require_user(self, user_id: str | None) -> dict[str, Any]:
+        user = self.users.get(user_id or "")
+        if user is None:
+            raise SlackError("user_not_found")
+        return user
+
+    def _conversations_open(self, args: Args, token: str | None) -> dict[str, Any]:
+        if args.get("channel"):
+            return {"ok": True, "channel": {"id": args["channel"]}}
+        users = [u for u in str(args.get("users") or "").split(",") if u]
+        if not users:
+            raise SlackError("users_list_not_supplied")
+        for user_id in users:
+            if self._require_user(user_id)["deleted"]:
+                raise SlackError("user_disabled")
+            self.conversations_open_count[user_id] += 1
+        channel_id = self._dm_for(frozenset(users))
+        channel = {"id": channel_id, "created": 1_700_000_000, "is_im": len(users) == 1}
+        if len(users) == 1:
+            channel["user"] = users[0]
+        return {"ok": True, "no_op": False, "already_open": False, "channel": channel}
+
+    def _conversations_members(self, args: Args, token: str | None) -> dict[str, Any]:
+        members = self.channels.get(str(args.get("channel")))
+        if members is None:
+            raise SlackError("channel_not_found")
+        page, cursor = _page(members, args, default_limit=100)
+        return {"ok": True, "members": page, "response_metadata": {"next_cursor": cursor}}
+
+    def _users_info(self, args: Args, token: str | None) -> dict[str, Any]:
+        return {"ok": True, "user": self._require_user(args.get("user"))}
+
+    def _users_list(self, args: Args, token: str | None) -> dict[str, Any]:
+        page, cursor = _page(list(self.users.values()), args, default_limit=0)
+        return {
+            "ok": True,
+            "members": page,
+            "cache_ts": int(self.clock()),
+            "response_metadata": {"next_cursor": cursor},
+        }
+
+    # ------------------------------------------------------------ messages
+
+    def _resolve_channel(self, args: Args) -> str:
+        channel = str(args.get("channel") or "")
+        if not channel or channel in self.unreachable_channels:
+            raise SlackError("channel_not_found")
+        if channel.startswith(("U", "W")):
+            self._require_user(channel)
+            return self.dm_channel(channel)
+        return channel
+
+    def _message_content(self, args: Args) -> dict[str, Any]:
+        """Validated text/blocks of chat.postMessage / update / postEphemeral."""
+        text = args.get("text")
+        blocks = _json_arg(args, "blocks", "invalid_blocks_format")
+        attachments = _json_arg(args, "attachments", "invalid_attachments")
+        if not text and not blocks and not attachments:
+            raise SlackError("no_text")
+        if text is not None and len(str(text)) > MESSAGE_TEXT_MAX:
+            raise SlackError("msg_too_long")
+        if blocks is not None:
+            problems = check_blocks(blocks, "message")
+            if problems:
+                raise SlackError("invalid_blocks", problems)
+        content: dict[str, Any] = {"text": text or ""}
+        if blocks is not None:
+            content["blocks"] = blocks
+        if attachments is not None:
+            content["attachments"] = attachments
+        return content
+
+    def _chat_post_message(self, args: Args, token: str | None) -> dict[str, Any]:
+        channel = self._resolve_channel(args)
+        content = self._message_content(args)
+        ts = self.payloads.next_ts()
+        message = {
+            "type": "message",
+            "user": self.bot_user_id,
+            "bot_id": self.bot_id,
+            "app_id": self.app_id,
+            "team": self.team_id,
+            "ts": ts,
+            **content,
+        }
+        if args.get("thread_ts"):
+            message["thread_ts"] = str(args["thread_ts"])
+        self.messages[(channel, ts)] = {"channel": channel, **message}
+        return {"ok": True, "channel": channel, "ts": ts, "message": message}
+
+    def _chat_update(self, args: Args, token: str | None) -> dict[str, Any]:
+        channel = self._resolve_channel(args)
+        stored = self.messages.get((channel, str(args.get("ts"))))
+        if stored is None:
+            raise SlackError("message_not_found")
+        content = self._message_content(args)
+        stored.pop("blocks", None)
+        stored.update(content, edited={"user": self.bot_user_id, "ts": self.payloads.next_ts()})
+        message = {k: v for k, v in stored.items() if k != "channel"}
+        return {
+            "ok": True,
+            "channel": channel,
+            "ts": stored["ts"],
+            "text": stored["text"],
+            "message": message,
+        }
+
+    def _chat_post_ephemeral(self, args: Args, token: str | None) -> dict[str, Any]:
+        channel = self._resolve_channel(args)
+        user_id = str(args.get("user") or "")
+        self._require_user(user_id)
+        members = self.channels.get(channel)
+        if members is not None and user_id not in members:
+            raise SlackError("user_not_in_channel")
+        ts = self.payloads.next_ts()
+        self.ephemerals.append(
+            {"channel": channel, "user": user_id, "message_ts": ts, **self._message_content(args)}
+        )
+        return {"ok": True, "message_ts": ts}
+
+    # --------------------------------------------------------------- views
+
+    def _view_arg(self, args: Args) -> dict[str, Any]:
+        view = _json_arg(args, "view", "invalid_arguments")
+        problems = check_view(view)
+        if problems:
+            raise SlackError("invalid_arguments", problems)
+        return dict(view)
+
+    def _use_trigger(self, args: Args) -> str:
+        """Triggers are single-use and expire 3 s after the interaction (like Slack)."""
+        trigger = str(args.get("trigger_id") or args.get("interactivity_pointer") or "")
+        issued = self.payloads.issued_triggers.get(trigger)
+        if issued is None:
+            raise SlackError("invalid_trigger_id")
+        if trigger in self._used_triggers:
+            raise SlackError("exchanged_trigger_id")
+        user_id, issued_at = issued
+        if self.clock() - issued_at > TRIGGER_TTL_SECONDS:
+            raise SlackError("expired_trigger_id")
+        self._used_triggers.add(trigger)
+        return user_id
+
+    def _store_view(self, view: dict[str, Any], view_id: str, user_id: str) -> dict[str, Any]:
+        stored = {
+            "id": view_id,
+            "team_id": self.team_id,
+            "app_id": self.app_id,
+            "bot_id": self.bot_id,
+            "user_id": user_id,
+            "private_metadata": "",
+            "callback_id": "",
+            "external_id": "",
+            "state": {"values": {}},
+            "hash": f"{int(self.clock())}.{uuid.uuid4().hex[:8]}",
+            "root_view_id": view_id,
+            "previous_view_id": None,
+            **view,
+        }
+        self.views[view_id] = stored
+        return stored
+
+    def _views_open(self, args: Args, token: str | None) -> dict[str, Any]:
+        user_id = self._use_trigger(args)
+        view = self._view_arg(args)
+        if view["type"] != "modal":
+            raise SlackError("invalid_arguments", ["must be 'modal' [json-pointer:/view/type]"])
+        return {"ok": True, "view": self._store_view(view, f"V{next(self._ids):010d}", user_id)}
+
+    def _find_view(self, args: Args) -> dict[str, Any]:
+        if args.get("view_id"):
+            found = self.views.get(str(args["view_id"]))
+        else:
+            external = args.get("external_id")
+            found = next(
+                (v for v in self.views.values() if external and v["external_id"] == external), None
+            )
+        if found is None:
+            raise SlackError("not_found")
+        return found
+
+    def _views_update(self, args: Args, token: str | None) -> dict[str, Any]:
+        current = self._find_view(args)
+        if args.get("hash") and args["hash"] != current["hash"]:
+            raise SlackError("hash_conflict")
+        view = self._view_arg(args)
+        return {"ok": True, "view": self._store_view(view, current["id"], current["user_id"])}
+
+    def _views_publish(self, args: Args, token: str | None) -> dict[str, Any]:
+        user_id = str(args.get("user_id") or "")
+        self._require_user(user_id)
+        view = self._view_arg(args)
+        if view["type"] != "home":
+            raise SlackError("invalid_arguments", ["must be 'home' [json-pointer:/view/type]"])
+        current = self.home_views.get(user_id)
+        if current and args.get("hash") and args["hash"] != current["hash"]:
+            raise SlackError("hash_conflict")
+        view_id = current["id"] if current else f"V{next(self._ids):010d}"
+        self.home_views[user_id] = self._store_view(view, view_id, user_id)
+        return {"ok": True, "view": self.home_views[user_id]}
+
+    # --------------------------------------------------------------- files
+
+    def _files_get_upload_url(self, args: Args, token: str | None) -> dict[str, Any]:
+        if not args.get("filename") or not str(args.get("length") or "").isdigit():
+            raise SlackError("invalid_arguments", ["filename and length are required"])
+        file_id = f"F{next(self._ids):010d}"
+        self.files[file_id] = {
+            "id": file_id,
+            "name": args["filename"],
+            "length": int(args["length"]),
+        }
+        return {
+            "ok": True,
+            "upload_url": f"{self.base_url}/upload/v1/{file_id}",
+            "file_id": file_id,
+        }
+
+    def _files_complete_upload(self, args: Args, token: str | None) -> dict[str, Any]:
+        entries = _json_arg(args, "files", "invalid_arguments") or []
+        completed = []
+        for entry in entries:
+            stored = self.files.get(str(entry.get("id")))
+            if stored is None or "content" not in stored:
+                raise SlackError("file_not_found")
+            channel = args.get("channel_id")
+            stored.update(
+                title=entry.get("title") or stored["name"],
+                channels=[channel] if channel else [],
+                initial_comment=args.get("initial_comment"),
+                thread_ts=args.get("thread_ts"),
+            )
+            completed.append({k: v for k, v in stored.items() if k != "content"})
+        return {"ok": True, "files": completed}
+
+    async def _handle_upload(self, request: web.Request) -> web.Response:
+        file_id = request.match_info["file_id"]
+        content = await request.read()
+        stored = self.files.get(file_id)
+        if stored is None:
+            return web.Response(status=404, text="not found", content_type="text/plain")
+        stored["content"] = content
+        await self._record(
+            ApiCall("files.upload", {"file_id": file_id}, None, 200, {"ok": True}, request.path)
+        )
+        return web.Response(text=f"OK - {len(content)}", content_type="text/plain")
+
+    async def _handle_response_url(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        await self._record(ApiCall("response_url", body, None, 200, {"ok": True}, request.path))
+        return _json_response({"ok": True})
+
+    # =========================================================== Socket Mode
+
+    async def _handle_socket(self, request: web.Request) -> web.StreamResponse:
+        if request.query.get("ticket") not in self._tickets:
+            return web.Response(status=401, text="invalid ticket")
+        ws = web.WebSocketResponse()
+        await ws.prepare(request)
+        self._sockets.append(ws)
+        hello = {
+            "type": "hello",
+            "num_connections": self.connections,
+            "debug_info": {
+                "host": "applink-fake-1",
+                "build_number": 1,
+                "approximate_connection_time": 18060,
+            },
+            "connection_info": {"app_id": self.app_id},
+        }
+        await ws.send_str(json.dumps(hello))
+        self.hellos.append(hello)
+        await self._notify()
+        try:
+            async for msg in ws:
+                if msg.type == WSMsgType.TEXT:
+                    await self._on_socket_text(msg.data)
+        finally:
+            self._sockets.remove(ws)
+            await self._notify()
+        return ws
+
+    async def _on_socket_text(self, data: str) -> None:
+        frame = json.loads(data)
+        envelope_id = frame.get("envelope_id")
+        if envelope_id:
+            self.acks[envelope_id] = frame
+            await self._notify()
+
+    @property
+    def connections(self) -> int:
+        """Open Socket Mode connections."""
+        return len(self._live_sockets())
+
+    def _live_sockets(self) -> list[web.WebSocketResponse]:
+        return [ws for ws in self._sockets if not ws.closed]
+
+    async def _newest_socket(self, timeout: float = 5.0) -> web.WebSocketResponse:
+        """The most recent open connection (waiting for one); Slack picks any, we pick newest."""
+        live = await self.wait_for(self._live_sockets, timeout)
+        return live[-1]
+
+    async def wait_connected(self, count: int = 1, timeout: float = 5.0) -> None:
+        """Wait until `count` hellos were sent in total (first connect = 1, reconnect = 2)."""
+        await self.wait_for(lambda: len(self.hellos) >= count and self._live_sockets(), timeout)
+
+    async def send(
+        self,
+        inbound: Inbound,
+        *,
+        retry_attempt: int | None = None,
+        retry_reason: str | None = None,
+        timeout: float = 5.0,
+    ) -> str:
+        """Push an inbound payload as a Socket Mode envelope; returns its envelope_id."""
+        envelope = inbound.envelope(retry_attempt=retry_attempt, retry_reason=retry_reason)
+        ws = await self._newest_socket(timeout)
+        self.envelopes[envelope["envelope_id"]] = envelope
+        await ws.send_str(json.dumps(envelope))
+        return str(envelope["envelope_id"])
+
+    async def send_envelope(
+        self,
+        kind: EnvelopeType,
+        payload: dict[str, Any],
+        *,
+        accepts_response_payload: bool | None = None,
+        retry_attempt: int | None = None,
+        retry_reason: str | None = None,
+    ) -> str:
+        """Push `{envelope_id, type, payload, accepts_response_payload}`; returns envelope_id."""
+        if accepts_response_payload is None:
+            accepts_response_payload = (
+                kind == "slash_commands" or payload.get("type") == "view_submission"
+            )
+        inbound = Inbound(kind, payload, accepts_response_payload)
+        return await self.send(inbound, retry_attempt=retry_attempt, retry_reason=retry_reason)
+
+    async def wait_ack(
+        self, envelope_id: str, timeout: float = TRIGGER_TTL_SECONDS
+    ) -> dict[str, Any]:
+        """The app's ack `{envelope_id, payload?}`; default timeout is Slack's 3 s."""
+        return await self.wait_for(lambda: self.acks.get(envelope_id), timeout)
+
+    async def drop_socket(self) -> None:
+        """Close the newest connection server-side (the client should reconnect)."""
+        live = self._live_sockets()
+        if live:
+            await live[-1].close(code=WSCloseCode.GOING_AWAY, message=b"dropped")
+
+    async def request_refresh(self) -> None:
+        """Send Slack's `disconnect` (refresh_requested) message on the newest connection."""
+        frame = {
+            "type": "disconnect",
+            "reason": "refresh_requested",
+            "debug_info": {"host": "applink-fake-1"},
+        }
+        await (await self._newest_socket()).send_str(json.dumps(frame))
+
+    # ============================================================== HTTP mode
+
+    async def post_to_app(
+        self,
+        url: str,
+        inbound: Inbound,
+        *,
+        signing_secret: str | None = None,
+        timestamp: int | None = None,
+        retry_num: int | None = None,
+        retry_reason: str | None = None,
+    ) -> AppReply:
+        """POST `inbound` to an HTTP-mode app as Slack would, signed with `signing_secret`."""
+        if self._http is None:
+            raise RuntimeError("FakeSlack is not started")
+        request = inbound.signed(
+            signing_secret or self.signing_secret,
+            timestamp=timestamp,
+            retry_num=retry_num,
+            retry_reason=retry_reason,
+        )
+        async with self._http.post(url, data=request.body, headers=request.headers) as resp:
+            return AppReply(resp.status, await resp.text(), dict(resp.headers))
