@@ -35,6 +35,16 @@ def _parser() -> argparse.ArgumentParser:
         dest="db_command", required=True, metavar="ACTION"
     )
     db.add_parser("upgrade", help="apply database migrations")
+
+    slack = sub.add_parser("slack", help="Slack app set-up").add_subparsers(
+        dest="slack_command", required=True, metavar="ACTION"
+    )
+    slack.add_parser("manifest", help="print the Slack app manifest (YAML)")
+    discord = sub.add_parser("discord", help="Discord app set-up").add_subparsers(
+        dest="discord_command", required=True, metavar="ACTION"
+    )
+    invite = discord.add_parser("invite-url", help="print the OAuth2 URL that adds the bot")
+    invite.add_argument("--client-id", help="application id (default: asked from Discord)")
     return parser
 
 
@@ -60,6 +70,15 @@ def _dispatch(args: argparse.Namespace, settings: Settings, console: Console) ->
         return run_show(args.bank, args.layer, settings.question_dirs(), console)
     if args.command == "db":
         return asyncio.run(_upgrade(settings, console))
+    if args.command == "slack":
+        from bot.adapters.slack.manifest import manifest_yaml
+
+        console.print(manifest_yaml(settings), markup=False, highlight=False, soft_wrap=True)
+        return 0
+    if args.command == "discord":
+        from bot.adapters.discord.invite import print_invite_url
+
+        return print_invite_url(settings, args.client_id, console)
     if args.command == "run":
         from bot.runner import run
 

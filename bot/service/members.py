@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+import re
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
@@ -13,6 +14,20 @@ from bot.service.rounds import Outcome
 from bot.store import repository as repo
 from bot.store.database import Database
 from bot.store.tables import members
+
+
+_DURATION = re.compile(r"^\s*(\d{1,3})\s*(d|day|days|w|wk|week|weeks)\s*$", re.IGNORECASE)
+MAX_PAUSE = timedelta(weeks=52)
+
+
+def parse_pause(text: str) -> timedelta | None:
+    """'3d', '2w', '2 weeks' -> a timedelta; None when it isn't a duration we understand."""
+    match = _DURATION.match(text)
+    if not match:
+        return None
+    amount, unit = int(match.group(1)), match.group(2).lower()
+    delta = timedelta(weeks=amount) if unit.startswith("w") else timedelta(days=amount)
+    return delta if timedelta(0) < delta <= MAX_PAUSE else None
 
 
 class MemberDirectory:
