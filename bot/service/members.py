@@ -15,7 +15,6 @@ from bot.store import repository as repo
 from bot.store.database import Database
 from bot.store.tables import members
 
-
 _DURATION = re.compile(r"^\s*(\d{1,3})\s*(d|day|days|w|wk|week|weeks)\s*$", re.IGNORECASE)
 MAX_PAUSE = timedelta(weeks=52)
 
