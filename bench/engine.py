@@ -4,7 +4,8 @@
 
 The ceiling is the rate of single-row INSERT transactions on a bare aiosqlite connection with the
 same pragmas (WAL, synchronous=NORMAL, BEGIN IMMEDIATE), measured in the same run on the same disk.
-Target: the service reaches at least 1/3 of it.
+The members of all rounds answer concurrently, as they would on a busy workspace; the service's
+group commit lets answers that arrive together share one transaction. Target: at least 1/3.
 """
 
 from __future__ import annotations
@@ -56,15 +57,16 @@ async def service_rate(path: Path, rounds: int, answers: int) -> float:
     start = time.perf_counter()
     done = 0
     while done < answers:
-        for round_id, a, b in pairs:
-            for member in (a, b):
-                outcome = await service.act(
-                    round_id, SubmitAnswer(member.key, "a short answer"), f"evt-{done}"
-                )
-                assert outcome.ok, outcome.message
-                done += 1
-            if done >= answers:
-                break
+        # every member of every round answers the current prompt at about the same time
+        wave = [(round_id, m) for round_id, a, b in pairs for m in (a, b)][: answers - done]
+        outcomes = await asyncio.gather(
+            *(
+                service.act(round_id, SubmitAnswer(m.key, "a short answer"), f"evt-{done + i}")
+                for i, (round_id, m) in enumerate(wave)
+            )
+        )
+        assert all(o.ok for o in outcomes), [o.message for o in outcomes if not o.ok][:3]
+        done += len(wave)
     rate = done / (time.perf_counter() - start)
     await db.dispose()
     return rate

@@ -38,6 +38,13 @@ class Settings(BaseSettings):
     slack_mode: Literal["socket", "http"] = Field(default="socket", alias="RAPPORT_SLACK_MODE")
     slack_api_url: str | None = Field(default=None, alias="SLACK_API_URL")
     http_port: int = Field(default=8080, alias="RAPPORT_HTTP_PORT")
+    # Slack user ids that may pair other people and manage schedules, besides workspace admins
+    slack_leads: str | None = Field(default=None, alias="RAPPORT_SLACK_LEADS")
+    # where Slack reaches this app in HTTP mode (the manifest's request URLs), e.g. https://x.org
+    public_url: str | None = Field(default=None, alias="RAPPORT_PUBLIC_URL")
+
+    def slack_lead_ids(self) -> frozenset[str]:
+        return frozenset(u.strip() for u in (self.slack_leads or "").split(",") if u.strip())
 
     def question_dirs(self) -> list[Path]:
         dirs = [self.questions_dir]

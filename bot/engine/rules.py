@@ -301,10 +301,21 @@ def clean_answer(text: str) -> str:
     return stripped
 
 
-def _answer(state: RoundState, cmd: SubmitAnswer, now: datetime, bank: Bank) -> Decision:
-    current = _current_step(state, cmd.step)
-    if cmd.member in current.answers:
+def answerable(state: RoundState, member: MemberKey, step: int | None) -> Step:
+    """The step `member` may answer now (an adapter asks before opening an answer form).
+
+    Raises Rejected for an outsider, an ended round, a stale step or an answer already given.
+    """
+    _require_member(state, member)
+    _require_open(state)
+    current = _current_step(state, step)
+    if member in current.answers:
         raise Rejected("already_answered", "You've already answered this prompt; it's held safely.")
+    return current
+
+
+def _answer(state: RoundState, cmd: SubmitAnswer, now: datetime, bank: Bank) -> Decision:
+    current = answerable(state, cmd.member, cmd.step)
     text = clean_answer(cmd.text)
     answers = {**current.answers, cmd.member: Answer(text, now)}
     state = _touch(state, now, current=replace(current, answers=answers))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
@@ -27,6 +28,14 @@ def parse_pause(text: str) -> timedelta | None:
     amount, unit = int(match.group(1)), match.group(2).lower()
     delta = timedelta(weeks=amount) if unit.startswith("w") else timedelta(days=amount)
     return delta if timedelta(0) < delta <= MAX_PAUSE else None
+
+
+@dataclass(frozen=True)
+class MemberProfile:
+    opted_out: bool = False
+    paused_until: datetime | None = None  # only while the pause lasts
+    timezone: str | None = None
+    dm_channel_id: str | None = None
 
 
 class MemberDirectory:
@@ -67,6 +76,17 @@ class MemberDirectory:
 
     async def remember_dm_channel(self, member: Member, channel_id: str) -> None:
         await self._set(member, dm_channel_id=channel_id)
+
+    async def profile(self, member: Member) -> MemberProfile:
+        """The member's settings (defaults when they never changed any)."""
+        async with self.db.transaction() as conn:
+            row = (await repo.member_rows(conn, [member.key])).get(member.key)
+        if row is None:
+            return MemberProfile()
+        paused = row.paused_until
+        if paused is not None and paused <= self.clock.now():
+            paused = None
+        return MemberProfile(bool(row.opted_out), paused, row.timezone, row.dm_channel_id)
 
     async def dm_channel(self, member: Member) -> str | None:
         async with self.db.transaction() as conn:

@@ -12,7 +12,7 @@ import random
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -30,14 +30,13 @@ from bot.engine.model import (
     SubmitAnswer,
     Tick,
 )
-from bot.engine.rules import decide, start_round
+from bot.engine.rules import answerable, decide, start_round
 from bot.identity import Member
+from bot.service.committer import Batch, Duplicate, GroupCommitter, Work
 from bot.store import repository as repo
 from bot.store.database import Database
 
 log = logging.getLogger(__name__)
-
-MAX_CONFLICT_RETRIES = 8
 
 
 @dataclass(frozen=True)
@@ -59,6 +58,16 @@ class RoundDefaults:
     reminder_after: timedelta = timedelta(hours=24)
     max_reminders: int = 2
     expire_after: timedelta = timedelta(days=7)
+
+
+@dataclass(frozen=True)
+class OpenPrompt:
+    """The prompt a member is about to answer (shown in full in a modal)."""
+
+    round_id: str
+    step: int
+    text: str
+    layer: int
 
 
 @dataclass(frozen=True)
@@ -89,8 +98,8 @@ class RoundService:
         self.banks = banks
         self.clock = clock
         self.defaults = defaults or RoundDefaults()
-        self._on_enqueued = on_enqueued
         self._new_id = new_id
+        self.committer = GroupCommitter(db, clock, on_enqueued)
 
     # --- starting ---------------------------------------------------------------------------
 
@@ -112,10 +121,12 @@ class RoundService:
             return Outcome(False, rejected.message, code=rejected.code)
         round_id = self._new_id()
 
-        async def start(conn: AsyncConnection, now: datetime) -> Decision:
-            return await self._start_in(conn, now, round_id, members, initiator, settings)
+        async def start(batch: Batch) -> Decision:
+            decision = await self._start_in(batch, round_id, members, initiator, settings)
+            batch.record(decision, previous=None)
+            return decision
 
-        return await self._run(start, event_key, round_id=round_id, workspace=members[0].workspace)
+        return await self._submit(start, event_key, round_id)
 
     def _settings(
         self, bank: str | None, pace: Pace, max_layer: int | None, hierarchy_safe_only: bool
@@ -144,13 +155,13 @@ class RoundService:
 
     async def _start_in(
         self,
-        conn: AsyncConnection,
-        now: datetime,
+        batch: Batch,
         round_id: str,
         members: Sequence[Member],
         initiator: Member | None,
         settings: RoundSettings,
     ) -> Decision:
+        conn, now = batch.conn, batch.now
         keys = [m.key for m in members]
         rows = await repo.member_rows(conn, keys)
         for member in members:
@@ -170,7 +181,7 @@ class RoundService:
             excluded_prompts=frozenset(await repo.prompts_seen_by_pairs(conn, keys)),
             timezones={k: row.timezone for k, row in rows.items() if row.timezone},
         )
-        await repo.insert_round(conn, decision.state, members[0].workspace)
+        await batch.insert_round(decision.state, members[0].workspace)
         return decision
 
     async def _refuse_duplicate_round(self, conn: AsyncConnection, keys: list[str]) -> None:
@@ -183,16 +194,17 @@ class RoundService:
     async def act(self, round_id: str, command: Command, event_key: str | None = None) -> Outcome:
         """Apply a member's command (or the scheduler's Tick) to one round."""
 
-        async def apply(conn: AsyncConnection, now: datetime) -> Decision:
-            loaded = await repo.load_round(conn, round_id)
+        async def apply(batch: Batch) -> Decision:
+            loaded = await batch.load_round(round_id)
             if loaded is None:
                 raise Rejected("unknown_round", "I couldn't find that round, so nothing changed.")
             state, version = loaded
-            decision = decide(state, command, now, self._bank_for(state))
-            await repo.update_round(conn, decision.state, version, now)
+            decision = decide(state, command, batch.now, self._bank_for(state))
+            await batch.update_round(decision.state, version)
+            batch.record(decision, previous=state)
             return decision
 
-        return await self._run(apply, event_key, round_id=round_id)
+        return await self._submit(apply, event_key, round_id)
 
     async def answer_from_dm(self, member: Member, text: str, event_key: str | None) -> Outcome:
         """A plain DM reply answers the one prompt waiting for this member's answer."""
@@ -247,54 +259,16 @@ class RoundService:
 
     # --- the unit of work -------------------------------------------------------------------
 
-    async def _run(
-        self,
-        step: Callable[[AsyncConnection, datetime], object],
-        event_key: str | None,
-        *,
-        round_id: str,
-        workspace: str | None = None,
-    ) -> Outcome:
-        for _ in range(MAX_CONFLICT_RETRIES):
-            try:
-                outcome = await self._attempt(step, event_key, round_id)
-            except repo.ConcurrentUpdate:
-                continue
-            except Rejected as rejected:
-                log.info("rejected %s on round %s", rejected.code, round_id)
-                return Outcome(False, rejected.message, round_id, rejected.code)
-            return outcome
-        return Outcome(False, "That was busy for a moment. Please try again.", round_id, "busy")
-
-    async def _attempt(
-        self,
-        step: Callable[[AsyncConnection, datetime], object],
-        event_key: str | None,
-        round_id: str,
-    ) -> Outcome:
-        now = self.clock.now()
-        async with self.db.transaction() as conn:
-            if event_key and not await repo.claim_event(conn, event_key, now):
-                return Outcome(True, "Already done.", round_id, "duplicate", duplicate=True)
-            decision = await step(conn, now)  # type: ignore[misc]
-            assert isinstance(decision, Decision)
-            await self._record(conn, decision, now)
-        if decision.deliveries:
-            self._on_enqueued()
-        return Outcome(True, decision.reply or "", round_id)
-
-    async def _record(self, conn: AsyncConnection, decision: Decision, now: datetime) -> None:
-        state = decision.state
-        await repo.enqueue(conn, state.id, decision.deliveries, now)
-        await repo.remember_prompts(conn, state.members, _newly_asked(state, decision))
-        current = state.current
-        await repo.cancel_reminders(
-            conn,
-            state.id,
-            keep_for=[m for m in state.members if current and m not in current.answers],
-            step=current.number if current else None,
-        )
+    async def _submit(self, work: Work, event_key: str | None, round_id: str) -> Outcome:
+        result = await self.committer.submit(event_key, work)
+        if isinstance(result, Duplicate):
+            return Outcome(True, "Already done.", round_id, "duplicate", duplicate=True)
+        if isinstance(result, Rejected):
+            log.info("rejected %s on round %s", result.code, round_id)
+            return Outcome(False, result.message, round_id, result.code)
+        state = result.state
         log.info("round %s now %s at layer %d", state.id, state.status.value, state.layer)
+        return Outcome(True, result.reply or "", round_id)
 
     def _bank_for(self, state: RoundState) -> Bank:
         bank = self.banks.get(state.settings.bank)
@@ -314,13 +288,14 @@ class RoundService:
             states = await repo.load_states(conn, [round_id])
         return states[0] if states else None
 
-
-def _newly_asked(state: RoundState, decision: Decision) -> list[str]:
-    return [
-        str(d.data["prompt_id"])
-        for d in decision.deliveries
-        if d.kind.value == "prompt" and d.to == state.members[0]
-    ]
+    async def open_prompt(self, round_id: str, member: Member, step: int | None) -> OpenPrompt:
+        """The prompt `member` may answer now, for an answer form; raises Rejected if none."""
+        state = await self.load(round_id)
+        if state is None:
+            raise Rejected("unknown_round", "I couldn't find that round, so nothing changed.")
+        current = answerable(state, member.key, step)
+        prompt = self._bank_for(state).get(current.prompt_id)
+        return OpenPrompt(state.id, current.number, prompt.text if prompt else "", current.layer)
 
 
 def _summary(state: RoundState, member_key: str) -> RoundSummary:

@@ -10,7 +10,8 @@ from typing import Any
 
 import sqlalchemy as sa
 from pydantic import TypeAdapter
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.engine.model import Delivery, MemberKey, RoundState
@@ -35,16 +36,23 @@ def decode_state(raw: str) -> RoundState:
 # --- idempotency ----------------------------------------------------------------------------
 
 
-async def claim_event(conn: AsyncConnection, event_key: str, now: datetime) -> bool:
-    """True the first time a platform event id is seen; False for a retry or a double click."""
-    try:
-        async with conn.begin_nested():
-            await conn.execute(
-                processed_events.insert().values(event_key=event_key, processed_at=now)
-            )
-    except IntegrityError:
-        return False
-    return True
+async def claim_events(conn: AsyncConnection, keys: list[str], now: datetime) -> set[str]:
+    """Record platform event ids; returns those seen for the first time (retries are not)."""
+    insert = _dialect_insert(conn)(processed_events)
+    statement = (
+        insert.values([{"event_key": k, "processed_at": now} for k in dict.fromkeys(keys)])
+        .on_conflict_do_nothing(index_elements=["event_key"])
+        .returning(processed_events.c.event_key)
+    )
+    return set((await conn.execute(statement)).scalars())
+
+
+async def unclaim_events(conn: AsyncConnection, keys: list[str]) -> None:
+    await conn.execute(processed_events.delete().where(processed_events.c.event_key.in_(keys)))
+
+
+def _dialect_insert(conn: AsyncConnection) -> Any:
+    return postgresql_insert if conn.dialect.name == "postgresql" else sqlite_insert
 
 
 # --- rounds ---------------------------------------------------------------------------------
@@ -149,9 +157,15 @@ async def prompts_seen_by_pairs(
 
 
 async def remember_prompts(
-    conn: AsyncConnection, member_keys: Iterable[MemberKey], prompt_ids: Iterable[str]
+    conn: AsyncConnection, asked: Iterable[tuple[Iterable[MemberKey], Iterable[str]]]
 ) -> None:
-    rows = [{"pair_key": k, "prompt_id": p} for k in pair_keys(member_keys) for p in prompt_ids]
+    """Record, for every pair of each group, the prompts it has now been asked."""
+    rows = [
+        {"pair_key": key, "prompt_id": prompt_id}
+        for member_keys, prompt_ids in asked
+        for key in pair_keys(member_keys)
+        for prompt_id in prompt_ids
+    ]
     if rows:
         await conn.execute(pair_prompts.insert(), rows)
 
@@ -187,8 +201,9 @@ async def upsert_member(
 
 
 async def enqueue(
-    conn: AsyncConnection, round_id: str | None, deliveries: Iterable[Delivery], now: datetime
+    conn: AsyncConnection, deliveries: Iterable[tuple[str | None, Delivery]], now: datetime
 ) -> int:
+    """Queue (round id, delivery) pairs for the dispatcher in one statement."""
     rows = [
         {
             "platform": Member.from_key(d.to).platform,
@@ -202,7 +217,7 @@ async def enqueue(
             "next_attempt_at": max(now, d.not_before) if d.not_before else now,
             "created_at": now,
         }
-        for d in deliveries
+        for round_id, d in deliveries
     ]
     if rows:
         await conn.execute(outbox.insert(), rows)

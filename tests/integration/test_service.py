@@ -156,3 +156,35 @@ async def test_answering_cancels_a_queued_reminder(
     await service.act(round_id, SubmitAnswer(ALICE.key, "late but here"))
     statuses = {r.member_key: r.status for r in await _outbox(db) if r.kind == "reminder"}
     assert statuses == {ALICE.key: "cancelled", BOB.key: "pending"}
+
+
+async def test_commands_arriving_together_share_a_batch_yet_stay_independent(
+    service: RoundService, db: Database
+) -> None:
+    round_id = await _active_round(service)
+    good, empty, repeat = await asyncio.gather(
+        service.act(round_id, SubmitAnswer(ALICE.key, "kept"), event_key="e-1"),
+        service.act(round_id, SubmitAnswer(BOB.key, ""), event_key="e-2"),
+        service.act(round_id, SubmitAnswer(ALICE.key, "kept"), event_key="e-1"),
+    )
+    assert good.ok and not good.duplicate
+    assert empty.code == "empty_answer"
+    assert repeat.duplicate
+    state = await service.load(round_id)
+    assert state is not None and set(state.current.answers) == {ALICE.key}  # type: ignore[union-attr]
+    retried = await service.act(round_id, SubmitAnswer(BOB.key, "now with words"), event_key="e-2")
+    assert retried.ok, "a refused event id must not block a corrected retry"
+
+
+async def test_a_round_changed_by_another_process_is_reloaded_not_overwritten(
+    service: RoundService, db: Database, tiny_banks: dict, clock: FakeClock
+) -> None:
+    round_id = await _active_round(service)
+    other_process = RoundService(db, tiny_banks, clock)
+    assert (await other_process.act(round_id, SubmitAnswer(ALICE.key, "via process two"))).ok
+    outcome = await service.act(round_id, SubmitAnswer(BOB.key, "via process one"))
+    assert outcome.ok
+    state = await service.load(round_id)
+    assert state is not None and state.revealed_in_layer == 1
+    revealed = state.history[-1].answers
+    assert {a.text for a in revealed.values()} == {"via process two", "via process one"}

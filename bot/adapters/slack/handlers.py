@@ -1,0 +1,413 @@
+"""slack-bolt listeners: ack first, then turn the payload into a service call and answer it.
+
+Every listener acks before doing any work (Slack's 3-second limit); a modal is only held back
+to report a validation error in the modal itself. Every service call carries an idempotency
+key (see `wire`), so Slack's retries, replayed envelopes and double clicks change nothing the
+second time. Round rules stay in the engine: a refused command comes back as an `Outcome` or
+`Rejected` whose message is shown to the member who acted.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, TypeVar, cast
+
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.adapters.slack import blocks, commands, home, wire
+from bot.adapters.slack.blocks import escape
+from bot.bootstrap import Rapport
+from bot.config import Settings
+from bot.engine.model import (
+    Accept,
+    Command,
+    Decline,
+    Leave,
+    Rate,
+    Rejected,
+    Stay,
+    SubmitAnswer,
+    Swap,
+)
+from bot.engine.rules import clean_answer
+from bot.identity import Member
+from bot.messages import HELP_TEXT, Action
+from bot.service.rounds import Outcome
+
+log = logging.getLogger(__name__)
+
+Respond = Callable[..., Awaitable[Any]]
+Body = Mapping[str, Any]
+
+SETTLED_NOTES = {
+    Action.ACCEPT: "✓ Accepted",
+    Action.DECLINE: "Not now",
+    Action.SWAP: "Swapped: a new prompt is below",
+    Action.STAY: "Staying at this depth",
+    Action.LEAVE: "You left this round",
+}
+STALE_NOTE = "No longer current"
+# refusals meaning the clicked message is out of date: its controls are removed
+STALE_CODES = frozenset({"stale_prompt", "round_ended", "unknown_round", "not_invited"})
+KEPT_AFTER_STAY = frozenset(wire.ACTION_IDS[a] for a in (Action.ANSWER, Action.SWAP, Action.LEAVE))
+NOT_A_PERSON = frozenset({"USLACKBOT"})
+
+
+class Activity:
+    """Counts listener runs that finished (however they ended); tests wait on it, not on time."""
+
+    def __init__(self) -> None:
+        self.finished = 0
+        self._changed = asyncio.Condition()
+
+    async def done(self) -> None:
+        async with self._changed:
+            self.finished += 1
+            self._changed.notify_all()
+
+    async def wait_finished(self, count: int, timeout: float = 5.0) -> None:
+        async with asyncio.timeout(timeout), self._changed:
+            await self._changed.wait_for(lambda: self.finished >= count)
+
+
+Listener = TypeVar("Listener", bound=Callable[..., Awaitable[None]])
+
+
+def _tracked(listener: Listener) -> Listener:
+    """Count the run in `self.activity`; `wraps` keeps the argument names bolt injects by."""
+
+    @functools.wraps(listener)
+    async def run(self: SlackHandlers, *args: Any, **kwargs: Any) -> None:
+        try:
+            await listener(self, *args, **kwargs)
+        finally:
+            await self.activity.done()
+
+    return cast(Listener, run)
+
+
+@dataclass
+class Registration:
+    """What `register` put on the app: compared with the manifest by a test."""
+
+    commands: list[str] = field(default_factory=list)
+    events: list[str] = field(default_factory=list)
+    actions: list[str] = field(default_factory=list)
+    views: list[str] = field(default_factory=list)
+
+
+def register(app: AsyncApp, handlers: SlackHandlers) -> Registration:
+    """Attach every Rapport listener to `app`."""
+    done = Registration()
+    app.command(wire.COMMAND)(handlers.on_command)
+    done.commands.append(wire.COMMAND)
+    for event_type, listener in (
+        ("message", handlers.on_message),
+        ("app_home_opened", handlers.on_home),
+    ):
+        app.event(event_type)(listener)
+        done.events.append(event_type)
+    for action_id in wire.ACTION_IDS.values():
+        app.action(action_id)(handlers.on_action)
+        done.actions.append(action_id)
+    app.view(wire.ANSWER_CALLBACK)(handlers.on_answer_submitted)
+    done.views.append(wire.ANSWER_CALLBACK)
+    return done
+
+
+class SlackHandlers:
+    def __init__(self, rapport: Rapport, settings: Settings) -> None:
+        self.rapport = rapport
+        self.service = rapport.service
+        self.members = rapport.members
+        self.settings = settings
+        self.activity = Activity()
+
+    # ================================================================= /rapport
+
+    @_tracked
+    async def on_command(
+        self, ack: Respond, command: Body, respond: Respond, client: AsyncWebClient
+    ) -> None:
+        await ack()
+        request = commands.parse(str(command.get("text", "")))
+        member = wire.member(wire.team_of(command), str(command["user_id"]))
+        reply = await self._run_command(request, member, command, client)
+        await respond(text=reply, response_type="ephemeral")
+
+    async def _run_command(
+        self, request: commands.Request, member: Member, command: Body, client: AsyncWebClient
+    ) -> str:
+        match request:
+            case commands.Start():
+                return await self._start(request, member, command, client)
+            case commands.Status():
+                return await self._status(member)
+            case commands.Stop():
+                return (await self.service.leave_all(member, wire.command_key(command))).message
+            case commands.Help():
+                return f"{escape(HELP_TEXT)}\n\n{commands.USAGE}"
+            case commands.OptOut(opted_out):
+                return (await self.members.set_opted_out(member, opted_out)).message
+            case commands.Pause(duration):
+                until = None if duration is None else self.service.clock.now() + duration
+                return (await self.members.pause_until(member, until)).message
+            case commands.Timezone(name):
+                return escape((await self.members.set_timezone(member, name)).message)
+            case commands.Usage():
+                return request.text
+        raise AssertionError(request)
+
+    async def _status(self, member: Member) -> str:
+        summaries = await self.service.summaries(member)
+        return home.status_text(summaries, await self.members.profile(member))
+
+    async def _start(
+        self, request: commands.Start, member: Member, command: Body, client: AsyncWebClient
+    ) -> str:
+        others = [u for u in request.user_ids if u != member.user_id]
+        initiator: Member | None = member
+        if not others:
+            return "A round needs someone else: mention the person you'd like to get to know."
+        if len(others) == 2:
+            if not await self._is_lead(client, member.user_id):
+                return "Only team leads can pair two other people. Mention one person instead."
+            initiator = None
+        user_ids = others if initiator is None else [member.user_id, *others]
+        problem = await self._check_people(client, member.workspace_id, user_ids)
+        if problem:
+            return problem
+        people = [wire.member(member.workspace_id, u) for u in user_ids]
+        outcome = await self.service.start_round(
+            people, initiator=initiator, pace=request.pace, event_key=wire.command_key(command)
+        )
+        return _start_reply(outcome, others, initiator is None)
+
+    async def _check_people(
+        self, client: AsyncWebClient, team_id: str, user_ids: list[str]
+    ) -> str | None:
+        """Refuse bots, deactivated or unknown accounts; adopt Slack's time zone if none is set."""
+        for user_id in user_ids:
+            try:
+                user = (await client.users_info(user=user_id))["user"]
+            except SlackApiError:
+                return f"I couldn't find <@{user_id}> in this workspace."
+            if user.get("is_bot") or user.get("is_app_user") or user_id in NOT_A_PERSON:
+                return f"<@{user_id}> is a bot, so they can't take part in a round."
+            if user.get("deleted"):
+                return f"<@{user_id}>'s account is deactivated."
+            await self._adopt_timezone(wire.member(team_id, user_id), user.get("tz"))
+        return None
+
+    async def _adopt_timezone(self, member: Member, zone: str | None) -> None:
+        if zone and (await self.members.profile(member)).timezone is None:
+            await self.members.set_timezone(member, zone)
+
+    async def _is_lead(self, client: AsyncWebClient, user_id: str) -> bool:
+        """Leads: ids in RAPPORT_SLACK_LEADS, or the workspace's admins and owners."""
+        if user_id in self.settings.slack_lead_ids():
+            return True
+        try:
+            user = (await client.users_info(user=user_id))["user"]
+        except SlackApiError as err:
+            log.warning("users.info %s failed: %s", user_id, err.response.get("error"))
+            return False
+        return bool(user.get("is_admin") or user.get("is_owner") or user.get("is_primary_owner"))
+
+    # ============================================================== DM replies
+
+    @_tracked
+    async def on_message(self, event: Body, body: Body, client: AsyncWebClient) -> None:
+        """A member's plain reply in their DM with Rapport answers the prompt waiting for them."""
+        if not _from_a_person_in_dm(event):
+            return
+        member = wire.member(wire.team_of(body), str(event["user"]))
+        text = blocks.unescape(str(event.get("text", "")))
+        outcome = await self.service.answer_from_dm(member, text, wire.event_key(body))
+        if outcome.ok or outcome.duplicate:
+            return  # the held confirmation or the reveal comes through the outbox
+        await client.chat_postMessage(channel=str(event["channel"]), text=escape(outcome.message))
+
+    # ================================================================ App Home
+
+    @_tracked
+    async def on_home(self, event: Body, body: Body, client: AsyncWebClient) -> None:
+        if event.get("tab", "home") != "home":
+            return
+        user_id = str(event["user"])
+        member = wire.member(wire.team_of(body), user_id)
+        view = home.home_view(
+            await self.service.summaries(member),
+            await self.members.profile(member),
+            is_lead=await self._is_lead(client, user_id),
+        )
+        await client.views_publish(user_id=user_id, view=view)
+
+    # ========================================================= buttons, select
+
+    @_tracked
+    async def on_action(
+        self, ack: Respond, body: Body, action: Body, respond: Respond, client: AsyncWebClient
+    ) -> None:
+        await ack()
+        kind = wire.ACTION_BY_ID[str(action["action_id"])]
+        target = wire.decode_target(_action_value(action))
+        member = wire.member(wire.team_of(body), str(body["user"]["id"]))
+        if target is None:
+            await _tell(
+                respond, "That button didn't carry a round I recognise, so nothing changed."
+            )
+            return
+        if kind is Action.ANSWER:
+            await self._open_answer(body, target, member, respond, client)
+            return
+        command = _command(kind, member.key, target)
+        outcome = await self.service.act(target.round_id, command, wire.click_key(body, action))
+        await self._after_click(kind, target, outcome, body, respond, client)
+
+    async def _after_click(
+        self,
+        kind: Action,
+        target: wire.Target,
+        outcome: Outcome,
+        body: Body,
+        respond: Respond,
+        client: AsyncWebClient,
+    ) -> None:
+        if outcome.duplicate:
+            return
+        if not outcome.ok:
+            await self._refused(outcome.code, outcome.message, body, respond, client)
+            return
+        if kind is Action.RATE:
+            note = f"✓ You rated this round {target.number} out of 7. Thank you!"
+        else:
+            note = SETTLED_NOTES[kind]
+        keep = (lambda a: a in KEPT_AFTER_STAY) if kind is Action.STAY else (lambda _: False)
+        await _settle(client, body, note, keep)
+
+    async def _refused(
+        self, code: str | None, message: str, body: Body, respond: Respond, client: AsyncWebClient
+    ) -> None:
+        """Tell only the clicker; remove the controls only when the message is out of date."""
+        await _tell(respond, message)
+        if code in STALE_CODES:
+            await _settle(client, body, STALE_NOTE)
+
+    async def _open_answer(
+        self,
+        body: Body,
+        target: wire.Target,
+        member: Member,
+        respond: Respond,
+        client: AsyncWebClient,
+    ) -> None:
+        try:
+            prompt = await self.service.open_prompt(target.round_id, member, target.number)
+        except Rejected as refused:
+            await self._refused(refused.code, refused.message, body, respond, client)
+            return
+        channel = str(body.get("container", {}).get("channel_id", ""))
+        meta = wire.ModalMeta(prompt.round_id, prompt.step, channel)
+        view = blocks.answer_modal(prompt.text, meta)
+        await client.views_open(trigger_id=str(body["trigger_id"]), view=view)
+
+    # ============================================================ answer modal
+
+    @_tracked
+    async def on_answer_submitted(
+        self, ack: Respond, body: Body, view: Body, client: AsyncWebClient
+    ) -> None:
+        text = _submitted_text(view)
+        meta = wire.ModalMeta.decode(str(view.get("private_metadata", "")))
+        try:
+            clean_answer(text)
+        except Rejected as invalid:
+            await ack(response_action="errors", errors={wire.ANSWER_BLOCK: invalid.message})
+            return
+        if meta is None:
+            problem = "This form has expired. Please press Answer on the prompt again."
+            await ack(response_action="errors", errors={wire.ANSWER_BLOCK: problem})
+            return
+        await ack()
+        member = wire.member(wire.team_of(body), str(body["user"]["id"]))
+        command = SubmitAnswer(member.key, text, meta.step)
+        outcome = await self.service.act(meta.round_id, command, wire.view_key(view))
+        if not (outcome.ok or outcome.duplicate) and meta.channel_id:
+            await client.chat_postMessage(channel=meta.channel_id, text=escape(outcome.message))
+
+
+# --- small helpers ----------------------------------------------------------------------------
+
+
+def _start_reply(outcome: Outcome, others: list[str], paired_by_lead: bool) -> str:
+    if outcome.duplicate:
+        return "Already on it: the invitation is out."
+    if not outcome.ok:
+        return escape(outcome.message)
+    invited = " and ".join(f"<@{u}>" for u in others)
+    if paired_by_lead:
+        return f"Paired {invited}. They each get an invitation by DM."
+    return f"Invitation sent to {invited}. Your first prompt arrives as soon as they accept."
+
+
+def _from_a_person_in_dm(event: Body) -> bool:
+    """Ignore bot posts, edits, deletions, joins and file shares: only typed replies count."""
+    return (
+        event.get("channel_type") == "im"
+        and "subtype" not in event
+        and not event.get("bot_id")
+        and bool(event.get("user"))
+        and bool(event.get("channel"))
+    )
+
+
+def _action_value(action: Body) -> str:
+    if action.get("value") is not None:
+        return str(action["value"])
+    return str((action.get("selected_option") or {}).get("value", ""))
+
+
+def _command(kind: Action, member_key: str, target: wire.Target) -> Command:
+    if kind is Action.SWAP:
+        return Swap(member_key, target.number)
+    if kind is Action.RATE:
+        return Rate(member_key, target.number or 0)
+    simple: dict[Action, Callable[[str], Command]] = {
+        Action.ACCEPT: Accept,
+        Action.DECLINE: Decline,
+        Action.STAY: Stay,
+        Action.LEAVE: Leave,
+    }
+    return simple[kind](member_key)
+
+
+def _submitted_text(view: Body) -> str:
+    values = view.get("state", {}).get("values", {})
+    field_ = values.get(wire.ANSWER_BLOCK, {}).get(wire.ANSWER_INPUT, {})
+    return str(field_.get("value") or "")
+
+
+async def _tell(respond: Respond, text: str) -> None:
+    """An ephemeral reply to the member who clicked; the message they clicked stays."""
+    await respond(text=escape(text), response_type="ephemeral", replace_original=False)
+
+
+async def _settle(
+    client: AsyncWebClient, body: Body, note: str, keep: Callable[[str], bool] = lambda _: False
+) -> None:
+    """Replace the clicked message's controls with `note`, so they can't be pressed again."""
+    container = body.get("container") or {}
+    message = body.get("message") or {}
+    await client.chat_update(
+        channel=str(container.get("channel_id")),
+        ts=str(container.get("message_ts")),
+        text=str(message.get("text") or note),
+        blocks=blocks.settled(message.get("blocks") or [], escape(note), keep),
+    )

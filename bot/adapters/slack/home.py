@@ -1,0 +1,88 @@
+"""App Home and `/rapport status`: where your rounds stand and your settings, never any content.
+
+Both are built from `RoundService.summaries` (layer, who still has to answer) and the member's
+profile; leads also see where their schedules will live.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from bot.adapters.slack.blocks import context, escape, section
+from bot.adapters.slack.wire import mention
+from bot.engine.bank import LAYER_NAMES
+from bot.engine.model import RoundStatus
+from bot.messages import HELP_TEXT
+from bot.service.members import MemberProfile
+from bot.service.rounds import RoundSummary
+
+MAX_ROUNDS_SHOWN = 20
+SCHEDULES_TEXT = (
+    "Recurring sessions that pair a channel's members are managed with `/rapport schedule`."
+)
+
+
+def round_line(summary: RoundSummary) -> str:
+    """One round in one line: with whom, how deep, and whose answer is pending."""
+    partners = ", ".join(mention(k) for k in summary.others) or "your partner"
+    layer = f"Layer {summary.layer} of {summary.max_layer}"
+    name = LAYER_NAMES.get(summary.layer)
+    if name:
+        layer += f" ({escape(name)})"
+    return f"With {partners} · {layer} · {summary.revealed} shared · {_where(summary)}"
+
+
+def _where(summary: RoundSummary) -> str:
+    if summary.status is RoundStatus.INVITED:
+        return "waiting for the invitation to be accepted"
+    if summary.waiting_on_you:
+        return "*your answer is waiting*"
+    if summary.waiting_on_others:
+        return "waiting for your partner's answer"
+    return "the next prompt is on its way"
+
+
+def settings_lines(profile: MemberProfile) -> list[str]:
+    taking_part = "no, you've opted out (`/rapport optin`)" if profile.opted_out else "yes"
+    lines = [f"Taking part in new rounds: {taking_part}"]
+    if profile.paused_until is not None:
+        lines.append(f"Paused until {profile.paused_until:%A %d %B %Y} (`/rapport pause off`)")
+    zone = escape(profile.timezone) if profile.timezone else "not set (`/rapport timezone …`)"
+    lines.append(f"Time zone: {zone}")
+    return lines
+
+
+def status_text(summaries: Sequence[RoundSummary], profile: MemberProfile) -> str:
+    rounds = [f"• {round_line(s)}" for s in summaries[:MAX_ROUNDS_SHOWN]]
+    if not rounds:
+        rounds = ["You're not in a round right now. Start one with `/rapport start @someone`."]
+    settings = [f"• {line}" for line in settings_lines(profile)]
+    return "\n".join(["*Your rounds*", *rounds, "", "*Your settings*", *settings])
+
+
+def home_view(
+    summaries: Sequence[RoundSummary], profile: MemberProfile, *, is_lead: bool
+) -> dict[str, Any]:
+    blocks: list[dict[str, Any]] = [
+        {"type": "header", "text": {"type": "plain_text", "text": "Rapport"}},
+        context(escape(HELP_TEXT)),
+        {"type": "divider"},
+        section("*Your rounds*", "rounds"),
+    ]
+    if summaries:
+        blocks += [section(round_line(s)) for s in summaries[:MAX_ROUNDS_SHOWN]]
+    else:
+        blocks.append(section("No rounds right now. Start one with `/rapport start @someone`."))
+    blocks += [
+        {"type": "divider"},
+        section("*Your settings*", "settings"),
+        section("\n".join(settings_lines(profile))),
+    ]
+    if is_lead:
+        blocks += [
+            {"type": "divider"},
+            section("*Schedules*", "schedules"),
+            section(SCHEDULES_TEXT),
+        ]
+    return {"type": "home", "blocks": blocks}

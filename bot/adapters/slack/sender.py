@@ -1,0 +1,150 @@
+"""Delivers outbox messages as Slack DMs (`chat.postMessage` to each member's DM channel).
+
+The DM channel id is stored per member: `conversations.open` (Tier 3) runs once per member,
+only when neither the outbox row nor this process knows the channel. Slack errors become the
+outbox's `TransientSendError` (retry later) or `PermanentSendError` (give up, record why).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+import aiohttp
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.adapters.slack import blocks
+from bot.adapters.slack.wire import mention, user_id_of
+from bot.engine.model import DeliveryKind
+from bot.messages import Names, render
+from bot.service.members import MemberDirectory
+from bot.service.ports import OutgoingMessage, PermanentSendError, TransientSendError
+
+log = logging.getLogger(__name__)
+
+PERMANENT_ERRORS = frozenset(
+    {
+        "channel_not_found",
+        "user_not_found",
+        "cannot_dm_bot",
+        "account_inactive",
+        "not_in_channel",
+        "is_archived",
+        "user_disabled",
+        "invalid_auth",
+        "not_authed",
+        "token_revoked",
+        "missing_scope",
+    }
+)
+TRANSIENT_ERRORS = frozenset(
+    {"ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout"}
+)
+PARTNER = "Your partner"
+
+
+def send_error(err: Exception) -> TransientSendError | PermanentSendError:
+    """Map a slack_sdk / network failure to the outbox's retry decision."""
+    if isinstance(err, SlackApiError):
+        error = str(err.response.get("error") or "unknown_error")
+        status = err.response.status_code
+        if status == 429 or error == "ratelimited":
+            return TransientSendError(error, _retry_after(err.response.headers))
+        if error in TRANSIENT_ERRORS or status >= 500:
+            return TransientSendError(error)
+        return PermanentSendError(error)
+    return TransientSendError(type(err).__name__)
+
+
+def _retry_after(headers: Mapping[str, Any]) -> float | None:
+    for name, value in headers.items():
+        if name.lower() == "retry-after":
+            raw = value[0] if isinstance(value, list) else value
+            try:
+                return float(raw)
+            except (TypeError, ValueError):
+                return None
+    return None
+
+
+NETWORK_ERRORS = (SlackApiError, aiohttp.ClientError, asyncio.TimeoutError, ConnectionError)
+
+
+class SlackSender:
+    """`Sender` for the outbox; `bind(members)` once the core exists (`SlackRuntime.start`)."""
+
+    def __init__(self, client: AsyncWebClient, members: MemberDirectory | None = None) -> None:
+        self.client = client
+        self.members = members
+        self._channels: dict[str, str] = {}
+        self._display_names: dict[str, str] = {}
+
+    def bind(self, members: MemberDirectory) -> None:
+        self.members = members
+
+    async def send(self, message: OutgoingMessage) -> str:
+        try:
+            channel = await self._channel(message)
+            payload = await self._payload(message)
+            response = await self.client.chat_postMessage(
+                channel=channel, unfurl_links=False, unfurl_media=False, **payload
+            )
+        except NETWORK_ERRORS as err:
+            raise send_error(err) from err
+        return str(response["ts"])
+
+    # --- the DM channel ---------------------------------------------------------------------
+
+    async def _channel(self, message: OutgoingMessage) -> str:
+        key = message.member.key
+        known = message.dm_channel_id or self._channels.get(key)
+        if known:
+            self._channels[key] = known
+            return known
+        if self.members is None:
+            raise TransientSendError("slack adapter not started yet", retry_after=1.0)
+        opened = await self.client.conversations_open(users=message.member.user_id)
+        channel = str(opened["channel"]["id"])
+        await self.members.remember_dm_channel(message.member, channel)
+        self._channels[key] = channel
+        return channel
+
+    # --- the content ------------------------------------------------------------------------
+
+    async def _payload(self, message: OutgoingMessage) -> dict[str, Any]:
+        slots = blocks.NameSlots()
+        rendered = render(message.kind, message.data, Names(slots.name_of, message.member.key))
+        names = await self._names(message.kind, slots.keys)
+        step = message.data.get("step")
+        return blocks.message(
+            rendered,
+            kind=message.kind.value,
+            fill=lambda text: slots.fill(text, names),
+            round_id=message.round_id or message.data.get("round_id"),
+            step=int(step) if step is not None else None,
+        )
+
+    async def _names(self, kind: DeliveryKind, keys: list[str]) -> dict[str, str]:
+        """Mentions, except in a reveal: relayed answers' headings must never ping anyone."""
+        if kind is not DeliveryKind.REVEAL:
+            return {key: mention(key) for key in keys}
+        return {key: blocks.escape(await self.display_name(key)) for key in keys}
+
+    async def display_name(self, member_key: str) -> str:
+        """A member's Slack display name (`users.info`, cached for this process)."""
+        if member_key not in self._display_names:
+            self._display_names[member_key] = await self._lookup_name(user_id_of(member_key))
+        return self._display_names[member_key]
+
+    async def _lookup_name(self, user_id: str) -> str:
+        try:
+            user = (await self.client.users_info(user=user_id))["user"]
+        except SlackApiError as err:
+            log.warning("users.info %s failed: %s", user_id, err.response.get("error"))
+            return PARTNER
+        profile = user.get("profile") or {}
+        name = profile.get("display_name") or profile.get("real_name") or user.get("name")
+        return str(name or PARTNER)

@@ -1,0 +1,230 @@
+"""Group commit: commands that arrive together share one database transaction.
+
+SQLite has one writer, so a transaction per command caps throughput at the cost of BEGIN/COMMIT.
+Instead, commands queue up while the previous batch commits, and the next batch applies them one
+after another on one connection, then writes all their outbox rows at once. Each command is still
+all-or-nothing: the engine decides before anything is written, a rejected command writes nothing,
+and if the batch fails every command in it is retried on its own.
+
+Round states are cached between batches. The cache is only a shortcut: every update checks the
+row's version, so a state changed by another process makes the batch fail and retry from the DB.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import OrderedDict, deque
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from bot.clock import Clock
+from bot.engine.model import Decision, DeliveryKind, Rejected, RoundState
+from bot.store import repository as repo
+from bot.store.database import Database
+
+log = logging.getLogger(__name__)
+
+MAX_CONFLICT_RETRIES = 8
+
+
+class Duplicate:
+    """The event id was seen before: the command already took effect."""
+
+
+DUPLICATE = Duplicate()
+JobResult = Decision | Rejected | Duplicate
+
+
+@dataclass
+class Batch:
+    """The open transaction shared by the commands of one group commit."""
+
+    conn: AsyncConnection
+    now: datetime
+    cache: RoundCache
+    staged: dict[str, tuple[RoundState, int]] = field(default_factory=dict)
+    decisions: list[tuple[Decision, RoundState | None]] = field(default_factory=list)
+
+    async def load_round(self, round_id: str) -> tuple[RoundState, int] | None:
+        found = self.staged.get(round_id) or self.cache.get(round_id)
+        if found is not None:
+            return found
+        return await repo.load_round(self.conn, round_id)
+
+    async def insert_round(self, state: RoundState, workspace: str) -> None:
+        await repo.insert_round(self.conn, state, workspace)
+        self.staged[state.id] = (state, 1)
+
+    async def update_round(self, state: RoundState, version: int) -> None:
+        await repo.update_round(self.conn, state, version, self.now)
+        self.staged[state.id] = (state, version + 1)
+
+    def record(self, decision: Decision, previous: RoundState | None) -> None:
+        self.decisions.append((decision, previous))
+
+    async def flush(self) -> int:
+        """Write every recorded decision's messages and history; returns deliveries queued."""
+        outgoing = [(d.state.id, delivery) for d, _ in self.decisions for delivery in d.deliveries]
+        queued = await repo.enqueue(self.conn, outgoing, self.now)
+        pair_rows = [(d.state.members, _newly_asked(d)) for d, _ in self.decisions]
+        await repo.remember_prompts(self.conn, [(m, asked) for m, asked in pair_rows if asked])
+        for decision, previous in self.decisions:
+            if _may_have_queued_reminders(previous):
+                await _cancel_stale_reminders(self.conn, decision.state)
+        return queued
+
+
+def _newly_asked(decision: Decision) -> list[str]:
+    first = decision.state.members[0]
+    return [
+        str(d.data["prompt_id"])
+        for d in decision.deliveries
+        if d.kind is DeliveryKind.PROMPT and d.to == first
+    ]
+
+
+def _may_have_queued_reminders(previous: RoundState | None) -> bool:
+    # reminders are only ever queued for the current step, and every transition cancels them
+    return (
+        previous is not None
+        and previous.current is not None
+        and (previous.current.reminders_sent > 0)
+    )
+
+
+async def _cancel_stale_reminders(conn: AsyncConnection, state: RoundState) -> None:
+    current = state.current
+    await repo.cancel_reminders(
+        conn,
+        state.id,
+        keep_for=[m for m in state.members if current and m not in current.answers],
+        step=current.number if current else None,
+    )
+
+
+class RoundCache:
+    """A bounded LRU of (state, version) by round id; safe because updates check the version."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._items: OrderedDict[str, tuple[RoundState, int]] = OrderedDict()
+
+    def get(self, round_id: str) -> tuple[RoundState, int] | None:
+        item = self._items.get(round_id)
+        if item is not None:
+            self._items.move_to_end(round_id)
+        return item
+
+    def update(self, items: dict[str, tuple[RoundState, int]]) -> None:
+        for round_id, item in items.items():
+            self._items[round_id] = item
+            self._items.move_to_end(round_id)
+        while len(self._items) > self.size:
+            self._items.popitem(last=False)
+
+    def clear(self) -> None:
+        self._items.clear()
+
+
+Work = Callable[[Batch], Awaitable[Decision]]
+
+
+@dataclass
+class _Job:
+    event_key: str | None
+    work: Work
+    future: asyncio.Future[JobResult]
+
+
+class GroupCommitter:
+    def __init__(
+        self,
+        db: Database,
+        clock: Clock,
+        on_enqueued: Callable[[], None],
+        max_batch: int = 128,
+        cache_size: int = 10_000,
+    ) -> None:
+        self.db = db
+        self.clock = clock
+        self._on_enqueued = on_enqueued
+        self.max_batch = max_batch
+        self.cache = RoundCache(cache_size)
+        self._queue: deque[_Job] = deque()
+        self._drainer: asyncio.Task[None] | None = None
+
+    async def submit(self, event_key: str | None, work: Work) -> JobResult:
+        future: asyncio.Future[JobResult] = asyncio.get_running_loop().create_future()
+        self._queue.append(_Job(event_key, work, future))
+        if self._drainer is None or self._drainer.done():
+            self._drainer = asyncio.create_task(self._drain())
+        return await future
+
+    async def _drain(self) -> None:
+        while self._queue:
+            size = min(self.max_batch, len(self._queue))
+            jobs = [self._queue.popleft() for _ in range(size)]
+            try:
+                await self._commit_or_split(jobs)
+            except Exception as err:  # never leave a caller waiting forever
+                for job in jobs:
+                    if not job.future.done():
+                        job.future.set_exception(err)
+
+    async def _commit_or_split(self, jobs: list[_Job]) -> None:
+        try:
+            await self._commit(jobs)
+            return
+        except Exception as err:
+            self.cache.clear()
+            if len(jobs) == 1 and not isinstance(err, repo.ConcurrentUpdate):
+                raise
+            log.info("batch of %d failed (%s); retrying one by one", len(jobs), type(err).__name__)
+        for job in jobs:
+            await self._commit_alone(job)
+
+    async def _commit_alone(self, job: _Job) -> None:
+        for _ in range(MAX_CONFLICT_RETRIES):
+            try:
+                await self._commit([job])
+                return
+            except repo.ConcurrentUpdate:
+                self.cache.clear()
+        job.future.set_result(Rejected("busy", "That was busy for a moment. Please try again."))
+
+    async def _commit(self, jobs: list[_Job]) -> None:
+        now = self.clock.now()
+        async with self.db.transaction() as conn:
+            batch = Batch(conn, now, self.cache)
+            results = await self._apply_all(batch, jobs)
+            queued = await batch.flush()
+        self.cache.update(batch.staged)
+        for job, result in zip(jobs, results, strict=True):
+            job.future.set_result(result)
+        if queued:
+            self._on_enqueued()
+
+    async def _apply_all(self, batch: Batch, jobs: list[_Job]) -> list[JobResult]:
+        keys = [job.event_key for job in jobs if job.event_key]
+        fresh = await repo.claim_events(batch.conn, keys, batch.now) if keys else set()
+        results: list[JobResult] = []
+        unclaim: list[str] = []
+        for job in jobs:
+            if job.event_key is not None:
+                if job.event_key not in fresh:
+                    results.append(DUPLICATE)
+                    continue
+                fresh.discard(job.event_key)  # a second copy in the same batch is a duplicate
+            try:
+                results.append(await job.work(batch))
+            except Rejected as rejected:
+                results.append(rejected)
+                if job.event_key is not None:
+                    unclaim.append(job.event_key)  # a refused command must not block a retry
+        if unclaim:
+            await repo.unclaim_events(batch.conn, unclaim)
+        return results
