@@ -66,7 +66,9 @@ async def load_round(conn: AsyncConnection, round_id: str) -> tuple[RoundState, 
     return decode_state(row.state), row.version
 
 
-async def insert_round(conn: AsyncConnection, state: RoundState, workspace: str) -> None:
+async def insert_round(
+    conn: AsyncConnection, state: RoundState, workspace: str, schedule_id: str | None = None
+) -> None:
     await conn.execute(
         rounds.insert().values(
             id=state.id,
@@ -77,6 +79,7 @@ async def insert_round(conn: AsyncConnection, state: RoundState, workspace: str)
             workspace=workspace,
             created_at=state.created_at,
             updated_at=state.created_at,
+            schedule_id=schedule_id,
         )
     )
     await conn.execute(
@@ -97,6 +100,7 @@ async def update_round(
             version=version + 1,
             state=encode_state(state),
             updated_at=now,
+            ended_at=state.ended_at,
         )
     )
     if result.rowcount != 1:

@@ -41,6 +41,8 @@ rounds = sa.Table(
     sa.Column("workspace", sa.String(200), nullable=False, index=True),
     sa.Column("created_at", UTCDateTime(), nullable=False),
     sa.Column("updated_at", UTCDateTime(), nullable=False),
+    sa.Column("ended_at", UTCDateTime(), nullable=True, index=True),
+    sa.Column("schedule_id", sa.String(32), nullable=True, index=True),
 )
 
 round_members = sa.Table(
@@ -102,4 +104,57 @@ outbox = sa.Table(
     sa.Column("sent_at", UTCDateTime(), nullable=True),
     sa.Index("ix_outbox_due", "status", "next_attempt_at"),
     sa.Index("ix_outbox_member", "member_key", "status"),
+)
+
+schedules = sa.Table(
+    "schedules",
+    metadata,
+    sa.Column("id", sa.String(32), primary_key=True),
+    sa.Column("platform", sa.String(16), nullable=False),
+    sa.Column("workspace_id", sa.String(64), nullable=False),
+    sa.Column("channel_id", sa.String(64), nullable=False),
+    sa.Column("every_weeks", sa.Integer, nullable=False),
+    sa.Column("weekday", sa.Integer, nullable=False),
+    sa.Column("time_of_day", sa.String(5), nullable=False),
+    sa.Column("timezone", sa.String(64), nullable=False),
+    sa.Column("max_layer", sa.Integer, nullable=False),
+    sa.Column("bank", sa.String(64), nullable=True),
+    sa.Column("pace", sa.String(8), nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("created_by", sa.String(200), nullable=False),
+    sa.Column("created_at", UTCDateTime(), nullable=False),
+    sa.Column("next_run_at", UTCDateTime(), nullable=True, index=True),
+    sa.Column("last_run_at", UTCDateTime(), nullable=True),
+    sa.Column("last_skip_at", UTCDateTime(), nullable=True),
+    sa.Column("last_skip_reason", sa.Text, nullable=True),
+    sa.Index("ix_schedules_workspace", "platform", "workspace_id"),
+)
+
+schedule_sessions = sa.Table(
+    "schedule_sessions",
+    metadata,
+    sa.Column("schedule_id", sa.String(32), primary_key=True),
+    sa.Column("occurrence", UTCDateTime(), primary_key=True),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("started_at", UTCDateTime(), nullable=False),
+    sa.Column("finished_at", UTCDateTime(), nullable=True),
+    sa.Column("members_count", sa.Integer, nullable=False, default=0),
+    sa.Column("groups_count", sa.Integer, nullable=False, default=0),
+)
+
+session_groups = sa.Table(
+    "session_groups",
+    metadata,
+    sa.Column("schedule_id", sa.String(32), primary_key=True),
+    sa.Column("occurrence", UTCDateTime(), primary_key=True),
+    sa.Column("group_no", sa.Integer, primary_key=True),
+    sa.Column("member_keys", sa.Text, nullable=False),
+    sa.Column("round_id", sa.String(32), nullable=True),
+)
+
+avoid_pairs = sa.Table(
+    "avoid_pairs",
+    metadata,
+    sa.Column("member_key", sa.String(200), primary_key=True),
+    sa.Column("avoided_key", sa.String(200), primary_key=True),
 )
