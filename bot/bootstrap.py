@@ -14,9 +14,10 @@ from bot.engine.bank import Bank
 from bot.questions.loader import load_banks
 from bot.service.members import MemberDirectory
 from bot.service.outbox import OutboxDispatcher, RetryPolicy
-from bot.service.ports import Sender
+from bot.service.ports import ChannelDirectory, Sender
 from bot.service.rounds import RoundDefaults, RoundService
 from bot.service.scheduler import TickScheduler
+from bot.service.schedules import ScheduleService
 from bot.store.database import Database
 
 # messages per second; Slack allows ~1/s per channel, so a workspace-wide 20/s stays safe
@@ -33,15 +34,22 @@ class Rapport:
     dispatcher: OutboxDispatcher
     scheduler: TickScheduler
     banks: Mapping[str, Bank]
+    schedules: ScheduleService
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
     async def start(self) -> None:
         await self.db.upgrade()
         self._tasks.append(asyncio.create_task(self.dispatcher.run_forever()))
         self.scheduler.start()
+        await self.sync_session_jobs()
+
+    async def sync_session_jobs(self) -> None:
+        """Rebuild the recurring sessions' cron jobs from the database (the source of truth)."""
+        self.scheduler.replace_cron_jobs(await self.schedules.cron_specs())
 
     async def tick(self) -> None:
-        """One scheduler pulse: due follow-ups, then whatever they queued."""
+        """One scheduler pulse: due sessions and follow-ups, then whatever they queued."""
+        await self.schedules.run_due()
         await self.service.run_due()
         await self.dispatcher.run_once()
 
@@ -60,6 +68,7 @@ def build(
     settings: Settings,
     *,
     senders: Mapping[str, Sender],
+    directories: Mapping[str, ChannelDirectory] | None = None,
     clock: Clock | None = None,
     banks: Mapping[str, Bank] | None = None,
     rates_per_second: Mapping[str, float] | None = None,
@@ -87,5 +96,8 @@ def build(
         dispatcher=dispatcher,
         scheduler=TickScheduler(lambda: rapport.tick(), settings.tick_seconds),
         banks=banks,
+        schedules=ScheduleService(
+            db, service, clock, directories or {}, settings.max_layer, dispatcher.wake
+        ),
     )
     return rapport

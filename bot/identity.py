@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+CHANNEL_PREFIX = "#"
+
 
 @dataclass(frozen=True)
 class Member:
@@ -18,6 +20,19 @@ class Member:
     @property
     def workspace(self) -> str:
         return f"{self.platform}:{self.workspace_id}"
+
+    @property
+    def is_channel(self) -> bool:
+        """A channel recipient (for session summaries) rather than a person."""
+        return self.user_id.startswith(CHANNEL_PREFIX)
+
+    @property
+    def channel_id(self) -> str:
+        return self.user_id.removeprefix(CHANNEL_PREFIX)
+
+    @classmethod
+    def channel(cls, platform: str, workspace_id: str, channel_id: str) -> Member:
+        return cls(platform, workspace_id, CHANNEL_PREFIX + channel_id)
 
     @classmethod
     def from_key(cls, key: str) -> Member:

@@ -205,6 +205,32 @@ def _completed(data: Mapping[str, Any], names: Names) -> Rendered:
     )
 
 
+def _session_summary(data: Mapping[str, Any], names: Names) -> Rendered:
+    groups = int(data["groups"])
+    trios = int(data["trios"])
+    started = f"{groups} pair{'s' if groups != 1 else ''} started"
+    if trios:
+        started += f" (including {trios} trio{'s' if trios > 1 else ''})"
+    parts = [started]
+    if data.get("unplaced"):
+        parts.append(f"{data['unplaced']} couldn't be paired this time and were told why")
+    parts.append(f"next session {data['next_session']}")
+    return Rendered(
+        title="Rapport session started",
+        body=(" · ".join(parts), "Check your DMs for an invitation. Taking part is optional."),
+    )
+
+
+def _not_paired(data: Mapping[str, Any], names: Names) -> Rendered:
+    return Rendered(
+        title="No partner this time",
+        body=(
+            "This session had nobody left I could pair you with. You'll be first in line "
+            "next time, or start a round yourself with /rapport start.",
+        ),
+    )
+
+
 _RENDERERS: dict[DeliveryKind, Callable[[Mapping[str, Any], Names], Rendered]] = {
     DeliveryKind.INVITATION: _invitation,
     DeliveryKind.INVITATION_ACCEPTED: _accepted,
@@ -218,4 +244,6 @@ _RENDERERS: dict[DeliveryKind, Callable[[Mapping[str, Any], Names], Rendered]] =
     DeliveryKind.REMINDER: _reminder,
     DeliveryKind.EXPIRED: _expired,
     DeliveryKind.COMPLETED: _completed,
+    DeliveryKind.SESSION_SUMMARY: _session_summary,
+    DeliveryKind.NOT_PAIRED: _not_paired,
 }

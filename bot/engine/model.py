@@ -22,6 +22,8 @@ class RoundStatus(StrEnum):
     INVITED = "invited"
     ACTIVE = "active"
     COMPLETED = "completed"
+    SESSION_SUMMARY = "session_summary"  # to a channel
+    NOT_PAIRED = "not_paired"
     DECLINED = "declined"
     LEFT = "left"
     EXPIRED = "expired"
@@ -205,6 +207,8 @@ class DeliveryKind(StrEnum):
     REMINDER = "reminder"
     EXPIRED = "expired"
     COMPLETED = "completed"
+    SESSION_SUMMARY = "session_summary"  # to a channel
+    NOT_PAIRED = "not_paired"
 
 
 @dataclass(frozen=True)

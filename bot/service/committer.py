@@ -55,8 +55,10 @@ class Batch:
             return found
         return await repo.load_round(self.conn, round_id)
 
-    async def insert_round(self, state: RoundState, workspace: str) -> None:
-        await repo.insert_round(self.conn, state, workspace)
+    async def insert_round(
+        self, state: RoundState, workspace: str, schedule_id: str | None = None
+    ) -> None:
+        await repo.insert_round(self.conn, state, workspace, schedule_id)
         self.staged[state.id] = (state, 1)
 
     async def update_round(self, state: RoundState, version: int) -> None:

@@ -41,3 +41,16 @@ class Sender(Protocol):
     async def send(self, message: OutgoingMessage) -> str:
         """Deliver the message and return the platform's message id."""
         ...
+
+
+@dataclass(frozen=True)
+class ChannelMember:
+    user_id: str
+    is_bot: bool = False
+    is_lead: bool = False
+
+
+class ChannelDirectory(Protocol):
+    """Lists a channel's members for a scheduled session (platform API calls)."""
+
+    async def channel_members(self, workspace_id: str, channel_id: str) -> list[ChannelMember]: ...

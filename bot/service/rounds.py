@@ -12,7 +12,7 @@ import random
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -113,7 +113,10 @@ class RoundService:
         max_layer: int | None = None,
         hierarchy_safe_only: bool = False,
         event_key: str | None = None,
+        session_group: tuple[str, datetime, int] | None = None,
     ) -> Outcome:
+        """Invite members to a new round. A scheduled session passes its group reference, which
+        is linked to the round in the same transaction so a rerun never invites twice."""
         try:
             settings = self._settings(bank, pace, max_layer, hierarchy_safe_only)
             self._check_workspace(members)
@@ -122,7 +125,14 @@ class RoundService:
         round_id = self._new_id()
 
         async def start(batch: Batch) -> Decision:
-            decision = await self._start_in(batch, round_id, members, initiator, settings)
+            decision = await self._decide_start(batch, round_id, members, initiator, settings)
+            # every check passed and nothing is written yet: link the group, then insert
+            if session_group and not await repo.link_group_round(
+                batch.conn, session_group, round_id
+            ):
+                raise Rejected("already_started", "This session group already has its round.")
+            schedule_id = session_group[0] if session_group else None
+            await batch.insert_round(decision.state, members[0].workspace, schedule_id)
             batch.record(decision, previous=None)
             return decision
 
@@ -153,7 +163,7 @@ class RoundService:
         if not members or len({m.workspace for m in members}) != 1:
             raise Rejected("bad_members", "Everyone in a round must be in the same workspace.")
 
-    async def _start_in(
+    async def _decide_start(
         self,
         batch: Batch,
         round_id: str,
@@ -181,7 +191,6 @@ class RoundService:
             excluded_prompts=frozenset(await repo.prompts_seen_by_pairs(conn, keys)),
             timezones={k: row.timezone for k, row in rows.items() if row.timezone},
         )
-        await batch.insert_round(decision.state, members[0].workspace)
         return decision
 
     async def _refuse_duplicate_round(self, conn: AsyncConnection, keys: list[str]) -> None:
@@ -209,6 +218,9 @@ class RoundService:
     async def answer_from_dm(self, member: Member, text: str, event_key: str | None) -> Outcome:
         """A plain DM reply answers the one prompt waiting for this member's answer."""
         async with self.db.transaction() as conn:
+            if event_key and await repo.event_seen(conn, event_key):
+                # a retry of an answer already taken: don't report "no prompt waiting"
+                return Outcome(True, "Already done.", code="duplicate", duplicate=True)
             states = await repo.load_states(conn, await repo.open_round_ids(conn, member.key))
         waiting = [
             s

@@ -6,11 +6,25 @@ import logging
 from collections.abc import Awaitable, Callable
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
+
+from bot.engine.recurrence import WEEKDAYS, Recurrence
 
 log = logging.getLogger(__name__)
 
 TICK_JOB_ID = "rapport-tick"
+SESSION_JOB_PREFIX = "session-"
+
+
+def cron_trigger(recurrence: Recurrence) -> CronTrigger:
+    """Fires weekly at the local time; every-N-weeks filtering is the session runner's job."""
+    return CronTrigger(
+        day_of_week=WEEKDAYS[recurrence.weekday],
+        hour=recurrence.at.hour,
+        minute=recurrence.at.minute,
+        timezone=recurrence.timezone,
+    )
 
 
 class TickScheduler:
@@ -35,6 +49,23 @@ class TickScheduler:
             replace_existing=True,
         )
         self.scheduler.start()
+
+    def replace_cron_jobs(self, recurrences: dict[str, Recurrence]) -> None:
+        """One cron job per active schedule; each fires the tick, which reads the DB deadline."""
+        for job in self.scheduler.get_jobs():
+            if job.id.startswith(SESSION_JOB_PREFIX) and (
+                job.id.removeprefix(SESSION_JOB_PREFIX) not in recurrences
+            ):
+                job.remove()
+        for schedule_id, recurrence in recurrences.items():
+            self.scheduler.add_job(
+                self._run_tick,
+                cron_trigger(recurrence),
+                id=SESSION_JOB_PREFIX + schedule_id,
+                max_instances=1,
+                coalesce=True,
+                replace_existing=True,
+            )
 
     def shutdown(self) -> None:
         if self.scheduler.running:

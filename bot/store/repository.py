@@ -16,7 +16,15 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.engine.model import Delivery, MemberKey, RoundState
 from bot.identity import Member
-from bot.store.tables import members, outbox, pair_prompts, processed_events, round_members, rounds
+from bot.store.tables import (
+    members,
+    outbox,
+    pair_prompts,
+    processed_events,
+    round_members,
+    rounds,
+    session_groups,
+)
 
 _STATE = TypeAdapter(RoundState)
 
@@ -38,7 +46,7 @@ def decode_state(raw: str) -> RoundState:
 
 async def claim_events(conn: AsyncConnection, keys: list[str], now: datetime) -> set[str]:
     """Record platform event ids; returns those seen for the first time (retries are not)."""
-    insert = _dialect_insert(conn)(processed_events)
+    insert = dialect_insert(conn)(processed_events)
     statement = (
         insert.values([{"event_key": k, "processed_at": now} for k in dict.fromkeys(keys)])
         .on_conflict_do_nothing(index_elements=["event_key"])
@@ -47,11 +55,16 @@ async def claim_events(conn: AsyncConnection, keys: list[str], now: datetime) ->
     return set((await conn.execute(statement)).scalars())
 
 
+async def event_seen(conn: AsyncConnection, event_key: str) -> bool:
+    query = sa.select(processed_events.c.event_key).where(processed_events.c.event_key == event_key)
+    return (await conn.execute(query)).first() is not None
+
+
 async def unclaim_events(conn: AsyncConnection, keys: list[str]) -> None:
     await conn.execute(processed_events.delete().where(processed_events.c.event_key.in_(keys)))
 
 
-def _dialect_insert(conn: AsyncConnection) -> Any:
+def dialect_insert(conn: AsyncConnection) -> Any:
     return postgresql_insert if conn.dialect.name == "postgresql" else sqlite_insert
 
 
@@ -247,3 +260,21 @@ async def cancel_reminders(
     ]
     if stale:
         await conn.execute(outbox.update().where(outbox.c.id.in_(stale)).values(status="cancelled"))
+
+
+async def link_group_round(
+    conn: AsyncConnection, group: tuple[str, datetime, int], round_id: str
+) -> bool:
+    """Record a session group's round; False when the group already has one (a rerun)."""
+    schedule_id, occurrence, group_no = group
+    result = await conn.execute(
+        session_groups.update()
+        .where(
+            session_groups.c.schedule_id == schedule_id,
+            session_groups.c.occurrence == occurrence,
+            session_groups.c.group_no == group_no,
+            session_groups.c.round_id.is_(None),
+        )
+        .values(round_id=round_id)
+    )
+    return result.rowcount == 1
