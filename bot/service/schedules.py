@@ -23,6 +23,8 @@ from bot.clock import Clock
 from bot.engine.model import Delivery, DeliveryKind, Pace, Rejected
 from bot.engine.pairing import Pair, make_groups
 from bot.engine.recurrence import WEEKDAYS, Recurrence
+from bot.engine.stats import compute as compute_stats
+from bot.engine.stats import render as render_stats
 from bot.engine.timing import is_valid_zone
 from bot.identity import Member
 from bot.service.ports import ChannelDirectory, ChannelMember
@@ -32,6 +34,7 @@ from bot.store.database import Database
 from bot.store.tables import (
     avoid_pairs,
     members,
+    rounds,
     schedule_sessions,
     schedules,
     session_groups,
@@ -40,6 +43,7 @@ from bot.store.tables import (
 log = logging.getLogger(__name__)
 
 GRACE = timedelta(hours=6)
+STATS_DAYS = 30
 RECENT_SESSIONS = 6
 LEAD_ONLY = "Only team leads can manage schedules. Ask a lead (or a workspace admin) to help."
 USAGE = (
@@ -260,6 +264,27 @@ class ScheduleService:
                     avoid_pairs.insert().values(member_key=member.key, avoided_key=other.key)
                 )
         return Outcome(True, "Noted. Scheduled sessions won't pair you two. They won't be told.")
+
+    async def stats(
+        self, lead: Member, is_lead: bool, channel_id: str | None = None, days: int = STATS_DAYS
+    ) -> Outcome:
+        """Content-free figures over the last `days`, for the workspace or one channel."""
+        if not is_lead:
+            return Outcome(False, "Only team leads can see stats.", code="not_lead")
+        since = self.clock.now() - timedelta(days=days)
+        query = sa.select(rounds.c.state).where(
+            rounds.c.workspace == lead.workspace, rounds.c.created_at >= since
+        )
+        if channel_id is not None:
+            channel_schedules = sa.select(schedules.c.id).where(
+                schedules.c.platform == lead.platform,
+                schedules.c.workspace_id == lead.workspace_id,
+                schedules.c.channel_id == channel_id,
+            )
+            query = query.where(rounds.c.schedule_id.in_(channel_schedules))
+        async with self.db.transaction() as conn:
+            states = [repo.decode_state(raw) for raw in (await conn.execute(query)).scalars()]
+        return Outcome(True, render_stats(compute_stats(states), days))
 
     async def cron_specs(self) -> dict[str, Recurrence]:
         async with self.db.transaction() as conn:

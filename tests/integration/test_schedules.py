@@ -211,3 +211,28 @@ def test_the_cron_trigger_agrees_with_the_recurrence_across_dst() -> None:
         fired = trigger.get_next_fire_time(None, moment + timedelta(seconds=1))
         assert fired == expected
         moment = expected
+
+
+async def test_stats_for_a_channel_are_content_free_and_for_leads_only(
+    sessions: ScheduleService, db: Database, service: RoundService
+) -> None:
+    from bot.engine.model import Accept, SubmitAnswer
+
+    schedule_id = await _schedule_id(sessions)
+    await sessions.run_now(LEAD, True, schedule_id)
+    async with db.transaction() as conn:
+        round_ids = list((await conn.execute(sa.select(rounds.c.id))).scalars())
+    for round_id in round_ids:
+        state = await service.load(round_id)
+        assert state is not None
+        for member in state.members:
+            await service.act(round_id, Accept(member))
+        for member in state.members:
+            await service.act(round_id, SubmitAnswer(member, "private words"))
+    refused = await sessions.stats(Member("test", "T1", "u1"), False, "C1")
+    assert refused.code == "not_lead"
+    report = await sessions.stats(LEAD, True, "C1")
+    assert report.ok and "7 members" in report.message and "100%" in report.message
+    assert "private words" not in report.message
+    other_channel = await sessions.stats(LEAD, True, "C2")
+    assert "at least 5" in other_channel.message

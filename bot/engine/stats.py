@@ -1,0 +1,105 @@
+"""Content-free figures for leads: how rounds went, never what anyone said."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from statistics import mean, median
+
+from bot.engine.bank import LAYER_NAMES
+from bot.engine.model import RoundState, RoundStatus, StepOutcome
+
+MIN_GROUP = 5
+BAR_WIDTH = 10
+
+
+@dataclass(frozen=True)
+class LayerFigure:
+    layer: int
+    opened: int
+    revealed: int
+
+    @property
+    def rate(self) -> float | None:
+        return self.revealed / self.opened if self.opened else None
+
+
+@dataclass(frozen=True)
+class Stats:
+    members: int
+    started: int
+    completed: int
+    layers: tuple[LayerFigure, ...]
+    median_reciprocation: timedelta | None
+    average_depth: float | None
+    average_rating: float | None
+
+
+def compute(states: Sequence[RoundState]) -> Stats:
+    revealed = [r for s in states for r in s.history if r.outcome is StepOutcome.REVEALED]
+    waits = [r.closed_at - r.first_answer_at for r in revealed if r.first_answer_at]
+    depths = [
+        max((r.layer for r in s.history if r.outcome is StepOutcome.REVEALED), default=0)
+        for s in states
+        if s.status is not RoundStatus.DECLINED
+    ]
+    ratings = [rating for s in states for rating in s.ratings.values()]
+    return Stats(
+        members=len({m for s in states for m in s.members}),
+        started=len(states),
+        completed=sum(1 for s in states if s.status is RoundStatus.COMPLETED),
+        layers=tuple(_layer(states, layer) for layer in range(1, 5)),
+        median_reciprocation=median(waits) if waits else None,
+        average_depth=mean(depths) if depths else None,
+        average_rating=mean(ratings) if ratings else None,
+    )
+
+
+def _layer(states: Sequence[RoundState], layer: int) -> LayerFigure:
+    revealed = sum(
+        1
+        for s in states
+        for r in s.history
+        if r.layer == layer and r.outcome is StepOutcome.REVEALED
+    )
+    unanswered = sum(1 for s in states if s.current is not None and s.current.layer == layer)
+    return LayerFigure(layer, revealed + unanswered, revealed)
+
+
+def _bar(rate: float) -> str:
+    filled = round(rate * BAR_WIDTH)
+    return "█" * filled + "░" * (BAR_WIDTH - filled)
+
+
+def _duration(delta: timedelta) -> str:
+    hours = delta.total_seconds() / 3600
+    return f"{hours * 60:.0f} min" if hours < 1 else f"{hours:.1f} h"
+
+
+def render(stats: Stats, period_days: int) -> str:
+    """A compact text report with a bar chart of both-answered rates per layer."""
+    if stats.members < MIN_GROUP:
+        return (
+            f"Stats are shown only for groups of at least {MIN_GROUP} members, so nobody "
+            "can be singled out. Check back once more people have taken part."
+        )
+    lines = [
+        f"Last {period_days} days · {stats.members} members",
+        f"Rounds started {stats.started} · completed {stats.completed}",
+        "Both answered, by layer:",
+    ]
+    for fig in stats.layers:
+        if fig.rate is not None:
+            name = LAYER_NAMES.get(fig.layer, "")
+            lines.append(
+                f"  L{fig.layer} {name:<18} {_bar(fig.rate)} {fig.rate:4.0%}"
+                f" ({fig.revealed}/{fig.opened})"
+            )
+    if stats.median_reciprocation is not None:
+        lines.append(f"Median time to reciprocate: {_duration(stats.median_reciprocation)}")
+    if stats.average_depth is not None:
+        lines.append(f"Average depth reached: layer {stats.average_depth:.1f}")
+    if stats.average_rating is not None:
+        lines.append(f"Average closeness rating: {stats.average_rating:.1f} / 7")
+    return "\n".join(lines)
