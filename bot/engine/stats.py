@@ -38,7 +38,9 @@ class Stats:
 
 def compute(states: Sequence[RoundState]) -> Stats:
     revealed = [r for s in states for r in s.history if r.outcome is StepOutcome.REVEALED]
-    waits = [r.closed_at - r.first_answer_at for r in revealed if r.first_answer_at]
+    waits = [
+        (r.closed_at - r.first_answer_at).total_seconds() for r in revealed if r.first_answer_at
+    ]
     depths = [
         max((r.layer for r in s.history if r.outcome is StepOutcome.REVEALED), default=0)
         for s in states
@@ -50,7 +52,7 @@ def compute(states: Sequence[RoundState]) -> Stats:
         started=len(states),
         completed=sum(1 for s in states if s.status is RoundStatus.COMPLETED),
         layers=tuple(_layer(states, layer) for layer in range(1, 5)),
-        median_reciprocation=median(waits) if waits else None,
+        median_reciprocation=timedelta(seconds=median(waits)) if waits else None,
         average_depth=mean(depths) if depths else None,
         average_rating=mean(ratings) if ratings else None,
     )
