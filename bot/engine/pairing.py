@@ -50,8 +50,9 @@ def make_groups(
     if len(people) > EXACT_LIMIT:
         return _grouped(people, _greedy_pairs(people, recent_set, avoid_set), recent_set, avoid_set)
     best = _grouped(people, _exact_pairs(people, recent_set, avoid_set), recent_set, avoid_set)
-    if len(people) % 2 and len(people) <= ODD_SEARCH_LIMIT and _repeats(best, recent_set):
-        # the trio may be what repeats: try each member as the one who joins a pair
+    if len(people) % 2 and len(people) <= ODD_SEARCH_LIMIT and _score(best, recent_set) > (0, 0):
+        # the trio may be what repeats or strands someone: try each member as the one who
+        # joins a pair
         for odd_one in people:
             rest = [m for m in people if m != odd_one]
             candidate = _grouped(
