@@ -11,10 +11,13 @@ from datetime import timedelta
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.engine.bank import Bank
+from bot.ops.health import HealthMonitor
 from bot.questions.loader import load_banks
+from bot.service.leader import Leadership, leadership_for
 from bot.service.members import MemberDirectory
 from bot.service.outbox import OutboxDispatcher, RetryPolicy
 from bot.service.ports import ChannelDirectory, Sender
+from bot.service.privacy import PrivacyService
 from bot.service.rounds import RoundDefaults, RoundService
 from bot.service.scheduler import TickScheduler
 from bot.service.schedules import ScheduleService
@@ -22,6 +25,7 @@ from bot.store.database import Database
 
 # messages per second; Slack allows ~1/s per channel, so a workspace-wide 20/s stays safe
 DEFAULT_RATES = {"slack": 20.0, "discord": 40.0}
+STOP_GRACE_SECONDS = 10.0
 
 
 @dataclass
@@ -35,10 +39,14 @@ class Rapport:
     scheduler: TickScheduler
     banks: Mapping[str, Bank]
     schedules: ScheduleService
+    leader: Leadership
+    privacy: PrivacyService
+    health: HealthMonitor
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
     async def start(self) -> None:
         await self.db.upgrade()
+        await self.leader.start()
         self._tasks.append(asyncio.create_task(self.dispatcher.run_forever()))
         self.scheduler.start()
         await self.sync_session_jobs()
@@ -48,19 +56,30 @@ class Rapport:
         self.scheduler.replace_cron_jobs(await self.schedules.cron_specs())
 
     async def tick(self) -> None:
-        """One scheduler pulse: due sessions and follow-ups, then whatever they queued."""
-        await self.schedules.run_due()
-        await self.service.run_due()
-        await self.dispatcher.run_once()
+        """One scheduler pulse: due sessions and follow-ups, then whatever they queued.
+
+        Only the leader does the work (one process across all sharing a PostgreSQL database).
+        """
+        if await self.leader.confirm():
+            await self.schedules.run_due()
+            await self.service.run_due()
+            await self.privacy.purge_expired_answers()
+            await self.dispatcher.run_once()
+        self.health.tick_succeeded()
 
     async def stop(self) -> None:
-        self.scheduler.shutdown()
+        await self.scheduler.shutdown()
+        await self.service.committer.drain()
         self.dispatcher.stop()
+        if self._tasks:
+            # let a pass in flight finish: a send cancelled mid-transaction can wedge aiosqlite
+            await asyncio.wait(self._tasks, timeout=STOP_GRACE_SECONDS)
         for task in self._tasks:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         self._tasks.clear()
+        await self.leader.stop()
         await self.db.dispose()
 
 
@@ -96,8 +115,18 @@ def build(
         dispatcher=dispatcher,
         scheduler=TickScheduler(lambda: rapport.tick(), settings.tick_seconds),
         banks=banks,
+        leader=leadership_for(db),
+        privacy=PrivacyService(db, clock, service, _retention(settings)),
+        health=HealthMonitor(
+            db, clock, settings.tick_seconds, is_leader=lambda: rapport.leader.is_leader
+        ),
         schedules=ScheduleService(
             db, service, clock, directories or {}, settings.max_layer, dispatcher.wake
         ),
     )
     return rapport
+
+
+def _retention(settings: Settings) -> timedelta | None:
+    days = settings.answer_retention_days
+    return timedelta(days=days) if days > 0 else None

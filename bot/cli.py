@@ -12,6 +12,7 @@ from pathlib import Path
 from rich.console import Console
 
 from bot.config import Settings
+from bot.ops.logging import configure_logging, secret_values
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -51,7 +52,7 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     settings = Settings()
-    logging.basicConfig(level=settings.log_level, format="%(levelname)s %(name)s: %(message)s")
+    configure_logging(settings.log_level, secrets=secret_values(settings))
     console = Console()
     return int(_dispatch(args, settings, console))
 

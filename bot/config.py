@@ -27,6 +27,8 @@ class Settings(BaseSettings):
     expire_days: float = Field(default=7, gt=0, alias="RAPPORT_EXPIRE_DAYS")
     tick_seconds: float = Field(default=30, gt=0, alias="RAPPORT_TICK_SECONDS")
     log_level: str = Field(default="INFO", alias="RAPPORT_LOG_LEVEL")
+    # answers are deleted this many days after their round ended; 0 keeps them
+    answer_retention_days: float = Field(default=30, ge=0, alias="RAPPORT_ANSWER_RETENTION_DAYS")
 
     discord_token: str | None = Field(default=None, alias="DISCORD_TOKEN")
     discord_api_url: str | None = Field(default=None, alias="DISCORD_API_URL")

@@ -9,6 +9,7 @@ from typing import Protocol
 
 from bot.bootstrap import Rapport, build
 from bot.config import Settings
+from bot.ops.server import OpsServer, start_ops_server
 from bot.service.ports import Sender
 
 log = logging.getLogger(__name__)
@@ -48,12 +49,16 @@ async def run(settings: Settings, stop: asyncio.Event | None = None) -> int:
         return 2
     rapport = build(settings, senders={rt.platform: rt.sender for rt in runtimes})
     await rapport.start()
+    ops: OpsServer | None = None
     try:
         for runtime in runtimes:
             await runtime.start(rapport)
+        ops = await start_ops_server(settings, rapport, runtimes)
         log.info("running: %s", ", ".join(rt.platform for rt in runtimes))
         await (stop or _shutdown_signal()).wait()
     finally:
+        if ops is not None:
+            await ops.stop()
         for runtime in reversed(runtimes):
             await runtime.stop()
         await rapport.stop()

@@ -22,8 +22,6 @@ class RoundStatus(StrEnum):
     INVITED = "invited"
     ACTIVE = "active"
     COMPLETED = "completed"
-    SESSION_SUMMARY = "session_summary"  # to a channel
-    NOT_PAIRED = "not_paired"
     DECLINED = "declined"
     LEFT = "left"
     EXPIRED = "expired"

@@ -166,6 +166,11 @@ class GroupCommitter:
             self._drainer = asyncio.create_task(self._drain())
         return await future
 
+    async def drain(self) -> None:
+        """Wait until every submitted command is committed (used at shutdown)."""
+        if self._drainer is not None:
+            await asyncio.shield(self._drainer)
+
     async def _drain(self) -> None:
         while self._queue:
             size = min(self.max_batch, len(self._queue))

@@ -20,6 +20,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from aiolimiter import AsyncLimiter
 from sqlalchemy.engine import Row
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.clock import Clock
 from bot.engine.model import DeliveryKind
@@ -113,13 +114,19 @@ class OutboxDispatcher:
             .order_by(outbox.c.id)
             .limit(batch)
         )
+        if not self.db.is_sqlite:  # several processes: each takes rows the others don't hold
+            query = query.with_for_update(skip_locked=True, of=outbox)
         async with self.db.transaction() as conn:
-            candidates = list(await conn.execute(query))
+            candidates = await _in_member_order(conn, list(await conn.execute(query)), now)
             claimed = []
             for row in candidates:
                 result = await conn.execute(
                     outbox.update()
-                    .where(outbox.c.id == row.id, outbox.c.status == row.status)
+                    .where(
+                        outbox.c.id == row.id,
+                        outbox.c.status == row.status,
+                        sa.or_(outbox.c.status == "pending", outbox.c.lease_until < now),
+                    )
                     .values(status="sending", lease_until=now + self.policy.lease)
                 )
                 if result.rowcount == 1:
@@ -209,7 +216,7 @@ class OutboxDispatcher:
             except Exception:
                 log.exception("outbox pass failed")
                 sent = 0
-            if sent:
+            if sent or self._stopping:  # stop() may have set the wake-up during the pass
                 continue
             self._wake.clear()
             with contextlib.suppress(TimeoutError):
@@ -218,3 +225,29 @@ class OutboxDispatcher:
     def stop(self) -> None:
         self._stopping = True
         self._wake.set()
+
+
+async def _in_member_order(
+    conn: AsyncConnection, candidates: list[Row], now: datetime
+) -> list[Row]:
+    """Drop candidates queued behind an unsent row of the same member that this pass lacks.
+
+    Another process may be claiming that earlier row right now (SKIP LOCKED hid it from us);
+    sending the later one first would reorder the member's messages.
+    """
+    if not candidates:
+        return candidates
+    taken = [row.id for row in candidates]
+    earliest_missing = await conn.execute(
+        sa.select(outbox.c.member_key, sa.func.min(outbox.c.id))
+        .where(
+            outbox.c.member_key.in_({row.member_key for row in candidates}),
+            outbox.c.id < max(taken),
+            outbox.c.id.not_in(taken),
+            outbox.c.status.in_(("pending", "sending")),
+            sa.or_(outbox.c.not_before.is_(None), outbox.c.not_before <= now),
+        )
+        .group_by(outbox.c.member_key)
+    )
+    limit = {member_key: first_id for member_key, first_id in earliest_missing}
+    return [row for row in candidates if row.id < limit.get(row.member_key, row.id + 1)]

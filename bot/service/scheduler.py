@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 
@@ -32,12 +33,21 @@ class TickScheduler:
         self._tick = tick
         self._interval = interval_seconds
         self.scheduler = AsyncIOScheduler(timezone="UTC")
+        self._in_flight = 0
+        self._idle = asyncio.Event()
+        self._idle.set()
 
     async def _run_tick(self) -> None:
+        self._in_flight += 1
+        self._idle.clear()
         try:
             await self._tick()
         except Exception:
             log.exception("scheduler tick failed")
+        finally:
+            self._in_flight -= 1
+            if not self._in_flight:
+                self._idle.set()
 
     def start(self) -> None:
         self.scheduler.add_job(
@@ -67,6 +77,13 @@ class TickScheduler:
                 replace_existing=True,
             )
 
-    def shutdown(self) -> None:
+    async def shutdown(self) -> None:
+        """Stop triggering, let a running tick finish its transaction, then shut down.
+
+        APScheduler cancels jobs that are still running at shutdown, which would abort a tick
+        half-way; pausing first and waiting for idle avoids that.
+        """
         if self.scheduler.running:
+            self.scheduler.pause()
+            await self._idle.wait()
             self.scheduler.shutdown(wait=False)

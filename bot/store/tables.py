@@ -43,6 +43,9 @@ rounds = sa.Table(
     sa.Column("updated_at", UTCDateTime(), nullable=False),
     sa.Column("ended_at", UTCDateTime(), nullable=True, index=True),
     sa.Column("schedule_id", sa.String(32), nullable=True, index=True),
+    # when retention removed the answer texts from `state` (None: not yet, or kept)
+    sa.Column("answers_purged_at", UTCDateTime(), nullable=True),
+    sa.Index("ix_rounds_retention", "answers_purged_at", "ended_at"),
 )
 
 round_members = sa.Table(

@@ -61,6 +61,7 @@ def test_pairing_properties(case: tuple[list[str], set[Pair], set[Pair], int]) -
     if not avoid:
         assert result.unplaced == ()
         assert result.trios == (1 if len(people) % 2 else 0)
+
     # no repeat when a repeat-free pairing (respecting exclusions) exists
     def clean(grouping: list[tuple[str, ...]]) -> bool:
         return all(p not in recent and p not in avoid for g in grouping for p in _pairs_of(g))

@@ -1,0 +1,30 @@
+# Rapport: `docker compose up -d` (see docker-compose.yml and docs/operations.md)
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1
+
+WORKDIR /app
+RUN useradd --create-home --uid 10001 --user-group rapport \
+    && mkdir -p /app/data \
+    && chown rapport:rapport /app/data
+
+COPY pyproject.toml README.md ./
+COPY bot ./bot
+RUN pip install . && rm -rf build bot.egg-info rapport.egg-info
+COPY questions ./questions
+
+ENV RAPPORT_QUESTIONS_DIR=/app/questions \
+    RAPPORT_DATABASE_URL=sqlite+aiosqlite:////app/data/rapport.db \
+    RAPPORT_HTTP_PORT=8080
+
+USER rapport
+VOLUME ["/app/data"]
+EXPOSE 8080
+
+HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
+    CMD ["python", "-c", "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:%s/healthz' % os.environ.get('RAPPORT_HTTP_PORT', '8080'), timeout=4)"]
+
+CMD ["rapport", "run"]
