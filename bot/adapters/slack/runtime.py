@@ -34,14 +34,13 @@ HTTP_HOST = "0.0.0.0"
 
 def make_client(settings: Settings) -> AsyncWebClient:
     """The Web API client; `SLACK_API_URL` points it at another base (tests, proxies)."""
-    kwargs = {"base_url": settings.slack_api_url} if settings.slack_api_url else {}
     return AsyncWebClient(
         token=settings.slack_bot_token,
+        base_url=settings.slack_api_url or AsyncWebClient.BASE_URL,
         retry_handlers=[
             AsyncConnectionErrorRetryHandler(max_retry_count=2),
             AsyncRateLimitErrorRetryHandler(max_retry_count=2),
         ],
-        **kwargs,
     )
 
 

@@ -1,5 +1,7 @@
 """Delivers outbox messages as Slack DMs (`chat.postMessage` to each member's DM channel).
 
+Channel recipients (a scheduled session's summary) are posted to that channel directly.
+
 The DM channel id is stored per member: `conversations.open` (Tier 3) runs once per member,
 only when neither the outbox row nor this process knows the channel. Slack errors become the
 outbox's `TransientSendError` (retry later) or `PermanentSendError` (give up, record why).
@@ -99,6 +101,8 @@ class SlackSender:
     # --- the DM channel ---------------------------------------------------------------------
 
     async def _channel(self, message: OutgoingMessage) -> str:
+        if message.member.is_channel:  # a session summary goes to the schedule's channel
+            return message.member.channel_id
         key = message.member.key
         known = message.dm_channel_id or self._channels.get(key)
         if known:

@@ -6,12 +6,16 @@
 * `start_socket_mode(app)` - connects the app with `AsyncSocketModeHandler` (aiohttp), waits
   for the fake's `hello`; closed at teardown;
 * `start_http(app)` - serves the app on 127.0.0.1:0 via `to_bolt_request`/`to_aiohttp_response`
-  and returns the `/slack/events` URL; cleaned up at teardown.
+  and returns the `/slack/events` URL; cleaned up at teardown;
+* `start_rapport(mode, **settings)` - Rapport's core + `SlackRuntime` against the fake
+  (`tests.fakes.slack.harness.SlackHarness`), stopped at teardown.
 """
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -22,6 +26,7 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from tests.fakes.slack import FakeSlack
+from tests.fakes.slack.harness import Mode, SlackHarness, running
 
 AppFactory = Callable[..., AsyncApp]
 SocketStarter = Callable[[AsyncApp], Awaitable[AsyncSocketModeHandler]]
@@ -96,3 +101,22 @@ async def start_http() -> AsyncIterator[HttpStarter]:
     yield start
     for runner in runners:
         await runner.cleanup()
+
+
+RapportStarter = Callable[..., Awaitable[SlackHarness]]
+
+
+@pytest.fixture
+async def start_rapport(fake_slack: FakeSlack, tmp_path: Path) -> AsyncIterator[RapportStarter]:
+    """`await start_rapport(mode="socket", **settings)` -> the real core + SlackRuntime, started.
+
+    Extra keyword arguments are settings by their environment names (`RAPPORT_MAX_LAYER=3`).
+    """
+    async with contextlib.AsyncExitStack() as stack:
+
+        async def start(mode: Mode = "socket", **extra: Any) -> SlackHarness:
+            return await stack.enter_async_context(
+                running(fake_slack, mode, tmp_path / mode, **extra)
+            )
+
+        yield start
