@@ -97,7 +97,11 @@ def build(
     db = Database(settings.database_url)
     banks = banks if banks is not None else load_banks(settings.question_dirs())
     dispatcher = OutboxDispatcher(
-        db, senders, clock, rates_per_second or DEFAULT_RATES, retry_policy
+        db,
+        senders,
+        clock,
+        rates_per_second or DEFAULT_RATES,
+        retry_policy or RetryPolicy(lease=timedelta(seconds=settings.outbox_lease_seconds)),
     )
     defaults = RoundDefaults(
         bank=settings.default_bank,

@@ -19,7 +19,12 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="rapport", description="Rapport chat bot")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    sub.add_parser("run", help="start the configured platform adapters")
+    run = sub.add_parser("run", help="start the configured platform adapters")
+    run.add_argument(
+        "--discord-global-sync",
+        action="store_true",
+        help="register /rapport globally, not per server (RAPPORT_DISCORD_COMMAND_SYNC=global)",
+    )
     demo = sub.add_parser("demo", help="play a round in the terminal, no tokens needed")
     demo.add_argument("--auto", action="store_true", help="play both sides unattended")
 
@@ -82,6 +87,9 @@ def _dispatch(args: argparse.Namespace, settings: Settings, console: Console) ->
         return print_invite_url(settings, args.client_id, console)
     if args.command == "run":
         from bot.runner import run
+
+        if args.discord_global_sync:
+            settings = settings.model_copy(update={"discord_command_sync": "global"})
 
         return asyncio.run(run(settings))
     raise AssertionError(args.command)

@@ -26,6 +26,9 @@ class Settings(BaseSettings):
     max_reminders: int = Field(default=2, ge=0, alias="RAPPORT_MAX_REMINDERS")
     expire_days: float = Field(default=7, gt=0, alias="RAPPORT_EXPIRE_DAYS")
     tick_seconds: float = Field(default=30, gt=0, alias="RAPPORT_TICK_SECONDS")
+    # how long a process holds the outbox rows it claimed; if it dies, another process sends
+    # them after this (a sender that can, like Slack's, first checks they didn't already go)
+    outbox_lease_seconds: float = Field(default=120, gt=0, alias="RAPPORT_OUTBOX_LEASE_SECONDS")
     log_level: str = Field(default="INFO", alias="RAPPORT_LOG_LEVEL")
     # answers are deleted this many days after their round ended; 0 keeps them
     answer_retention_days: float = Field(default=30, ge=0, alias="RAPPORT_ANSWER_RETENTION_DAYS")
@@ -33,6 +36,27 @@ class Settings(BaseSettings):
     discord_token: str | None = Field(default=None, alias="DISCORD_TOKEN")
     discord_api_url: str | None = Field(default=None, alias="DISCORD_API_URL")
     discord_gateway_url: str | None = Field(default=None, alias="DISCORD_GATEWAY_URL")
+    # the application id, for `rapport discord invite-url` without a token
+    discord_client_id: str | None = Field(default=None, alias="DISCORD_CLIENT_ID")
+    # unset: one plain connection; "auto": as many shards as Discord recommends; or a number
+    discord_shards: str | None = Field(default=None, alias="RAPPORT_DISCORD_SHARDS")
+    # the shard ids this process runs ("0,1"), when several processes share the shards
+    discord_shard_ids: str | None = Field(default=None, alias="RAPPORT_DISCORD_SHARD_IDS")
+    # a role (id or exact name) whose members are leads, besides those with Manage Server
+    discord_lead_role: str | None = Field(default=None, alias="RAPPORT_DISCORD_LEAD_ROLE")
+    # where /rapport is registered at start-up: each guild (instant), global (for 2,500+
+    # guilds; Discord may take a while to show changes) or none (keep what is registered)
+    discord_command_sync: Literal["guild", "global", "none"] = Field(
+        default="guild", alias="RAPPORT_DISCORD_COMMAND_SYNC"
+    )
+    # seconds discord.py waits for more GUILD_CREATEs after READY before it calls itself ready
+    discord_guild_ready_timeout: float = Field(
+        default=2.0, ge=0, alias="RAPPORT_DISCORD_GUILD_READY_TIMEOUT"
+    )
+    # the privileged Message Content intent; DMs to the bot carry their text without it
+    discord_message_content: bool = Field(default=False, alias="RAPPORT_DISCORD_MESSAGE_CONTENT")
+    # how long `/rapport start` waits to confirm the invitation reached the partner's DMs
+    discord_invite_wait: float = Field(default=10.0, ge=0, alias="RAPPORT_DISCORD_INVITE_WAIT")
 
     slack_bot_token: str | None = Field(default=None, alias="SLACK_BOT_TOKEN")
     slack_app_token: str | None = Field(default=None, alias="SLACK_APP_TOKEN")
@@ -47,6 +71,23 @@ class Settings(BaseSettings):
 
     def slack_lead_ids(self) -> frozenset[str]:
         return frozenset(u.strip() for u in (self.slack_leads or "").split(",") if u.strip())
+
+    def discord_shard_plan(self) -> tuple[bool, int | None, list[int] | None]:
+        """(sharded, shard count or None for Discord's recommendation, this process's ids)."""
+        raw = (self.discord_shards or "").strip().lower()
+        ids = [int(i) for i in (self.discord_shard_ids or "").replace(" ", "").split(",") if i]
+        if ids and raw in ("", "auto"):
+            raise ValueError("RAPPORT_DISCORD_SHARD_IDS needs a count in RAPPORT_DISCORD_SHARDS")
+        if not raw:
+            return False, None, None
+        if raw == "auto":
+            return True, None, None
+        if not raw.isdigit() or int(raw) < 1:
+            raise ValueError(f"RAPPORT_DISCORD_SHARDS must be 'auto' or a number, not {raw!r}")
+        count = int(raw)
+        if any(not 0 <= i < count for i in ids):
+            raise ValueError(f"RAPPORT_DISCORD_SHARD_IDS must be between 0 and {count - 1}")
+        return True, count, ids or None
 
     def question_dirs(self) -> list[Path]:
         dirs = [self.questions_dir]

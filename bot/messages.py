@@ -117,6 +117,14 @@ def _accepted(data: Mapping[str, Any], names: Names) -> Rendered:
 
 
 def _declined(data: Mapping[str, Any], names: Names) -> Rendered:
+    if data.get("unreachable"):
+        return Rendered(
+            title="This round couldn't start",
+            body=(
+                "I couldn't reach everyone in it by direct message, so the round is off. "
+                "Nothing was shared.",
+            ),
+        )
     return Rendered(
         title="Not this time",
         body=("Your invitation was declined for now. No worries, timing is everything.",),

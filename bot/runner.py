@@ -10,13 +10,17 @@ from typing import Protocol
 from bot.bootstrap import Rapport, build
 from bot.config import Settings
 from bot.ops.server import OpsServer, start_ops_server
-from bot.service.ports import Sender
+from bot.service.ports import ChannelDirectory, Sender
 
 log = logging.getLogger(__name__)
 
 
 class PlatformRuntime(Protocol):
-    """One platform's adapter: a sender for the outbox, and the inbound side bound to the core."""
+    """One platform's adapter: a sender for the outbox, and the inbound side bound to the core.
+
+    A runtime may also have a `directory` (a `ChannelDirectory`) that lists a channel's members
+    for scheduled sessions; see `directories_of`.
+    """
 
     platform: str
     sender: Sender
@@ -47,7 +51,11 @@ async def run(settings: Settings, stop: asyncio.Event | None = None) -> int:
             "(see .env.example), or try `rapport demo`."
         )
         return 2
-    rapport = build(settings, senders={rt.platform: rt.sender for rt in runtimes})
+    rapport = build(
+        settings,
+        senders={rt.platform: rt.sender for rt in runtimes},
+        directories=directories_of(runtimes),
+    )
     await rapport.start()
     ops: OpsServer | None = None
     try:
@@ -63,6 +71,12 @@ async def run(settings: Settings, stop: asyncio.Event | None = None) -> int:
             await runtime.stop()
         await rapport.stop()
     return 0
+
+
+def directories_of(runtimes: list[PlatformRuntime]) -> dict[str, ChannelDirectory]:
+    """The channel directories of the runtimes that have one (optional `directory`)."""
+    found = {rt.platform: getattr(rt, "directory", None) for rt in runtimes}
+    return {platform: d for platform, d in found.items() if d is not None}
 
 
 def _shutdown_signal() -> asyncio.Event:

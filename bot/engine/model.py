@@ -150,6 +150,9 @@ class Accept:
 @dataclass(frozen=True)
 class Decline:
     member: MemberKey
+    # the invitation could not reach the member (e.g. DMs closed): the round ends unstarted and
+    # the others are told why, not that they were turned down
+    unreachable: bool = False
 
 
 @dataclass(frozen=True)

@@ -178,9 +178,10 @@ def _decline(state: RoundState, cmd: Decline, now: datetime, bank: Bank) -> Deci
     if cmd.member in state.accepted:
         raise Rejected("already_accepted", "You already accepted; use Leave to end the round.")
     state = _end(_touch(state, now), RoundStatus.DECLINED, now)
-    notices = tuple(
-        Delivery(m, DeliveryKind.DECLINED, {"round_id": state.id}) for m in state.others(cmd.member)
-    )
+    data = {"round_id": state.id, **({"unreachable": True} if cmd.unreachable else {})}
+    notices = tuple(Delivery(m, DeliveryKind.DECLINED, data) for m in state.others(cmd.member))
+    if cmd.unreachable:
+        return Decision(state, notices, reply="The invitation couldn't be delivered.")
     return Decision(state, notices, reply="No problem. Maybe another time.")
 
 
@@ -336,14 +337,10 @@ def _reveal(state: RoundState, now: datetime, bank: Bank) -> Decision:
     current = state.current
     assert current is not None
     prompt = bank.get(current.prompt_id)
-    record = StepRecord(
-        number=current.number,
-        prompt_id=current.prompt_id,
-        layer=current.layer,
-        topic=current.topic,
-        outcome=StepOutcome.REVEALED,
-        opened_at=current.opened_at,
-        closed_at=now,
+    record = _closed(
+        current,
+        StepOutcome.REVEALED,
+        now,
         first_answer_at=min(a.at for a in current.answers.values()),
         answers=current.answers,
     )
@@ -364,6 +361,19 @@ def _reveal(state: RoundState, now: datetime, bank: Bank) -> Decision:
     )
     follow_up = _advance(state, now, bank)
     return Decision(follow_up.state, reveals + follow_up.deliveries, reply="Both answers are in!")
+
+
+def _closed(step: Step, outcome: StepOutcome, now: datetime, **extra: Any) -> StepRecord:
+    return StepRecord(
+        number=step.number,
+        prompt_id=step.prompt_id,
+        layer=step.layer,
+        topic=step.topic,
+        outcome=outcome,
+        opened_at=step.opened_at,
+        closed_at=now,
+        **extra,
+    )
 
 
 def _advance(state: RoundState, now: datetime, bank: Bank) -> Decision:
@@ -404,15 +414,7 @@ def _swap(state: RoundState, cmd: Swap, now: datetime, bank: Bank) -> Decision:
     prompt = _pick(state, options, avoid_topic=current.topic) or _pick(state, options, None)
     if prompt is None:
         raise Rejected("no_alternative", "There's no other prompt left at this depth to swap in.")
-    record = StepRecord(
-        number=current.number,
-        prompt_id=current.prompt_id,
-        layer=current.layer,
-        topic=current.topic,
-        outcome=StepOutcome.SWAPPED,
-        opened_at=current.opened_at,
-        closed_at=now,
-    )
+    record = _closed(current, StepOutcome.SWAPPED, now)
     # answers to a swapped prompt are dropped unseen; the swap never counts toward depth
     state = _touch(state, now, current=None, history=(*state.history, record))
     decision = _send_step(state, prompt, now, reason="swap")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -76,6 +77,36 @@ class MemberDirectory:
 
     async def remember_dm_channel(self, member: Member, channel_id: str) -> None:
         await self._set(member, dm_channel_id=channel_id)
+
+    async def remember_dm_channels(self, channels: Iterable[tuple[Member, str]]) -> None:
+        """Several members' DM channel ids in one transaction (a fan-out opens many)."""
+        now = self.clock.now()
+        rows = {
+            member.key: {
+                "member_key": member.key,
+                "platform": member.platform,
+                "workspace_id": member.workspace_id,
+                "user_id": member.user_id,
+                "dm_channel_id": channel_id,
+                "opted_out": False,
+                "updated_at": now,
+            }
+            for member, channel_id in channels
+        }
+        if not rows:
+            return
+        async with self.db.transaction() as conn:
+            insert = repo.dialect_insert(conn)(members)
+            await conn.execute(
+                insert.on_conflict_do_update(
+                    index_elements=[members.c.member_key],
+                    set_={
+                        "dm_channel_id": insert.excluded.dm_channel_id,
+                        "updated_at": insert.excluded.updated_at,
+                    },
+                ),
+                list(rows.values()),
+            )
 
     async def profile(self, member: Member) -> MemberProfile:
         """The member's settings (defaults when they never changed any)."""

@@ -64,6 +64,8 @@ class OutboxDispatcher:
         }
         self._wake = asyncio.Event()
         self._stopping = False
+        self._marks: list[tuple[int, str, asyncio.Future[None]]] = []
+        self._marking: asyncio.Task[None] | None = None
 
     def wake(self) -> None:
         self._wake.set()
@@ -116,21 +118,35 @@ class OutboxDispatcher:
         )
         if not self.db.is_sqlite:  # several processes: each takes rows the others don't hold
             query = query.with_for_update(skip_locked=True, of=outbox)
+        lease_until = now + self.policy.lease
         async with self.db.transaction() as conn:
             candidates = await _in_member_order(conn, list(await conn.execute(query)), now)
-            claimed = []
-            for row in candidates:
-                result = await conn.execute(
-                    outbox.update()
-                    .where(
-                        outbox.c.id == row.id,
-                        outbox.c.status == row.status,
-                        sa.or_(outbox.c.status == "pending", outbox.c.lease_until < now),
-                    )
-                    .values(status="sending", lease_until=now + self.policy.lease)
+            if not candidates:
+                return []
+            # the rows are ours until commit (FOR UPDATE on PostgreSQL, the single writer on
+            # SQLite), so one statement claims them all; the conditions are a safety net
+            ids = [row.id for row in candidates]
+            result = await conn.execute(
+                outbox.update()
+                .where(
+                    outbox.c.id.in_(ids),
+                    sa.or_(
+                        outbox.c.status == "pending",
+                        sa.and_(outbox.c.status == "sending", outbox.c.lease_until < now),
+                    ),
                 )
-                if result.rowcount == 1:
-                    claimed.append(row)
+                .values(status="sending", lease_until=lease_until)
+            )
+            claimed = candidates
+            if result.rowcount != len(ids):
+                ours = set(
+                    await conn.scalars(
+                        sa.select(outbox.c.id).where(
+                            outbox.c.id.in_(ids), outbox.c.lease_until == lease_until
+                        )
+                    )
+                )
+                claimed = [row for row in candidates if row.id in ours]
         return claimed
 
     async def _send_in_order(self, rows: list[Row]) -> None:
@@ -158,6 +174,7 @@ class OutboxDispatcher:
             data=json.loads(row.payload),
             round_id=row.round_id,
             dm_channel_id=row.dm_channel_id,
+            maybe_sent=row.status == "sending",  # reclaimed after an expired lease
         )
         limiter = self._limiters.get(row.platform)
         try:
@@ -175,7 +192,7 @@ class OutboxDispatcher:
             log.exception("delivery %s (%s) crashed the sender", row.id, row.kind)
             await self._retry_later(row, f"{type(err).__name__}", None)
             return False
-        await self._finish(row.id, status="sent", message_id=message_id)
+        await self._mark_sent(row.id, message_id)
         return True
 
     async def _retry_later(self, row: Row, reason: str, retry_after: float | None) -> None:
@@ -197,6 +214,43 @@ class OutboxDispatcher:
                 )
             )
         log.info("delivery %s retry %d in %.1fs: %s", row.id, attempts, delay, reason)
+
+    async def _mark_sent(self, outbox_id: int, message_id: str) -> None:
+        """Record a sent row; returns once that is committed.
+
+        Rows sent while an earlier batch of marks commits share the next transaction (one
+        executemany), so a fan-out costs a transaction per batch, not per message.
+        """
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._marks.append((outbox_id, message_id, done))
+        if self._marking is None or self._marking.done():
+            self._marking = asyncio.create_task(self._write_marks())
+        await done
+
+    async def _write_marks(self) -> None:
+        while self._marks:
+            batch, self._marks = self._marks, []
+            try:
+                async with self.db.transaction() as conn:
+                    await conn.execute(
+                        outbox.update()
+                        .where(outbox.c.id == sa.bindparam("sent_id"))
+                        .values(
+                            status="sent",
+                            message_id=sa.bindparam("sent_message_id"),
+                            sent_at=self.clock.now(),
+                            lease_until=None,
+                        ),
+                        [{"sent_id": i, "sent_message_id": m} for i, m, _ in batch],
+                    )
+            except Exception as err:
+                for *_, done in batch:
+                    if not done.done():
+                        done.set_exception(err)
+                continue
+            for *_, done in batch:
+                if not done.done():
+                    done.set_result(None)
 
     async def _finish(self, outbox_id: int, **values: object) -> None:
         now: datetime = self.clock.now()

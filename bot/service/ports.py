@@ -18,6 +18,9 @@ class OutgoingMessage:
     data: Mapping[str, Any]
     round_id: str | None
     dm_channel_id: str | None
+    # another dispatcher claimed this row and its lease ran out (that process may have died
+    # mid-send): the platform may already have it, so a sender that can check should
+    maybe_sent: bool = False
 
 
 class TransientSendError(Exception):

@@ -217,16 +217,33 @@ class RoundService:
 
     async def answer_from_dm(self, member: Member, text: str, event_key: str | None) -> Outcome:
         """A plain DM reply answers the one prompt waiting for this member's answer."""
+        return await self._answer_waiting([member.key], text, event_key)
+
+    async def answer_from_user_dm(
+        self, platform: str, user_id: str, text: str, event_key: str | None
+    ) -> Outcome:
+        """Like `answer_from_dm` where a DM belongs to no workspace (Discord): the user's open
+        rounds in every workspace count."""
+        async with self.db.transaction() as conn:
+            keys = await repo.open_member_keys_of_user(conn, platform, user_id)
+        return await self._answer_waiting(keys, text, event_key)
+
+    async def _answer_waiting(
+        self, member_keys: Sequence[str], text: str, event_key: str | None
+    ) -> Outcome:
         async with self.db.transaction() as conn:
             if event_key and await repo.event_seen(conn, event_key):
                 # a retry of an answer already taken: don't report "no prompt waiting"
                 return Outcome(True, "Already done.", code="duplicate", duplicate=True)
-            states = await repo.load_states(conn, await repo.open_round_ids(conn, member.key))
+            round_ids = [r for key in member_keys for r in await repo.open_round_ids(conn, key)]
+            states = await repo.load_states(conn, sorted(set(round_ids)))
         waiting = [
-            s
+            (s, key)
             for s in states
-            if s.current is not None
-            and member.key not in s.current.answers
+            for key in member_keys
+            if key in s.members
+            and s.current is not None
+            and key not in s.current.answers
             and s.status is RoundStatus.ACTIVE
         ]
         if not waiting:
@@ -243,9 +260,9 @@ class RoundService:
                 "Answer button on the one you mean.",
                 code="ambiguous",
             )
-        state = waiting[0]
+        state, member_key = waiting[0]
         assert state.current is not None
-        command = SubmitAnswer(member.key, text, step=state.current.number)
+        command = SubmitAnswer(member_key, text, step=state.current.number)
         return await self.act(state.id, command, event_key)
 
     async def leave_all(self, member: Member, event_key: str | None = None) -> Outcome:

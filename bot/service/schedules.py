@@ -8,6 +8,7 @@ Running the same occurrence twice, or again after a crash half-way, invites nobo
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import re
@@ -45,6 +46,8 @@ log = logging.getLogger(__name__)
 GRACE = timedelta(hours=6)
 STATS_DAYS = 30
 RECENT_SESSIONS = 6
+START_CHUNK = 32  # groups whose rounds start together in one group commit; small enough that
+# a crash half-way through a large session leaves most of it to resume
 LEAD_ONLY = "Only team leads can manage schedules. Ask a lead (or a workspace admin) to help."
 USAGE = (
     "Usage: /rapport schedule add #channel every:<1-4 weeks> day:<mon-sun> time:<HH:MM> "
@@ -354,9 +357,14 @@ class ScheduleService:
     async def run_occurrence(self, row: sa.Row, occurrence: datetime) -> str:
         """Pair, invite and summarise one occurrence; safe to call again for the same one."""
         groups = await self._pair_once(row, occurrence)
-        for group_no, keys, leads, round_id in groups:
-            if round_id is None:
-                await self._start_group(row, occurrence, group_no, keys, leads)
+        waiting = [(no, keys, leads) for no, keys, leads, round_id in groups if round_id is None]
+        # started a chunk at a time: the round service's group commit then writes a chunk's
+        # rounds and invitations in one transaction instead of one transaction per group
+        for first in range(0, len(waiting), START_CHUNK):
+            chunk = waiting[first : first + START_CHUNK]
+            await asyncio.gather(
+                *(self._start_group(row, occurrence, no, keys, leads) for no, keys, leads in chunk)
+            )
         return await self._finish(row, occurrence)
 
     async def _pair_once(self, row: sa.Row, occurrence: datetime) -> list[tuple]:

@@ -9,11 +9,12 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+UPGRADE_LOCK = 0x5241_5050_6462  # "RAPPdb": any fixed key other processes don't use
 
 
 def _tune_sqlite(engine: AsyncEngine) -> None:
@@ -56,8 +57,15 @@ class Database:
             yield conn
 
     async def upgrade(self) -> None:
-        """Apply every Alembic migration not yet applied (idempotent)."""
+        """Apply every Alembic migration not yet applied (idempotent).
+
+        On PostgreSQL a transaction-level advisory lock serialises processes starting together,
+        so the second one finds the schema already at head instead of racing to create it.
+        """
         async with self.engine.begin() as conn:
+            if not self.is_sqlite:
+                lock = text("SELECT pg_advisory_xact_lock(:key)")
+                await conn.execute(lock, {"key": UPGRADE_LOCK})
             await conn.run_sync(_upgrade_sync)
 
     async def dispose(self) -> None:

@@ -133,6 +133,28 @@ async def open_round_ids(conn: AsyncConnection, member_key: MemberKey) -> list[s
     return list((await conn.execute(query)).scalars())
 
 
+async def open_member_keys_of_user(
+    conn: AsyncConnection, platform: str, user_id: str
+) -> list[MemberKey]:
+    """The user's member keys (one per workspace) that have an open round.
+
+    For platforms whose DMs belong to no workspace (Discord): a DM reply names only the user.
+    """
+    pattern = f"{_like_literal(platform)}:%:{_like_literal(user_id)}"
+    query = (
+        sa.select(round_members.c.member_key)
+        .where(round_members.c.open.is_(True), round_members.c.member_key.like(pattern, "\\"))
+        .distinct()
+    )
+    keys = (await conn.execute(query)).scalars()
+    mine = (Member.from_key(k) for k in keys)
+    return sorted(m.key for m in mine if (m.platform, m.user_id) == (platform, user_id))
+
+
+def _like_literal(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
 async def round_ids_of(conn: AsyncConnection, member_key: MemberKey) -> list[str]:
     query = sa.select(round_members.c.round_id).where(round_members.c.member_key == member_key)
     return list((await conn.execute(query)).scalars())

@@ -1,7 +1,8 @@
 """Parsing `/rapport …` text into a request; no I/O, so every form is easy to test.
 
-Slack sends user mentions escaped as `<@U123|name>` (or `<@U123>`) when the command has
-`should_escape: true`, which the manifest sets.
+Slack sends user mentions escaped as `<@U123|name>` (or `<@U123>`) and channels as
+`<#C123|name>` (`<#C123|>` for a private one) when the command has `should_escape: true`, which
+the manifest sets.
 """
 
 from __future__ import annotations
@@ -15,6 +16,13 @@ from bot.engine.model import Pace
 from bot.service.members import parse_pause
 
 MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
+CHANNEL = re.compile(r"^<#([CG][A-Z0-9]+)(?:\|[^>]*)?>$")
+CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{6,}$")
+SCHEDULE_ID = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
+SCHEDULE_ADD_EXAMPLE = (
+    "`/rapport schedule add #channel every:1 day:mon time:10:00 tz:Europe/Berlin "
+    "[depth:3] [bank:workplace] [pace:live|daily]`"
+)
 
 USAGE = "\n".join(
     (
@@ -26,7 +34,16 @@ USAGE = "\n".join(
         "• `/rapport pause 2w` takes a break (`3d`, `2w`; `pause off` ends it)",
         "• `/rapport optout` / `/rapport optin` stops or allows new rounds with you",
         "• `/rapport timezone Europe/Berlin` sets your time zone for daily prompts",
+        "• `/rapport avoid @someone` keeps scheduled sessions from pairing you two "
+        "(private: they're never told)",
+        "• `/rapport export` sends you a file of everything Rapport stores about you",
+        "• `/rapport forget-me` deletes everything Rapport stores about you (asks first)",
         "• `/rapport help` explains how rounds work",
+        "*Team leads*",
+        f"• {SCHEDULE_ADD_EXAMPLE} pairs the channel's members every 1-4 weeks",
+        "• `/rapport schedule list`, `/rapport schedule pause|resume|remove <id>`, "
+        "`/rapport schedule run-now <id>`",
+        "• `/rapport stats [#channel]` shows content-free figures for the last 30 days",
     )
 )
 
@@ -78,7 +95,66 @@ class Usage:
         return f"{self.problem}\n\n{USAGE}" if self.problem else USAGE
 
 
-Request = Start | Status | Stop | Help | OptOut | Pause | Timezone | Usage
+@dataclass(frozen=True)
+class ScheduleAdd:
+    channel_id: str
+    options: str  # `every:1 day:mon …`, parsed (and explained when wrong) by the service
+
+
+@dataclass(frozen=True)
+class ScheduleList:
+    pass
+
+
+@dataclass(frozen=True)
+class ScheduleStatus:
+    schedule_id: str
+    action: str  # pause | resume | remove
+
+
+@dataclass(frozen=True)
+class ScheduleRunNow:
+    schedule_id: str
+
+
+@dataclass(frozen=True)
+class Avoid:
+    user_id: str
+
+
+@dataclass(frozen=True)
+class Stats:
+    channel_id: str | None
+
+
+@dataclass(frozen=True)
+class ForgetMe:
+    pass
+
+
+@dataclass(frozen=True)
+class Export:
+    pass
+
+
+Request = (
+    Start
+    | Status
+    | Stop
+    | Help
+    | OptOut
+    | Pause
+    | Timezone
+    | ScheduleAdd
+    | ScheduleList
+    | ScheduleStatus
+    | ScheduleRunNow
+    | Avoid
+    | Stats
+    | ForgetMe
+    | Export
+    | Usage
+)
 
 
 def parse(text: str) -> Request:
@@ -125,6 +201,61 @@ def _timezone(args: list[str]) -> Request:
     return Timezone(args[0])
 
 
+def channel_id_of(word: str) -> str | None:
+    """`<#C123|general>` (Slack's escape) or a bare channel id -> `C123`."""
+    match = CHANNEL.match(word)
+    if match:
+        return match.group(1)
+    return word if CHANNEL_ID.match(word) else None
+
+
+def _schedule(args: list[str]) -> Request:
+    if not args:
+        return Usage("Tell me what to do with schedules: `add`, `list`, `pause`, `resume`, …")
+    action, rest = args[0].lower(), args[1:]
+    if action == "add":
+        return _schedule_add(rest)
+    if action == "list":
+        return ScheduleList() if not rest else Usage("`schedule list` takes no extra words.")
+    if action in ("pause", "resume", "remove", "run-now", "runnow", "run"):
+        if len(rest) != 1 or not SCHEDULE_ID.match(rest[0].strip("`")):
+            return Usage(
+                f"Give the schedule's id, like `/rapport schedule {action} 1a2b3c4d` "
+                "(`/rapport schedule list` shows them)."
+            )
+        schedule_id = rest[0].strip("`")
+        if action in ("pause", "resume", "remove"):
+            return ScheduleStatus(schedule_id, action)
+        return ScheduleRunNow(schedule_id)
+    return Usage(f"I don't know `schedule {_shown(args[0])}`.")
+
+
+def _schedule_add(args: list[str]) -> Request:
+    channel = channel_id_of(args[0]) if args else None
+    if channel is None:
+        return Usage(
+            "Start with the channel, picked from Slack's suggestions after `#`, for example "
+            + SCHEDULE_ADD_EXAMPLE
+        )
+    return ScheduleAdd(channel, " ".join(args[1:]))
+
+
+def _avoid(args: list[str]) -> Request:
+    users = MENTION.findall(" ".join(args))
+    if len(users) != 1 or MENTION.sub(" ", " ".join(args)).split():
+        return Usage("Mention one person, like `/rapport avoid @sam`. They won't be told.")
+    return Avoid(users[0])
+
+
+def _stats(args: list[str]) -> Request:
+    if not args:
+        return Stats(None)
+    channel = channel_id_of(args[0]) if len(args) == 1 else None
+    if channel is None:
+        return Usage("Use `/rapport stats` or `/rapport stats #channel`.")
+    return Stats(channel)
+
+
 def _no_args(request: Request) -> Callable[[list[str]], Request]:
     def parse_none(args: list[str]) -> Request:
         return request if not args else Usage("That command takes no extra words.")
@@ -142,4 +273,11 @@ _PARSERS: dict[str, Callable[[list[str]], Request]] = {
     "optin": _no_args(OptOut(False)),
     "pause": _pause,
     "timezone": _timezone,
+    "schedule": _schedule,
+    "schedules": _schedule,
+    "avoid": _avoid,
+    "stats": _stats,
+    "forget-me": _no_args(ForgetMe()),
+    "forgetme": _no_args(ForgetMe()),
+    "export": _no_args(Export()),
 }

@@ -22,6 +22,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.adapters.slack import blocks, commands, home, wire
 from bot.adapters.slack.blocks import escape
+from bot.adapters.slack.directory import SlackDirectory
 from bot.bootstrap import Rapport
 from bot.config import Settings
 from bot.engine.model import (
@@ -39,11 +40,13 @@ from bot.engine.rules import clean_answer
 from bot.identity import Member
 from bot.messages import HELP_TEXT, Action
 from bot.service.rounds import Outcome
+from bot.service.schedules import LEAD_ONLY
 
 log = logging.getLogger(__name__)
 
 Respond = Callable[..., Awaitable[Any]]
 Body = Mapping[str, Any]
+Reply = str | dict[str, Any]  # an ephemeral text, or `respond()` arguments with blocks
 
 SETTLED_NOTES = {
     Action.ACCEPT: "✓ Accepted",
@@ -57,6 +60,21 @@ STALE_NOTE = "No longer current"
 STALE_CODES = frozenset({"stale_prompt", "round_ended", "unknown_round", "not_invited"})
 KEPT_AFTER_STAY = frozenset(wire.ACTION_IDS[a] for a in (Action.ANSWER, Action.SWAP, Action.LEAVE))
 NOT_A_PERSON = frozenset({"USLACKBOT"})
+FORGET_QUESTION = (
+    "*Delete everything Rapport stores about you?*\n"
+    "Your settings, your avoid list, your answers and the messages waiting for you go. You "
+    "leave the rounds you're in (your partners are told kindly, as when anyone leaves), and "
+    "those rounds keep only that someone left. This can't be undone."
+)
+FORGET_CANCELLED = "Nothing was deleted."
+EXPORT_COMMENT = "Here is everything Rapport stores about you, as a JSON file."
+NOT_IN_CHANNEL = (
+    "I'm not in <#{channel}>. Invite me first (`/invite @Rapport` in the channel), so I can "
+    "see who's there and post each session's summary."
+)
+CHANNEL_UNREACHABLE = (
+    "I can't see <#{channel}>. For a private channel, invite me first (`/invite @Rapport`)."
+)
 
 
 class Activity:
@@ -116,17 +134,32 @@ def register(app: AsyncApp, handlers: SlackHandlers) -> Registration:
     for action_id in wire.ACTION_IDS.values():
         app.action(action_id)(handlers.on_action)
         done.actions.append(action_id)
+    for action_id in (wire.FORGET_CONFIRM, wire.FORGET_CANCEL):
+        app.action(action_id)(handlers.on_forget_answer)
+        done.actions.append(action_id)
+    for action_id in wire.SCHEDULE_ACTIONS:
+        app.action(action_id)(handlers.on_schedule_button)
+        done.actions.append(action_id)
     app.view(wire.ANSWER_CALLBACK)(handlers.on_answer_submitted)
     done.views.append(wire.ANSWER_CALLBACK)
     return done
 
 
 class SlackHandlers:
-    def __init__(self, rapport: Rapport, settings: Settings) -> None:
+    def __init__(
+        self,
+        rapport: Rapport,
+        settings: Settings,
+        *,
+        directory: SlackDirectory | None = None,
+        bot_user_id: str | None = None,
+    ) -> None:
         self.rapport = rapport
         self.service = rapport.service
         self.members = rapport.members
         self.settings = settings
+        self.directory = directory
+        self.bot_user_id = bot_user_id
         self.activity = Activity()
 
     # ================================================================= /rapport
@@ -139,11 +172,14 @@ class SlackHandlers:
         request = commands.parse(str(command.get("text", "")))
         member = wire.member(wire.team_of(command), str(command["user_id"]))
         reply = await self._run_command(request, member, command, client)
-        await respond(text=reply, response_type="ephemeral")
+        if isinstance(reply, str):
+            await respond(text=reply, response_type="ephemeral")
+        else:
+            await respond(response_type="ephemeral", **reply)
 
     async def _run_command(
         self, request: commands.Request, member: Member, command: Body, client: AsyncWebClient
-    ) -> str:
+    ) -> Reply:
         match request:
             case commands.Start():
                 return await self._start(request, member, command, client)
@@ -160,9 +196,124 @@ class SlackHandlers:
                 return (await self.members.pause_until(member, until)).message
             case commands.Timezone(name):
                 return escape((await self.members.set_timezone(member, name)).message)
+            case commands.Avoid(user_id):
+                return await self._avoid(member, user_id, client)
+            case commands.ForgetMe():
+                return _forget_question(member)
+            case commands.Export():
+                return await self._export(member, client)
+            case (
+                commands.ScheduleAdd()
+                | commands.ScheduleList()
+                | commands.ScheduleStatus()
+                | commands.ScheduleRunNow()
+                | commands.Stats()
+            ):
+                return await self._lead_command(request, member, client)
             case commands.Usage():
                 return request.text
         raise AssertionError(request)
+
+    # ============================================================ lead commands
+
+    async def _lead_command(
+        self, request: commands.Request, member: Member, client: AsyncWebClient
+    ) -> str:
+        """Schedules and stats: a non-lead gets a clear refusal and nothing changes."""
+        if not await self._is_lead(client, member.user_id):
+            if isinstance(request, commands.Stats):
+                return "Only team leads can see stats."
+            return LEAD_ONLY
+        schedules = self.rapport.schedules
+        match request:
+            case commands.ScheduleAdd(channel_id, options):
+                problem = await self._check_channel(channel_id)
+                if problem:
+                    return problem
+                outcome = await schedules.add(member, True, channel_id, options)
+                if outcome.ok:
+                    await self.rapport.sync_session_jobs()
+                    return f"{escape(outcome.message)} Sessions pair <#{channel_id}>'s members."
+                return escape(outcome.message)
+            case commands.ScheduleList():
+                views = await schedules.list_for(wire.PLATFORM, member.workspace_id)
+                return home.schedules_text(views)
+            case commands.ScheduleStatus(schedule_id, action):
+                outcome = await schedules.set_status(member, True, schedule_id, action)
+                if outcome.ok:
+                    await self.rapport.sync_session_jobs()
+                return escape(outcome.message)
+            case commands.ScheduleRunNow(schedule_id):
+                return escape((await schedules.run_now(member, True, schedule_id)).message)
+            case commands.Stats(channel_id):
+                outcome = await schedules.stats(member, True, channel_id)
+                if outcome.ok and "\n" in outcome.message:
+                    return f"```{escape(outcome.message)}```"  # keeps the bar chart aligned
+                return escape(outcome.message)
+        raise AssertionError(request)
+
+    async def _check_channel(self, channel_id: str) -> str | None:
+        """The bot must see the channel's members and be able to post the summary there."""
+        if self.directory is None:
+            return None
+        try:
+            member_ids = await self.directory.member_ids(channel_id)
+        except SlackApiError as err:
+            log.info("schedule add: channel %s: %s", channel_id, err.response.get("error"))
+            return CHANNEL_UNREACHABLE.format(channel=channel_id)
+        if self.bot_user_id and self.bot_user_id not in member_ids:
+            return NOT_IN_CHANNEL.format(channel=channel_id)
+        return None
+
+    # ============================================================ your data
+
+    async def _avoid(self, member: Member, user_id: str, client: AsyncWebClient) -> str:
+        """Private: only the member who asked is answered; the other person is never told."""
+        other = wire.member(member.workspace_id, user_id)
+        return escape((await self.rapport.schedules.avoid(member, other)).message)
+
+    async def _export(self, member: Member, client: AsyncWebClient) -> str:
+        """DM the member a JSON file of their data (files.uploadV2); its content is never logged."""
+        data = await self.rapport.privacy.export(member)
+        content = self.rapport.privacy.export_json(data).encode()
+        try:
+            channel = await self._dm_channel(member, client)
+            await client.files_upload_v2(
+                channel=channel,
+                content=content,
+                filename=f"rapport-export-{self.service.clock.now():%Y-%m-%d}.json",
+                title="Your Rapport data",
+                initial_comment=EXPORT_COMMENT,
+            )
+        except SlackApiError as err:
+            log.warning("export: upload failed: %s", err.response.get("error"))
+            return "I couldn't send you the file just now. Please try again in a minute."
+        return "I've sent you a file with everything Rapport stores about you. Check our DM."
+
+    async def _dm_channel(self, member: Member, client: AsyncWebClient) -> str:
+        known = await self.members.dm_channel(member)
+        if known:
+            return known
+        opened = await client.conversations_open(users=member.user_id)
+        channel = str(opened["channel"]["id"])
+        await self.members.remember_dm_channel(member, channel)
+        return channel
+
+    @_tracked
+    async def on_forget_answer(
+        self, ack: Respond, body: Body, action: Body, respond: Respond
+    ) -> None:
+        """The buttons under `/rapport forget-me`'s question: delete only after a yes."""
+        await ack()
+        user_id = str(body["user"]["id"])
+        if str(action.get("value")) != user_id:
+            await _tell(respond, "This question was meant for someone else, so nothing changed.")
+            return
+        if action.get("action_id") != wire.FORGET_CONFIRM:
+            await respond(text=FORGET_CANCELLED, replace_original=True)
+            return
+        outcome = await self.rapport.privacy.forget_me(wire.member(wire.team_of(body), user_id))
+        await respond(text=escape(outcome.message), replace_original=True)
 
     async def _status(self, member: Member) -> str:
         summaries = await self.service.summaries(member)
@@ -241,13 +392,41 @@ class SlackHandlers:
         if event.get("tab", "home") != "home":
             return
         user_id = str(event["user"])
-        member = wire.member(wire.team_of(body), user_id)
+        await self._publish_home(wire.member(wire.team_of(body), user_id), client)
+
+    async def _publish_home(
+        self, member: Member, client: AsyncWebClient, notice: str | None = None
+    ) -> None:
+        is_lead = await self._is_lead(client, member.user_id)
+        schedules = (
+            await self.rapport.schedules.list_for(wire.PLATFORM, member.workspace_id)
+            if is_lead
+            else []
+        )
         view = home.home_view(
             await self.service.summaries(member),
             await self.members.profile(member),
-            is_lead=await self._is_lead(client, user_id),
+            is_lead=is_lead,
+            schedules=schedules,
+            notice=notice,
         )
-        await client.views_publish(user_id=user_id, view=view)
+        await client.views_publish(user_id=member.user_id, view=view)
+
+    @_tracked
+    async def on_schedule_button(
+        self, ack: Respond, body: Body, action: Body, client: AsyncWebClient
+    ) -> None:
+        """Pause / Resume / Remove on a lead's App Home: change it, then show the new Home."""
+        await ack()
+        member = wire.member(wire.team_of(body), str(body["user"]["id"]))
+        verb = wire.SCHEDULE_ACTIONS[str(action["action_id"])]
+        is_lead = await self._is_lead(client, member.user_id)
+        outcome = await self.rapport.schedules.set_status(
+            member, is_lead, str(action.get("value", "")), verb
+        )
+        if outcome.ok:
+            await self.rapport.sync_session_jobs()
+        await self._publish_home(member, client, notice=outcome.message)
 
     # ========================================================= buttons, select
 
@@ -344,6 +523,31 @@ class SlackHandlers:
 
 
 # --- small helpers ----------------------------------------------------------------------------
+
+
+def _forget_question(member: Member) -> dict[str, Any]:
+    buttons = [
+        {
+            "type": "button",
+            "action_id": wire.FORGET_CONFIRM,
+            "text": blocks.plain("Yes, delete my data"),
+            "style": "danger",
+            "value": member.user_id,
+        },
+        {
+            "type": "button",
+            "action_id": wire.FORGET_CANCEL,
+            "text": blocks.plain("Cancel"),
+            "value": member.user_id,
+        },
+    ]
+    return {
+        "text": "Delete everything Rapport stores about you?",
+        "blocks": [
+            blocks.section(FORGET_QUESTION, "rapport_forget_question"),
+            {"type": "actions", "block_id": "rapport_forget", "elements": buttons},
+        ],
+    }
 
 
 def _start_reply(outcome: Outcome, others: list[str], paired_by_lead: bool) -> str:

@@ -1,7 +1,7 @@
 """App Home and `/rapport status`: where your rounds stand and your settings, never any content.
 
 Both are built from `RoundService.summaries` (layer, who still has to answer) and the member's
-profile; leads also see where their schedules will live.
+profile. Leads also see the workspace's schedules, each with Pause/Resume/Remove buttons.
 """
 
 from __future__ import annotations
@@ -9,18 +9,21 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from bot.adapters.slack.blocks import context, escape, section
-from bot.adapters.slack.wire import mention
+from bot.adapters.slack.blocks import context, escape, plain, section
+from bot.adapters.slack.wire import SCHEDULE_ACTIONS, mention
 from bot.engine.bank import LAYER_NAMES
 from bot.engine.model import RoundStatus
 from bot.messages import HELP_TEXT
 from bot.service.members import MemberProfile
 from bot.service.rounds import RoundSummary
+from bot.service.schedules import ScheduleView
 
 MAX_ROUNDS_SHOWN = 20
+MAX_SCHEDULES_SHOWN = 25
 SCHEDULES_TEXT = (
     "Recurring sessions that pair a channel's members are managed with `/rapport schedule`."
 )
+NO_SCHEDULES_TEXT = "No schedules yet. Add one with `/rapport schedule add #channel …`."
 
 
 def round_line(summary: RoundSummary) -> str:
@@ -61,12 +64,76 @@ def status_text(summaries: Sequence[RoundSummary], profile: MemberProfile) -> st
     return "\n".join(["*Your rounds*", *rounds, "", "*Your settings*", *settings])
 
 
+def schedule_line(view: ScheduleView) -> str:
+    """One schedule in one line, as `/rapport schedule list` and App Home show it."""
+    line = f"`{escape(view.id)}` <#{view.channel_id}> · {escape(view.description)} · {view.status}"
+    if view.next_run:
+        line += f" · next {escape(view.next_run)}"
+    if view.last_skip:
+        line += f"\n    skipped {escape(view.last_skip)}"
+    return line
+
+
+def schedules_text(views: Sequence[ScheduleView]) -> str:
+    if not views:
+        return NO_SCHEDULES_TEXT
+    return "\n".join(["*Schedules*", *(f"• {schedule_line(v)}" for v in views)])
+
+
+def _schedule_buttons(view: ScheduleView) -> dict[str, Any]:
+    by_action = {action: action_id for action_id, action in SCHEDULE_ACTIONS.items()}
+    shown = ["pause"] if view.status == "active" else ["resume"]
+    elements: list[dict[str, Any]] = [
+        {
+            "type": "button",
+            "action_id": by_action[action],
+            "text": plain(action.title()),
+            "value": view.id,
+        }
+        for action in shown
+    ]
+    elements.append(
+        {
+            "type": "button",
+            "action_id": by_action["remove"],
+            "text": plain("Remove"),
+            "value": view.id,
+            "style": "danger",
+            "confirm": {
+                "title": plain("Remove this schedule?"),
+                "text": plain("Its sessions stop. Rounds already started go on."),
+                "confirm": plain("Remove"),
+                "deny": plain("Keep it"),
+            },
+        }
+    )
+    return {"type": "actions", "block_id": f"schedule_{view.id}", "elements": elements}
+
+
+def _schedule_blocks(views: Sequence[ScheduleView]) -> list[dict[str, Any]]:
+    blocks: list[dict[str, Any]] = [section(SCHEDULES_TEXT)]
+    if not views:
+        return [*blocks, section(NO_SCHEDULES_TEXT)]
+    for view in views[:MAX_SCHEDULES_SHOWN]:
+        blocks += [section(schedule_line(view)), _schedule_buttons(view)]
+    return blocks
+
+
 def home_view(
-    summaries: Sequence[RoundSummary], profile: MemberProfile, *, is_lead: bool
+    summaries: Sequence[RoundSummary],
+    profile: MemberProfile,
+    *,
+    is_lead: bool,
+    schedules: Sequence[ScheduleView] = (),
+    notice: str | None = None,
 ) -> dict[str, Any]:
     blocks: list[dict[str, Any]] = [
         {"type": "header", "text": {"type": "plain_text", "text": "Rapport"}},
         context(escape(HELP_TEXT)),
+    ]
+    if notice:
+        blocks.append(section(escape(notice), "notice"))
+    blocks += [
         {"type": "divider"},
         section("*Your rounds*", "rounds"),
     ]
@@ -83,6 +150,6 @@ def home_view(
         blocks += [
             {"type": "divider"},
             section("*Schedules*", "schedules"),
-            section(SCHEDULES_TEXT),
+            *_schedule_blocks(schedules),
         ]
     return {"type": "home", "blocks": blocks}

@@ -21,27 +21,36 @@ BOT_EVENTS: dict[str, str] = {
 }
 # the scope each subscribed event needs (None: none)
 EVENT_SCOPES: dict[str, str | None] = {"message.im": "im:history", "app_home_opened": None}
-# every Web API method the adapter calls with the bot token -> the bot scope it needs
-METHOD_SCOPES: dict[str, str | None] = {
-    "auth.test": None,
-    "chat.postMessage": "chat:write",
-    "chat.update": "chat:write",
-    "conversations.open": "im:write",
-    "users.info": "users:read",
-    "views.open": None,
-    "views.publish": None,
+# every Web API method the adapter calls with the bot token -> the bot scopes it needs
+METHOD_SCOPES: dict[str, tuple[str, ...]] = {
+    "auth.test": (),
+    "chat.postMessage": ("chat:write",),
+    "chat.update": ("chat:write",),
+    "conversations.history": ("im:history",),  # did a delivery already reach a DM?
+    # a scheduled session lists its channel: public (channels:read) or private (groups:read)
+    "conversations.members": ("channels:read", "groups:read"),
+    "conversations.open": ("im:write",),
+    "files.completeUploadExternal": ("files:write",),  # /rapport export
+    "files.getUploadURLExternal": ("files:write",),
+    "users.info": ("users:read",),
+    "users.list": ("users:read",),  # big channels: a page of users per call
+    "views.open": (),
+    "views.publish": (),
 }
 # called with the app-level token (Socket Mode), which needs `connections:write`
 APP_TOKEN_METHODS: dict[str, str] = {"apps.connections.open": "connections:write"}
 COMMAND_SCOPE = "commands"
-COMMAND_DESCRIPTION = "Getting-to-know-you rounds: start, status, stop, pause, help"
-COMMAND_USAGE = "start @someone [daily] | status | stop | pause 2w | optout | optin | help"
+COMMAND_DESCRIPTION = "Getting-to-know-you rounds: start, status, schedules, your data, help"
+COMMAND_USAGE = (
+    "start @someone [daily] | status | stop | pause 2w | avoid @someone | export | forget-me "
+    "| schedule add #channel … | stats | help"
+)
 EVENTS_PATH = "/slack/events"
 
 
 def bot_scopes() -> list[str]:
     needed = {COMMAND_SCOPE}
-    needed |= {s for s in METHOD_SCOPES.values() if s}
+    needed |= {s for scopes in METHOD_SCOPES.values() for s in scopes}
     needed |= {s for s in EVENT_SCOPES.values() if s}
     return sorted(needed)
 

@@ -1,62 +1,67 @@
-"""`SlackRuntime`: the Slack side of `rapport run`, in Socket Mode (default) or HTTP mode.
+"""`SlackRuntime`: the slack-bolt `AsyncApp` bound to Rapport, in Socket Mode or HTTP mode.
 
-One `AsyncWebClient` (honouring `SLACK_API_URL`, with slack_sdk's retry handlers for 429 and
-connection errors) serves both the outbox sender and a slack-bolt `AsyncApp`. Socket Mode
-connects with the app-level token; HTTP mode serves `/slack/events` (signature-checked by bolt)
-and `/healthz` on `RAPPORT_HTTP_PORT` (0 picks a free port; `http_url` tells which).
+Socket Mode needs `SLACK_APP_TOKEN`; HTTP mode needs `SLACK_SIGNING_SECRET` and serves
+`/slack/events` on `RAPPORT_HTTP_PORT`, together with `/healthz` and `/metrics` (the runner then
+starts no second server on that port). Port 0 picks a free port; `http_url` tells which.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
+import aiohttp
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
-from slack_sdk.http_retry.builtin_async_handlers import (
-    AsyncConnectionErrorRetryHandler,
-    AsyncRateLimitErrorRetryHandler,
-)
-from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.adapters.slack.client import make_client, make_session
+from bot.adapters.slack.directory import SlackDirectory
 from bot.adapters.slack.handlers import Registration, SlackHandlers, register
 from bot.adapters.slack.manifest import EVENTS_PATH
 from bot.adapters.slack.sender import SlackSender
 from bot.adapters.slack.wire import PLATFORM
 from bot.bootstrap import Rapport
 from bot.config import Settings
+from bot.ops.server import add_ops_routes
 
 log = logging.getLogger(__name__)
 
 HTTP_HOST = "0.0.0.0"
 
 
-def make_client(settings: Settings) -> AsyncWebClient:
-    """The Web API client; `SLACK_API_URL` points it at another base (tests, proxies)."""
-    return AsyncWebClient(
-        token=settings.slack_bot_token,
-        base_url=settings.slack_api_url or AsyncWebClient.BASE_URL,
-        retry_handlers=[
-            AsyncConnectionErrorRetryHandler(max_retry_count=2),
-            AsyncRateLimitErrorRetryHandler(max_retry_count=2),
-        ],
-    )
-
-
-def web_app(app: AsyncApp) -> web.Application:
-    """HTTP mode: Slack's request URL plus a health check."""
+def web_app(app: AsyncApp, rapport: Rapport | None = None) -> web.Application:
+    """HTTP mode: Slack's request URL, plus `/healthz` and `/metrics` when given the core."""
 
     async def events(request: web.Request) -> web.Response:
         return await to_aiohttp_response(await app.async_dispatch(await to_bolt_request(request)))
 
-    async def healthz(request: web.Request) -> web.Response:
-        return web.json_response({"ok": True})
-
     application = web.Application()
     application.router.add_post(EVENTS_PATH, events)
-    application.router.add_get("/healthz", healthz)
+    if rapport is not None:
+        add_ops_routes(application, rapport)
     return application
+
+
+def bolt_logger() -> logging.Logger:
+    """The logger slack-bolt (and its Socket Mode client) use, with no level of its own.
+
+    Left to itself, bolt copies the root logger's level into its loggers when the app is built,
+    so with RAPPORT_LOG_LEVEL=DEBUG it would log whole envelopes - answers included - past the
+    cap `bot.ops.logging` puts on `slack_bolt`. A logger without a level inherits that cap.
+    """
+    logger = logging.getLogger("slack_bolt.rapport")
+    logger.setLevel(logging.NOTSET)
+    return logger
+
+
+def _session_if_running_loop() -> aiohttp.ClientSession | None:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return None
+    return make_session()
 
 
 class SlackRuntime:
@@ -64,29 +69,53 @@ class SlackRuntime:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.client = make_client(settings)
+        # one measured aiohttp session for every Web API call (see `client`)
+        self.session = _session_if_running_loop()
+        self.client = make_client(settings, self.session)
         self.sender = SlackSender(self.client)
+        self.directory = SlackDirectory(self.client, settings.slack_lead_ids())
         self.app: AsyncApp | None = None
         self.handlers: SlackHandlers | None = None
         self.registration: Registration | None = None
         self.http_url: str | None = None
+        self.bot_user_id: str | None = None
         self._socket: AsyncSocketModeHandler | None = None
         self._runner: web.AppRunner | None = None
 
+    @property
+    def connected(self) -> bool:
+        """Socket Mode: the websocket is open. HTTP mode: the server is listening."""
+        if self._socket is not None:
+            client = self._socket.client
+            session = getattr(client, "current_session", None)
+            return bool(
+                not getattr(client, "closed", True)
+                and not getattr(client, "stale", False)
+                and session is not None
+                and not session.closed
+            )
+        return self._runner is not None and self.http_url is not None
+
     async def start(self, rapport: Rapport) -> None:
         self._check_tokens()
+        if self.session is None:
+            self.session = self.client.session = make_session()
         self.sender.bind(rapport.members)
         auth = await self.client.auth_test()
+        self.bot_user_id = auth.get("user_id")
         log.info("slack: connected to %s as %s", auth.get("team"), auth.get("user"))
         self.app = AsyncApp(
             client=self.client,
             signing_secret=self.settings.slack_signing_secret or "",
             process_before_response=False,
+            logger=bolt_logger(),
         )
-        self.handlers = SlackHandlers(rapport, self.settings)
+        self.handlers = SlackHandlers(
+            rapport, self.settings, directory=self.directory, bot_user_id=self.bot_user_id
+        )
         self.registration = register(self.app, self.handlers)
         if self.settings.slack_mode == "http":
-            await self._serve_http(self.app)
+            await self._serve_http(self.app, rapport)
         else:
             await self._connect_socket(self.app)
 
@@ -103,13 +132,18 @@ class SlackRuntime:
         await self._socket.connect_async()
         log.info("slack: Socket Mode connected")
 
-    async def _serve_http(self, app: AsyncApp) -> None:
-        self._runner = web.AppRunner(web_app(app), access_log=None)
+    async def _serve_http(self, app: AsyncApp, rapport: Rapport) -> None:
+        self._runner = web.AppRunner(web_app(app, rapport), access_log=None)
         await self._runner.setup()
         await web.TCPSite(self._runner, HTTP_HOST, self.settings.http_port).start()
         port = self._runner.addresses[0][1]
         self.http_url = f"http://127.0.0.1:{port}"
-        log.info("slack: HTTP mode listening on port %d (%s)", port, EVENTS_PATH)
+        log.info(
+            "slack: HTTP mode listening on port %d (%s, /healthz, /metrics)",
+            port,
+            EVENTS_PATH,
+            extra={"port": port},
+        )
 
     async def stop(self) -> None:
         if self._socket is not None:
@@ -118,3 +152,8 @@ class SlackRuntime:
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
+            self.http_url = None
+        if self.session is not None:
+            await self.session.close()
+            self.session = None
+            self.client.session = None

@@ -5,6 +5,11 @@ Channel recipients (a scheduled session's summary) are posted to that channel di
 The DM channel id is stored per member: `conversations.open` (Tier 3) runs once per member,
 only when neither the outbox row nor this process knows the channel. Slack errors become the
 outbox's `TransientSendError` (retry later) or `PermanentSendError` (give up, record why).
+
+Every message carries its outbox id in Slack message metadata. When a process died while
+sending, another resends its rows after their lease (`maybe_sent`); before posting such a row
+to a DM, the sender looks in the DM's recent history for that outbox id, so a message Slack
+already has is recorded as sent instead of being posted twice.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.adapters.slack import blocks
 from bot.adapters.slack.wire import mention, user_id_of
 from bot.engine.model import DeliveryKind
+from bot.identity import Member
 from bot.messages import Names, render
 from bot.service.members import MemberDirectory
 from bot.service.ports import OutgoingMessage, PermanentSendError, TransientSendError
@@ -46,6 +52,8 @@ TRANSIENT_ERRORS = frozenset(
     {"ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout"}
 )
 PARTNER = "Your partner"
+METADATA_EVENT = "rapport_delivery"
+HISTORY_LOOKBACK = 50  # recent DM messages searched for a possibly-posted delivery
 
 
 def send_error(err: Exception) -> TransientSendError | PermanentSendError:
@@ -72,6 +80,14 @@ def _retry_after(headers: Mapping[str, Any]) -> float | None:
     return None
 
 
+def delivery_metadata(message: OutgoingMessage) -> dict[str, Any]:
+    """Slack message metadata naming the outbox row (no personal data)."""
+    return {
+        "event_type": METADATA_EVENT,
+        "event_payload": {"outbox_id": message.outbox_id, "kind": message.kind.value},
+    }
+
+
 NETWORK_ERRORS = (SlackApiError, aiohttp.ClientError, asyncio.TimeoutError, ConnectionError)
 
 
@@ -83,6 +99,8 @@ class SlackSender:
         self.members = members
         self._channels: dict[str, str] = {}
         self._display_names: dict[str, str] = {}
+        self._unsaved: list[tuple[Member, str, asyncio.Future[None]]] = []
+        self._saver: asyncio.Task[None] | None = None
 
     def bind(self, members: MemberDirectory) -> None:
         self.members = members
@@ -90,13 +108,35 @@ class SlackSender:
     async def send(self, message: OutgoingMessage) -> str:
         try:
             channel = await self._channel(message)
+            if message.maybe_sent and not message.member.is_channel:
+                posted = await self._already_posted(channel, message)
+                if posted is not None:
+                    log.info("delivery %s was already posted; not posting it again", posted[1])
+                    return posted[0]
             payload = await self._payload(message)
             response = await self.client.chat_postMessage(
-                channel=channel, unfurl_links=False, unfurl_media=False, **payload
+                channel=channel,
+                unfurl_links=False,
+                unfurl_media=False,
+                metadata=delivery_metadata(message),
+                **payload,
             )
         except NETWORK_ERRORS as err:
             raise send_error(err) from err
         return str(response["ts"])
+
+    async def _already_posted(
+        self, channel: str, message: OutgoingMessage
+    ) -> tuple[str, int] | None:
+        """(ts, outbox id) of this delivery if it is among the DM's recent messages."""
+        history = await self.client.conversations_history(
+            channel=channel, limit=HISTORY_LOOKBACK, include_all_metadata=True
+        )
+        wanted = delivery_metadata(message)
+        for posted in history.get("messages") or []:
+            if posted.get("metadata") == wanted and posted.get("ts"):
+                return str(posted["ts"]), message.outbox_id
+        return None
 
     # --- the DM channel ---------------------------------------------------------------------
 
@@ -112,9 +152,36 @@ class SlackSender:
             raise TransientSendError("slack adapter not started yet", retry_after=1.0)
         opened = await self.client.conversations_open(users=message.member.user_id)
         channel = str(opened["channel"]["id"])
-        await self.members.remember_dm_channel(message.member, channel)
+        await self._remember_channel(message.member, channel)
         self._channels[key] = channel
         return channel
+
+    async def _remember_channel(self, member: Member, channel: str) -> None:
+        """Store a member's DM channel id; returns once it is committed.
+
+        Ids opened while an earlier batch is being stored share the next transaction, so a
+        fan-out to thousands of new members doesn't cost a transaction per member.
+        """
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._unsaved.append((member, channel, done))
+        if self._saver is None or self._saver.done():
+            self._saver = asyncio.create_task(self._save_channels())
+        await done
+
+    async def _save_channels(self) -> None:
+        assert self.members is not None
+        while self._unsaved:
+            batch, self._unsaved = self._unsaved, []
+            try:
+                await self.members.remember_dm_channels((m, c) for m, c, _ in batch)
+            except Exception as err:
+                for *_, done in batch:
+                    if not done.done():
+                        done.set_exception(err)
+                continue
+            for *_, done in batch:
+                if not done.done():
+                    done.set_result(None)
 
     # --- the content ------------------------------------------------------------------------
 

@@ -24,6 +24,13 @@ RATING_BLOCK = "rapport_rating"
 
 ACTION_IDS: dict[Action, str] = {action: f"rapport_{action.value}" for action in Action}
 ACTION_BY_ID: dict[str, Action] = {action_id: action for action, action_id in ACTION_IDS.items()}
+# /rapport forget-me asks first: these two buttons are on the ephemeral question
+FORGET_CONFIRM = "rapport_forget_confirm"
+FORGET_CANCEL = "rapport_forget_cancel"
+# App Home, for leads: one button per schedule and action; the value is the schedule id
+SCHEDULE_ACTIONS: dict[str, str] = {
+    f"rapport_schedule_{action}": action for action in ("pause", "resume", "remove")
+}
 
 
 def member(team_id: str, user_id: str) -> Member:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -13,6 +15,7 @@ from tests.fakes.discord import (
     default_world,
     patch_discord_py,
 )
+from tests.fakes.discord.rapport import DiscordRapport, rapport_settings
 
 
 @pytest.fixture
@@ -44,3 +47,27 @@ async def discord_client(fake_discord: FakeDiscord) -> AsyncIterator[ClientStart
             yield starter
         finally:
             await starter.close_all()
+
+
+BotStarter = Callable[..., Awaitable[DiscordRapport]]
+
+
+@pytest.fixture
+async def start_bot(fake_discord: FakeDiscord, tmp_path: Path) -> AsyncIterator[BotStarter]:
+    """`await start_bot(**settings)` -> Rapport's core + DiscordRuntime connected to the fake.
+
+    Settings go by their environment names (`RAPPORT_DISCORD_SHARDS="auto"`); stopped (runtime
+    first, then the core) before the fake stops.
+    """
+    started: list[DiscordRapport] = []
+
+    async def start(**extra: Any) -> DiscordRapport:
+        settings = rapport_settings(fake_discord, tmp_path / f"rapport{len(started)}.db", **extra)
+        bot = DiscordRapport(fake_discord, settings)
+        started.append(bot)
+        await bot.start()
+        return bot
+
+    yield start
+    for bot in reversed(started):
+        await bot.stop()

@@ -2,8 +2,9 @@
 
 * listeners: every command/event the app registers is in the manifest, every manifest command
   and event reaches a Rapport listener;
-* scopes: every Web API method the adapter called during a full tour has its scope in the
-  manifest, and every scope in the manifest is needed by a method, event or the command;
+* scopes: every Web API method the adapter called during a full tour (rounds, App Home, a lead's
+  schedule and session, an export, a resend after a crash) has its scopes in the manifest, and
+  every scope in the manifest is needed by a method, event or the command;
 * `rapport slack manifest` prints that manifest as valid YAML.
 """
 
@@ -24,10 +25,16 @@ from bot.adapters.slack.manifest import (
 )
 from bot.cli import main
 from bot.config import Settings
+from bot.engine.model import DeliveryKind
+from bot.identity import Member
 from bot.messages import Action
+from bot.service.ports import OutgoingMessage
 from tests.fakes.slack.harness import ALICE, BOB, CAROL, SlackHarness
+from tests.fakes.slack.server import DEFAULT_CHANNEL
 
 from .conftest import RapportStarter
+
+SCHEDULE = "every:1 day:mon time:10:00 tz:Europe/Berlin pace:live"
 
 
 def _events(app_manifest: dict[str, Any]) -> list[str]:
@@ -92,6 +99,17 @@ async def _tour(slack: SlackHarness) -> None:
     )
     await slack.command(f"start <@{BOB}|bob> <@{CAROL}|carol>", user=CAROL)
     await slack.command("status")
+    # a lead's schedule: listing the channel (users.list for a big one), then the session
+    slack.runtime.directory.bulk_threshold = 0
+    added = await slack.command(f"schedule add <#{DEFAULT_CHANNEL}|general> {SCHEDULE}")
+    schedule_id = added["text"].split()[1].rstrip(":")
+    await slack.command(f"schedule run-now {schedule_id}")
+    await slack.command("export", user=BOB)  # files.getUploadURLExternal + completeUploadExternal
+    # a delivery another process may have posted before it died: the DM's history is checked
+    bob = Member("slack", slack.fake.team_id, BOB)
+    await slack.runtime.sender.send(
+        OutgoingMessage(1, bob, DeliveryKind.NOT_PAIRED, {}, None, None, maybe_sent=True)
+    )
 
 
 async def test_web_api_methods_and_scopes_match_both_ways(start_rapport: RapportStarter) -> None:
@@ -104,7 +122,8 @@ async def test_web_api_methods_and_scopes_match_both_ways(start_rapport: Rapport
     assert bot_methods == set(METHOD_SCOPES), "update METHOD_SCOPES in manifest.py"
     assert app_methods == set(APP_TOKEN_METHODS)
     scopes = manifest(slack.settings)["oauth_config"]["scopes"]["bot"]
-    needed = {COMMAND_SCOPE} | {s for s in (*METHOD_SCOPES.values(), *EVENT_SCOPES.values()) if s}
+    needed = {COMMAND_SCOPE} | {s for scopes in METHOD_SCOPES.values() for s in scopes}
+    needed |= {s for s in EVENT_SCOPES.values() if s}
     assert set(scopes) == needed and len(scopes) == len(set(scopes))
 
 

@@ -247,11 +247,35 @@ async def test_bad_http_signature_gets_401_and_changes_nothing(
     assert after == before
 
 
-async def test_http_mode_serves_healthz(start_rapport: RapportStarter) -> None:
+async def test_http_mode_serves_healthz_and_metrics_beside_events(
+    start_rapport: RapportStarter,
+) -> None:
     slack = await start_rapport("http")
+    await slack.rapport.tick()
+    await slack.command("status")  # at least one listener's Web API traffic is measured
     assert slack.fake._http is not None
     async with slack.fake._http.get(f"{slack.runtime.http_url}/healthz") as resp:
-        assert resp.status == 200 and await resp.json() == {"ok": True}
+        health = await resp.json()
+        assert resp.status == 200, health
+    assert health["status"] == "ok" and health["database"] is True
+    assert health["adapters"] == {"slack": True} and health["leader"] is True
+    async with slack.fake._http.get(f"{slack.runtime.http_url}/metrics") as resp:
+        assert resp.status == 200 and resp.headers["Content-Type"].startswith("text/plain")
+        text = await resp.text()
+    assert 'rapport_platform_api_seconds_count{method="auth.test",platform="slack"}' in text
+    assert "rapport_rounds{" in text and "rapport_deliveries{" in text
+
+    await slack.runtime.stop()  # the server is gone: health reports the adapter down
+    assert slack.runtime.connected is False
+    assert (await slack.rapport.health.snapshot()).adapters == {"slack": False}
+
+
+async def test_socket_mode_reports_connected_until_stopped(start_rapport: RapportStarter) -> None:
+    slack = await start_rapport("socket")
+    assert slack.runtime.connected is True
+    assert (await slack.rapport.health.snapshot()).healthy
+    await slack.runtime.stop()
+    assert slack.runtime.connected is False
 
 
 # ================================================================ commands

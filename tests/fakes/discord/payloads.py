@@ -32,6 +32,7 @@ PING, APPLICATION_COMMAND, MESSAGE_COMPONENT, AUTOCOMPLETE, MODAL_SUBMIT = 1, 2,
 CONTEXT_GUILD, CONTEXT_BOT_DM = 0, 1
 ACTION_ROW, BUTTON, STRING_SELECT, TEXT_INPUT, TEXT_DISPLAY, LABEL = 1, 2, 3, 4, 10, 18
 SUB_COMMAND, SUB_COMMAND_GROUP, STRING_OPTION, INTEGER_OPTION, USER_OPTION = 1, 2, 3, 4, 6
+CHANNEL_OPTION = 7
 
 _last_snowflake = 0
 _tokens = itertools.count(1)
@@ -408,13 +409,26 @@ def subcommand_group(name: str, subcommands: Sequence[Payload]) -> Payload:
     return {"name": name, "type": SUB_COMMAND_GROUP, "options": list(subcommands)}
 
 
-def resolved(users: Sequence[Payload] = (), *, guild_members: bool = False) -> Payload:
-    """`data.resolved` for user options; with `guild_members` each user is also a guild member."""
+def channel_option(name: str, channel_id: Snowflake) -> Payload:
+    """A CHANNEL option value (pair it with `resolved(channels=...)`)."""
+    return {"name": name, "type": CHANNEL_OPTION, "value": _sid(channel_id)}
+
+
+def resolved(
+    users: Sequence[Payload] = (),
+    *,
+    guild_members: bool = False,
+    channels: Sequence[Payload] = (),
+) -> Payload:
+    """`data.resolved` for user and channel options; with `guild_members` each user is also a
+    guild member. Resolved channels carry the invoking member's `permissions` there."""
     data: Payload = {"users": {u["id"]: u for u in users}}
     if guild_members:
         data["members"] = {
             u["id"]: member(u, permissions=ALL_PERMISSIONS, with_user=False) for u in users
         }
+    if channels:
+        data["channels"] = {c["id"]: {**c, "permissions": ALL_PERMISSIONS} for c in channels}
     return data
 
 
@@ -552,12 +566,21 @@ def modal_submit(
     *,
     user: Payload,
     channel: Payload,
+    message_payload: Payload | None = None,
     application_id: Snowflake = APPLICATION_ID,
 ) -> Payload:
-    """INTERACTION_CREATE for a modal submit (see `modal_answers`, `label_text_input`)."""
+    """INTERACTION_CREATE for a modal submit (see `modal_answers`, `label_text_input`).
+
+    Pass `message_payload` when the modal was opened from a button: Discord then includes the
+    message, and a deferred update edits it."""
     data = {"custom_id": custom_id, "components": list(components)}
     return _interaction(
-        MODAL_SUBMIT, data, user=user, channel=channel, application_id=application_id
+        MODAL_SUBMIT,
+        data,
+        user=user,
+        channel=channel,
+        message=message_payload,
+        application_id=application_id,
     )
 
 

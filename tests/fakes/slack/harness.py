@@ -69,6 +69,7 @@ class SlackHarness:
         self.rapport: Rapport = build(
             settings,
             senders={"slack": self.runtime.sender},
+            directories={"slack": self.runtime.directory},
             clock=self.clock,
             banks={bank.name: bank},
         )
@@ -79,6 +80,7 @@ class SlackHarness:
         hellos = len(self.fake.hellos)
         await self.rapport.start()
         await self.runtime.start(self.rapport)
+        self.rapport.health.register_adapter("slack", self.runtime)  # as `rapport run` does
         if self.mode == "socket":
             await self.fake.wait_connected(hellos + 1)
         return self

@@ -8,8 +8,9 @@
   `hello` like Slack, `send_envelope()` pushes envelopes and `wait_ack()` returns the app's ack;
 * `/commands/...` and `/actions/...` are response_urls, `/upload/v1/...` the files upload URL.
 
-Every API call is recorded in `calls`; waiting is done on an `asyncio.Condition` that is
-notified on every recorded call, socket connection and ack (`wait_for`), never by sleeping.
+Every API call is recorded in `calls` (and passed to each `on_call` callback); waiting is done on
+an `asyncio.Condition` that is notified on every recorded call, socket connection and ack
+(`wait_for`), never by sleeping. `hold()` keeps a method's requests unanswered until released.
 """
 
 from __future__ import annotations
@@ -86,6 +87,23 @@ class Failure:
     error: str | None = None
     headers: dict[str, str] = field(default_factory=dict)
     disconnect: bool = False
+
+
+@dataclass
+class Hold:
+    """Requests of one method held unanswered (`FakeSlack.hold`) until `release()`.
+
+    A held request is still processed after the release, even if its client has gone away
+    meanwhile: Slack has it, whether or not the sender lived to see the answer.
+    """
+
+    method: str
+    applies: Callable[[Args], bool]
+    released: asyncio.Event = field(default_factory=asyncio.Event)
+    waiting: int = 0
+
+    def release(self) -> None:
+        self.released.set()
 
 
 @dataclass
@@ -279,6 +297,8 @@ class FakeSlack:
         self.hellos: list[dict[str, Any]] = []
         self._dm_channels: dict[frozenset[str], str] = {}
         self._failures: dict[str, list[Failure]] = {}
+        self._holds: dict[str, Hold] = {}
+        self.on_call: list[Callable[[ApiCall], None]] = []
         self._tickets: set[str] = set()
         self._used_triggers: set[str] = set()
         self._sockets: list[web.WebSocketResponse] = []
@@ -293,6 +313,7 @@ class FakeSlack:
             "apps.connections.open": self._apps_connections_open,
             "conversations.open": self._conversations_open,
             "conversations.members": self._conversations_members,
+            "conversations.history": self._conversations_history,
             "chat.postMessage": self._chat_post_message,
             "chat.update": self._chat_update,
             "chat.postEphemeral": self._chat_post_ephemeral,
@@ -446,6 +467,12 @@ class FakeSlack:
         )
         self._failures.setdefault(method, []).extend([failure] * times)
 
+    def hold(self, method: str, applies: Callable[[Args], bool] = lambda _: True) -> Hold:
+        """Keep `method`'s requests (those `applies` to) unanswered until `release()`."""
+        hold = Hold(method, applies)
+        self._holds[method] = hold
+        return hold
+
     # =============================================================== waiting
 
     async def _notify(self) -> None:
@@ -475,6 +502,8 @@ class FakeSlack:
 
     async def _record(self, call: ApiCall) -> None:
         self.calls.append(call)
+        for callback in self.on_call:
+            callback(call)
         await self._notify()
 
     # ============================================================ Web API
@@ -483,6 +512,11 @@ class FakeSlack:
         method = request.match_info["method"]
         args = await _read_args(request)
         token = _token(request, args)
+        hold = self._holds.get(method)
+        if hold is not None and not hold.released.is_set() and hold.applies(args):
+            hold.waiting += 1
+            await self._notify()
+            await hold.released.wait()
         failures = self._failures.get(method)
         if failures:
             return await self._fail(request, method, args, token, failures.pop(0))
@@ -568,6 +602,27 @@ class FakeSlack:
         page, cursor = _page(members, args, default_limit=100)
         return {"ok": True, "members": page, "response_metadata": {"next_cursor": cursor}}
 
+    def _conversations_history(self, args: Args, token: str | None) -> dict[str, Any]:
+        """Newest first; `metadata` only with `include_all_metadata` (like Slack)."""
+        channel = str(args.get("channel") or "")
+        known = channel in self.channels or channel in self._dm_channels.values()
+        if not known or channel in self.unreachable_channels:
+            raise SlackError("channel_not_found")
+        with_metadata = str(args.get("include_all_metadata", "")).lower() in ("1", "true")
+        posted = [m for m in self.messages.values() if m["channel"] == channel]
+        newest = sorted(posted, key=lambda m: m["ts"], reverse=True)
+        page, cursor = _page(newest, args, default_limit=100)
+        messages = [
+            {k: v for k, v in m.items() if k != "channel" and (with_metadata or k != "metadata")}
+            for m in page
+        ]
+        return {
+            "ok": True,
+            "messages": messages,
+            "has_more": bool(cursor),
+            "response_metadata": {"next_cursor": cursor},
+        }
+
     def _users_info(self, args: Args, token: str | None) -> dict[str, Any]:
         return {"ok": True, "user": self._require_user(args.get("user"))}
 
@@ -626,6 +681,11 @@ class FakeSlack:
         }
         if args.get("thread_ts"):
             message["thread_ts"] = str(args["thread_ts"])
+        metadata = _json_arg(args, "metadata", "invalid_metadata_format")
+        if metadata is not None:
+            if not isinstance(metadata, dict) or not metadata.get("event_type"):
+                raise SlackError("invalid_metadata_format")
+            message["metadata"] = metadata
         self.messages[(channel, ts)] = {"channel": channel, **message}
         return {"ok": True, "channel": channel, "ts": ts, "message": message}
 

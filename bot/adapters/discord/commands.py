@@ -1,0 +1,499 @@
+"""The `/rapport` slash command group and what each command does.
+
+Every reply is ephemeral. Commands that touch the database defer first (Discord's 3-second
+limit), then edit the deferred reply. Lead commands are refused for anyone without Manage
+Server or the configured lead role, and nothing changes. Round and schedule rules stay in the
+core: the reply is the service's own message whenever it refuses.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import zoneinfo
+from collections.abc import Awaitable, Callable
+from typing import Literal
+
+import discord
+from discord import app_commands
+
+from bot.adapters.discord import wire
+from bot.adapters.discord.activity import Activity
+from bot.adapters.discord.render import NO_MENTIONS, text_reply
+from bot.adapters.discord.sender import DiscordSender
+from bot.bootstrap import Rapport
+from bot.config import Settings
+from bot.engine.model import Pace, RoundStatus
+from bot.identity import Member
+from bot.messages import HELP_TEXT
+from bot.service.members import MemberProfile, parse_pause
+from bot.service.rounds import RoundSummary
+from bot.service.schedules import LEAD_ONLY
+
+log = logging.getLogger(__name__)
+
+USAGE = "\n".join(
+    (
+        "**How to use /rapport**",
+        "• `/rapport start member` starts a round with them (`pace: daily` for one prompt a day)",
+        "• `/rapport start member second_member` pairs two other people (team leads)",
+        "• `/rapport status` shows your rounds and settings",
+        "• `/rapport stop` leaves every round you're in",
+        "• `/rapport pause 2w` takes a break (`3d`, `2w`; `off` ends it)",
+        "• `/rapport optout` / `/rapport optin` stops or allows new rounds with you",
+        "• `/rapport timezone Europe/Berlin` sets your time zone for daily prompts",
+        "• `/rapport avoid member` keeps scheduled sessions from pairing you two (private)",
+        "• Leads: `/rapport schedule add|list|pause|resume|remove|run-now`, `/rapport stats`",
+    )
+)
+DAYS = [
+    app_commands.Choice(name=name, value=name[:3].lower())
+    for name in ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+]
+PACE = Literal["live", "daily"]
+Every = app_commands.Range[int, 1, 4]
+Depth = app_commands.Range[int, 1, 4]
+Work = Callable[[], Awaitable[str]]
+
+
+@functools.cache
+def _zones() -> list[str]:
+    return sorted(zoneinfo.available_timezones())
+
+
+async def zone_choices(
+    interaction: discord.Interaction, current: str
+) -> list[app_commands.Choice[str]]:
+    """Autocomplete for IANA zone names (Discord shows at most 25)."""
+    wanted = current.strip().lower().replace(" ", "_")
+    found = [z for z in _zones() if wanted in z.lower()][:25]
+    return [app_commands.Choice(name=z, value=z) for z in found]
+
+
+class CommandHandlers:
+    """What each /rapport command does, for the member who used it (always in a guild)."""
+
+    def __init__(
+        self,
+        rapport: Rapport,
+        settings: Settings,
+        sender: DiscordSender,
+        activity: Activity | None = None,
+    ) -> None:
+        self.rapport = rapport
+        self.service = rapport.service
+        self.settings = settings
+        self.sender = sender
+        self.activity = activity or Activity()
+
+    async def respond(self, interaction: discord.Interaction, work: Work) -> None:
+        """Defer ephemerally at once, run `work`, then put its text in the deferred reply."""
+        async with self.activity.track():
+            await interaction.response.defer(ephemeral=True, thinking=True)
+            text = await work()
+            await interaction.edit_original_response(**text_reply(text))  # type: ignore[arg-type]
+
+    @staticmethod
+    def member(interaction: discord.Interaction) -> Member:
+        return wire.member(interaction.guild_id or 0, interaction.user.id)
+
+    def is_lead(self, interaction: discord.Interaction) -> bool:
+        return wire.is_lead(interaction.user, self.settings, interaction.permissions)
+
+    # --- rounds -----------------------------------------------------------------------------
+
+    async def start(
+        self,
+        interaction: discord.Interaction,
+        member: discord.User | discord.Member,
+        second: discord.User | discord.Member | None,
+        pace: str,
+    ) -> str:
+        me = interaction.user
+        if second is None:
+            if member.id == me.id:
+                return "A round needs someone else: pick the person you'd like to get to know."
+            people, initiated = [me, member], True
+        else:
+            if not self.is_lead(interaction):
+                return (
+                    "Only team leads (Manage Server or the lead role) can pair two other "
+                    "people. Pick one person to start a round with you instead."
+                )
+            if member.id == second.id:
+                return "Pick two different people to pair."
+            people, initiated = [member, second], False
+        bot = next((p for p in people if p.bot), None)
+        if bot is not None:
+            return f"{bot.mention} is a bot, so they can't take part in a round."
+        guild_id = interaction.guild_id or 0
+        members = [wire.member(guild_id, p.id) for p in people]
+        invitees = members[1:] if initiated else members
+        return await self._start(interaction, members, invitees, initiated, Pace(pace))
+
+    async def _start(
+        self,
+        interaction: discord.Interaction,
+        members: list[Member],
+        invitees: list[Member],
+        initiated: bool,
+        pace: Pace,
+    ) -> str:
+        for invitee in invitees:  # a DM channel that can't be opened: refuse before starting
+            if not await self.sender.can_open_dm(invitee):
+                return _unreachable_text(invitee, started=False)
+        outcome = await self.service.start_round(
+            members,
+            initiator=members[0] if initiated else None,
+            pace=pace,
+            event_key=wire.interaction_key(interaction),
+        )
+        if outcome.duplicate:
+            return "Already on it: the invitation is out."
+        if not outcome.ok or outcome.round_id is None:
+            return outcome.message
+        return await self._confirm_invitations(outcome.round_id, invitees)
+
+    async def _confirm_invitations(self, round_id: str, invitees: list[Member]) -> str:
+        """Wait briefly for the outbox to deliver the invitations. One Discord refuses (DMs
+        closed) has ended the round unstarted (`DiscordSender`); the initiator learns it here."""
+        keys = [m.key for m in invitees]
+        results = await self.sender.invitations.wait(
+            round_id, keys, self.settings.discord_invite_wait
+        )
+        failed = [m for m in invitees if results.get(m.key) == "dms_closed"]
+        if failed:
+            return _unreachable_text(failed[0], started=True)
+        invited = " and ".join(f"<@{m.user_id}>" for m in invitees)
+        if len(invitees) > 1:
+            return f"Paired {invited}. They each get an invitation by DM."
+        return f"Invitation sent to {invited}. Your first prompt arrives as soon as they accept."
+
+    async def status(self, interaction: discord.Interaction) -> str:
+        member = self.member(interaction)
+        summaries = await self.service.summaries(member)
+        return status_text(summaries, await self.rapport.members.profile(member))
+
+    async def stop(self, interaction: discord.Interaction) -> str:
+        member = self.member(interaction)
+        return (await self.service.leave_all(member, wire.interaction_key(interaction))).message
+
+    async def opt(self, interaction: discord.Interaction, opted_out: bool) -> str:
+        return (
+            await self.rapport.members.set_opted_out(self.member(interaction), opted_out)
+        ).message
+
+    async def pause(self, interaction: discord.Interaction, duration: str) -> str:
+        member = self.member(interaction)
+        if duration.strip().lower() in ("off", "end", "stop"):
+            return (await self.rapport.members.pause_until(member, None)).message
+        delta = parse_pause(duration)
+        if delta is None:
+            return "Tell me how long to pause, like `3d` or `2w` (up to a year), or `off`."
+        until = self.service.clock.now() + delta
+        return (await self.rapport.members.pause_until(member, until)).message
+
+    async def timezone(self, interaction: discord.Interaction, name: str) -> str:
+        return (await self.rapport.members.set_timezone(self.member(interaction), name)).message
+
+    async def avoid(
+        self, interaction: discord.Interaction, other: discord.User | discord.Member
+    ) -> str:
+        other_member = wire.member(interaction.guild_id or 0, other.id)
+        return (await self.rapport.schedules.avoid(self.member(interaction), other_member)).message
+
+    async def stats(
+        self, interaction: discord.Interaction, channel: discord.abc.GuildChannel | None
+    ) -> str:
+        outcome = await self.rapport.schedules.stats(
+            self.member(interaction),
+            self.is_lead(interaction),
+            str(channel.id) if channel else None,
+        )
+        if outcome.ok and "\n" in outcome.message:
+            return f"```\n{outcome.message}\n```"  # keeps the bar chart's columns aligned
+        return outcome.message
+
+    # --- schedules --------------------------------------------------------------------------
+
+    async def schedule_add(
+        self,
+        interaction: discord.Interaction,
+        channel: discord.abc.GuildChannel,
+        options: dict[str, object],
+    ) -> str:
+        text = " ".join(
+            f"{key}:{_token(value)}" for key, value in options.items() if value is not None
+        )
+        outcome = await self.rapport.schedules.add(
+            self.member(interaction), self.is_lead(interaction), str(channel.id), text
+        )
+        if outcome.ok:
+            await self.rapport.sync_session_jobs()
+        return outcome.message
+
+    async def schedule_list(self, interaction: discord.Interaction) -> str:
+        if not self.is_lead(interaction):
+            return LEAD_ONLY
+        views = await self.rapport.schedules.list_for(wire.PLATFORM, str(interaction.guild_id))
+        if not views:
+            return "No schedules yet. Add one with `/rapport schedule add`."
+        lines = []
+        for v in views:
+            line = f"`{v.id}` <#{v.channel_id}> · {v.description} · {v.status}"
+            if v.next_run:
+                line += f" · next {v.next_run}"
+            if v.last_skip:
+                line += f"\n  skipped {v.last_skip}"
+            lines.append(line)
+        return "\n".join(lines)
+
+    async def schedule_status(
+        self, interaction: discord.Interaction, schedule_id: str, action: str
+    ) -> str:
+        outcome = await self.rapport.schedules.set_status(
+            self.member(interaction), self.is_lead(interaction), schedule_id.strip(), action
+        )
+        if outcome.ok:
+            await self.rapport.sync_session_jobs()
+        return outcome.message
+
+    async def schedule_run_now(self, interaction: discord.Interaction, schedule_id: str) -> str:
+        outcome = await self.rapport.schedules.run_now(
+            self.member(interaction), self.is_lead(interaction), schedule_id.strip()
+        )
+        return outcome.message
+
+
+def _token(value: object) -> str:
+    """One `key:value` token for the schedule parser: inner spaces dropped ("10 : 00")."""
+    return "".join(str(value).split())
+
+
+def _unreachable_text(member: Member, *, started: bool) -> str:
+    outcome = "The round was called off" if started else "The round hasn't started"
+    return (
+        f"I can't send direct messages to <@{member.user_id}>: they don't accept DMs from this "
+        f"server's members (or have blocked me). {outcome}, so nobody is left waiting. They can "
+        "allow DMs in the server's Privacy Settings; then try again."
+    )
+
+
+def status_text(summaries: list[RoundSummary], profile: MemberProfile) -> str:
+    lines = []
+    for s in summaries:
+        partners = ", ".join(f"<@{wire.user_id_of(k)}>" for k in s.others) or "your partner"
+        if s.status is RoundStatus.INVITED:
+            state = "waiting for everyone to accept"
+        elif s.waiting_on_you:
+            state = "a prompt is waiting for your answer"
+        elif s.waiting_on_others:
+            state = "your answer is held until your partner answers"
+        else:
+            state = "the next prompt is on its way"
+        lines.append(
+            f"• With {partners}: layer {s.layer} of {s.max_layer}, "
+            f"{s.revealed} prompts shared · {state}"
+        )
+    if not lines:
+        lines.append("You're not in any round right now. Start one with `/rapport start`.")
+    lines.append(_profile_line(profile))
+    return "\n".join(lines)
+
+
+def _profile_line(profile: MemberProfile) -> str:
+    parts = ["opted out" if profile.opted_out else "open to rounds"]
+    if profile.paused_until is not None:
+        parts.append(f"paused until {profile.paused_until:%d %B %Y}")
+    parts.append(f"time zone {profile.timezone or 'not set (/rapport timezone)'}")
+    return "Your settings: " + " · ".join(parts)
+
+
+# --- the command group --------------------------------------------------------------------------
+
+
+def build_group(handlers: CommandHandlers) -> app_commands.Group:
+    """`/rapport …` and `/rapport schedule …`, usable in servers only."""
+    rapport = app_commands.Group(
+        name="rapport", description="Getting-to-know-you rounds", guild_only=True
+    )
+    _round_commands(rapport, handlers)
+    _preference_commands(rapport, handlers)
+    _lead_commands(rapport, handlers)
+    return rapport
+
+
+def _round_commands(group: app_commands.Group, h: CommandHandlers) -> None:
+    @group.command(name="start", description="Start a round with someone (leads: pair two people)")
+    @app_commands.describe(
+        member="Who to get to know",
+        second_member="Leads only: pair `member` with this person instead of you",
+        pace="live: next prompt right after each reveal; daily: one prompt a day",
+    )
+    async def start(
+        interaction: discord.Interaction,
+        member: discord.Member,
+        second_member: discord.Member | None = None,
+        pace: PACE = "live",
+    ) -> None:
+        await h.respond(interaction, lambda: h.start(interaction, member, second_member, pace))
+
+    @group.command(name="status", description="Your rounds and settings")
+    async def status(interaction: discord.Interaction) -> None:
+        await h.respond(interaction, lambda: h.status(interaction))
+
+    @group.command(name="stop", description="Leave every round you're in")
+    async def stop(interaction: discord.Interaction) -> None:
+        await h.respond(interaction, lambda: h.stop(interaction))
+
+    @group.command(name="help", description="How Rapport works")
+    async def help_(interaction: discord.Interaction) -> None:
+        async with h.activity.track():
+            await interaction.response.send_message(
+                f"{HELP_TEXT}\n\n{USAGE}", ephemeral=True, allowed_mentions=NO_MENTIONS
+            )
+
+
+def _preference_commands(group: app_commands.Group, h: CommandHandlers) -> None:
+    @group.command(name="optout", description="Nobody can start a round with you")
+    async def optout(interaction: discord.Interaction) -> None:
+        await h.respond(interaction, lambda: h.opt(interaction, True))
+
+    @group.command(name="optin", description="Allow rounds with you again")
+    async def optin(interaction: discord.Interaction) -> None:
+        await h.respond(interaction, lambda: h.opt(interaction, False))
+
+    @group.command(name="pause", description="Take a break from new rounds")
+    @app_commands.describe(duration="How long, like 3d or 2w; 'off' ends a pause")
+    async def pause(interaction: discord.Interaction, duration: str) -> None:
+        await h.respond(interaction, lambda: h.pause(interaction, duration))
+
+    @group.command(name="timezone", description="Your time zone, for daily prompts")
+    @app_commands.describe(name="An IANA name like Europe/Berlin")
+    @app_commands.autocomplete(name=zone_choices)
+    async def timezone(interaction: discord.Interaction, name: str) -> None:
+        await h.respond(interaction, lambda: h.timezone(interaction, name))
+
+    @group.command(name="avoid", description="Never pair me with this person (they aren't told)")
+    async def avoid(interaction: discord.Interaction, member: discord.Member) -> None:
+        await h.respond(interaction, lambda: h.avoid(interaction, member))
+
+
+def _lead_commands(group: app_commands.Group, h: CommandHandlers) -> None:
+    @group.command(name="stats", description="Leads: content-free figures for the last 30 days")
+    @app_commands.describe(channel="Only this channel's scheduled sessions")
+    async def stats(
+        interaction: discord.Interaction, channel: discord.TextChannel | None = None
+    ) -> None:
+        await h.respond(interaction, lambda: h.stats(interaction, channel))
+
+    schedule = app_commands.Group(
+        name="schedule", description="Leads: recurring sessions", parent=group
+    )
+
+    @schedule.command(name="add", description="Pair a channel's members on a schedule")
+    @app_commands.describe(
+        channel="Whose members to pair",
+        every="Every how many weeks (1-4)",
+        day="Weekday",
+        time="Local time, 24-hour HH:MM",
+        tz="IANA time zone like Europe/Berlin",
+        depth="Deepest layer (1-4)",
+        bank="Question bank",
+        pace="daily (default) or live",
+    )
+    @app_commands.choices(day=DAYS)
+    @app_commands.autocomplete(tz=zone_choices)
+    async def add(
+        interaction: discord.Interaction,
+        channel: discord.TextChannel,
+        every: Every,
+        day: app_commands.Choice[str],
+        time: str,
+        tz: str,
+        depth: Depth | None = None,
+        bank: str | None = None,
+        pace: PACE | None = None,
+    ) -> None:
+        options: dict[str, object] = {
+            "every": every,
+            "day": day.value,
+            "time": time,
+            "tz": tz,
+            "depth": depth,
+            "bank": bank,
+            "pace": pace,
+        }
+        await h.respond(interaction, lambda: h.schedule_add(interaction, channel, options))
+
+    @schedule.command(name="list", description="This server's schedules")
+    async def list_(interaction: discord.Interaction) -> None:
+        await h.respond(interaction, lambda: h.schedule_list(interaction))
+
+    for action, text in (
+        ("pause", "Pause a schedule"),
+        ("resume", "Resume a paused schedule"),
+        ("remove", "Remove a schedule"),
+    ):
+        schedule.add_command(_status_command(h, action, text))
+
+    @schedule.command(name="run-now", description="Run a schedule's session now")
+    @app_commands.describe(id="The schedule id from /rapport schedule list")
+    async def run_now(interaction: discord.Interaction, id: str) -> None:
+        await h.respond(interaction, lambda: h.schedule_run_now(interaction, id))
+
+
+def _status_command(h: CommandHandlers, action: str, description: str) -> app_commands.Command:
+    async def change(interaction: discord.Interaction, id: str) -> None:
+        await h.respond(interaction, lambda: h.schedule_status(interaction, id, action))
+
+    command = app_commands.Command(name=action, description=description, callback=change)
+    return app_commands.describe(id="The schedule id from /rapport schedule list")(command)
+
+
+# --- the tree -----------------------------------------------------------------------------------
+
+
+class RapportTree(app_commands.CommandTree):
+    """Answers every failed command ephemerally, so no interaction is left without a reply."""
+
+    async def on_error(
+        self, interaction: discord.Interaction, error: app_commands.AppCommandError
+    ) -> None:
+        if isinstance(error, app_commands.TransformerError | app_commands.CheckFailure):
+            log.warning("command refused: %s", error)
+            text = f"I couldn't use that: {error}"
+        else:
+            log.exception("command %s failed", interaction.command, exc_info=error)
+            text = "Sorry, something went wrong on my side. Nothing was changed; please try again."
+        if interaction.response.is_done():  # deferred: replace the "thinking…" reply
+            await interaction.edit_original_response(content=text, allowed_mentions=NO_MENTIONS)
+        else:
+            await interaction.response.send_message(
+                text, ephemeral=True, allowed_mentions=NO_MENTIONS
+            )
+
+
+class CommandSync:
+    """Registers /rapport at start-up: per guild (shown at once), globally, or not at all."""
+
+    def __init__(self, tree: app_commands.CommandTree, mode: str) -> None:
+        self.tree = tree
+        self.mode = mode
+
+    async def at_start(self, guilds: list[discord.Guild]) -> None:
+        if self.mode == "global":
+            await self.tree.sync()
+        elif self.mode == "guild":
+            for guild in guilds:
+                await self.guild_joined(guild)
+
+    async def guild_joined(self, guild: discord.abc.Snowflake) -> None:
+        """Sync to one guild; the copy is dropped after, interactions fall back to the global."""
+        if self.mode != "guild":
+            return
+        self.tree.copy_global_to(guild=guild)
+        try:
+            await self.tree.sync(guild=guild)
+        finally:
+            self.tree.clear_commands(guild=guild)

@@ -1,0 +1,395 @@
+"""Buttons, the rating select and the answer modal, and what a click or a submission does.
+
+Components are `DynamicItem`s: the custom id carries the round and step
+(`rapport:swap:{round_id}:{step}`), so they keep working after a restart without any view kept
+in memory. The answer modal is routed by its custom id too (`RapportClient.on_interaction`).
+Whoever clicks is turned into a member of the round's workspace and the engine decides: an
+outsider gets `not_member` and an ephemeral refusal, and nothing changes.
+
+Every interaction is acknowledged first (a deferred update), then the service is called; the
+clicked message is then edited so its controls are gone and one short line says what happened.
+Only the Answer button answers with a modal, which must be the first response.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any, Protocol, cast
+
+import discord
+from discord import ui
+
+from bot.adapters.discord import wire
+from bot.adapters.discord.activity import Activity
+from bot.adapters.discord.wire import Target
+from bot.bootstrap import Rapport
+from bot.engine.bank import LAYER_NAMES
+from bot.engine.model import (
+    MAX_ANSWER_CHARS,
+    RATING_RANGE,
+    Accept,
+    Command,
+    Decline,
+    Leave,
+    Rate,
+    Rejected,
+    Stay,
+    SubmitAnswer,
+    Swap,
+)
+from bot.identity import Member
+from bot.messages import PROMPT_BUTTONS, Action, Button, Rendered
+from bot.service.rounds import OpenPrompt, Outcome
+
+log = logging.getLogger(__name__)
+
+MODAL_TITLE_LIMIT = 45
+TEXT_DISPLAY_LIMIT = 4000
+STALE_NOTE = "No longer current."
+SETTLED_NOTES = {
+    Action.ACCEPT: "✓ Accepted.",
+    Action.DECLINE: "Not now.",
+    Action.SWAP: "Swapped: a new prompt is below.",
+    Action.STAY: "Staying at this depth.",
+    Action.LEAVE: "You left this round.",
+    Action.ANSWER: "✓ Answered.",
+}
+# refusals meaning the clicked message is out of date: its controls are removed
+STALE_CODES = frozenset({"stale_prompt", "round_ended", "unknown_round", "not_invited"})
+STYLES = {"primary": discord.ButtonStyle.primary, "danger": discord.ButtonStyle.danger}
+NO_MENTIONS = discord.AllowedMentions.none()
+ALREADY_ACKNOWLEDGED, UNKNOWN_INTERACTION = 40060, 10062
+
+
+# --- components ---------------------------------------------------------------------------------
+
+
+class RoundButton(ui.DynamicItem[ui.Button[Any]], template=wire.BUTTON_TEMPLATE):
+    """Accept, Not now, Answer, Swap, Stay or Leave for one round (and step)."""
+
+    def __init__(
+        self,
+        action: Action,
+        target: Target,
+        *,
+        label: str | None = None,
+        style: discord.ButtonStyle = discord.ButtonStyle.secondary,
+    ) -> None:
+        button: ui.Button[Any] = ui.Button(
+            label=label or action.value.title(),
+            style=style,
+            custom_id=wire.custom_id(action, target),
+        )
+        super().__init__(button)
+        self.action = action
+        self.target = target
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: ui.Item[Any], match: re.Match[str]
+    ) -> RoundButton:
+        target = Target(match["round"], int(match["step"]))
+        style = getattr(item, "style", discord.ButtonStyle.secondary)
+        return cls(Action(match["action"]), target, label=getattr(item, "label", None), style=style)
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        await handlers_of(interaction).on_button(interaction, self.action, self.target)
+
+
+class RatingSelect(ui.DynamicItem[ui.Select[Any]], template=wire.RATE_TEMPLATE):
+    """The 1-7 closeness rating offered when a round completes."""
+
+    def __init__(self, target: Target) -> None:
+        select: ui.Select[Any] = ui.Select(
+            custom_id=wire.custom_id(Action.RATE, target),
+            placeholder="How close do you feel now? 1-7",
+            options=[discord.SelectOption(label=str(n), value=str(n)) for n in RATING_RANGE],
+        )
+        super().__init__(select)
+        self.target = target
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: ui.Item[Any], match: re.Match[str]
+    ) -> RatingSelect:
+        return cls(Target(match["round"], int(match["step"])))
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        values = self.item.values
+        rating = int(values[0]) if values and values[0].isdigit() else 0
+        await handlers_of(interaction).on_rate(interaction, self.target, rating)
+
+
+DYNAMIC_ITEMS = (RoundButton, RatingSelect)
+MISSING_CONTROL = "That button isn't on this message any more, so nothing changed."
+
+
+def unroutable_click(interaction: discord.Interaction) -> bool:
+    """A Rapport control the message doesn't show: discord.py's dynamic items would silently
+    drop it, so it gets a refusal instead (every interaction is answered)."""
+    if interaction.type is not discord.InteractionType.component:
+        return False
+    custom_id = str((interaction.data or {}).get("custom_id", ""))
+    if not any(re.fullmatch(t, custom_id) for t in (wire.BUTTON_TEMPLATE, wire.RATE_TEMPLATE)):
+        return False
+    return custom_id not in _shown_custom_ids(interaction.message)
+
+
+def _shown_custom_ids(message: discord.Message | None) -> set[str]:
+    found: set[str] = set()
+    stack: list[Any] = list(message.components) if message is not None else []
+    while stack:
+        component = stack.pop()
+        if getattr(component, "custom_id", None):
+            found.add(component.custom_id)
+        stack.extend(getattr(component, "children", None) or [])
+    return found
+
+
+def build_view(rendered: Rendered, target: Target) -> ui.View | None:
+    """The buttons (or the rating select) a rendered message offers, or None."""
+    return _view_of(rendered.buttons, target, rating=rendered.rating)
+
+
+def _view_of(
+    buttons: tuple[Button, ...], target: Target, *, rating: bool = False
+) -> ui.View | None:
+    if not buttons and not rating:
+        return None
+    view = ui.View(timeout=None)
+    for button in buttons:
+        style = STYLES.get(button.style or "", discord.ButtonStyle.secondary)
+        view.add_item(RoundButton(button.action, target, label=button.label, style=style))
+    if rating:
+        view.add_item(RatingSelect(target))
+    return view
+
+
+class AnswerModal(ui.Modal):
+    """The prompt in a TextDisplay (labels hold only 45 characters) and a 3,000-character box.
+
+    The submission is routed by custom id in `RapportClient.on_interaction`, not to this
+    object, so a form opened before a restart still lands: `is_finished` keeps discord.py from
+    holding it in memory.
+    """
+
+    def __init__(self, prompt: OpenPrompt) -> None:
+        layer = LAYER_NAMES.get(prompt.layer, "")
+        title = f"Your answer · Layer {prompt.layer} · {layer}"
+        super().__init__(
+            title=title[:MODAL_TITLE_LIMIT],
+            custom_id=wire.modal_id(Target(prompt.round_id, prompt.step)),
+            timeout=None,
+        )
+        self.add_item(ui.TextDisplay(prompt.text[:TEXT_DISPLAY_LIMIT]))
+        answer: ui.TextInput[Any] = ui.TextInput(
+            custom_id=wire.ANSWER_INPUT_ID,
+            style=discord.TextStyle.paragraph,
+            min_length=1,
+            max_length=MAX_ANSWER_CHARS,
+            placeholder="Private until your partner has answered too.",
+        )
+        self.add_item(ui.Label(text="Your answer", component=answer))
+
+    def is_finished(self) -> bool:
+        return True
+
+
+def submitted_answer(data: Any) -> str:
+    """The answer text of a modal submission (in a Label, or in a classic action row)."""
+    stack = list((data or {}).get("components") or [])
+    while stack:
+        component = stack.pop(0)
+        if component.get("custom_id") == wire.ANSWER_INPUT_ID:
+            return str(component.get("value") or "")
+        stack.extend(component.get("components") or [])
+        if isinstance(component.get("component"), dict):
+            stack.append(component["component"])
+    return ""
+
+
+# --- what clicks and submissions do -------------------------------------------------------------
+
+
+class HasComponentHandlers(Protocol):
+    rapport_components: ComponentHandlers
+
+
+def handlers_of(interaction: discord.Interaction) -> ComponentHandlers:
+    return cast(HasComponentHandlers, interaction.client).rapport_components
+
+
+class ComponentHandlers:
+    """Turns clicks and modal submissions into service calls; refusals go only to the clicker."""
+
+    def __init__(self, rapport: Rapport, activity: Activity | None = None) -> None:
+        self.service = rapport.service
+        self.activity = activity or Activity()
+
+    async def on_button(
+        self, interaction: discord.Interaction, action: Action, target: Target
+    ) -> None:
+        async with self.activity.track():
+            await self._on_button(interaction, action, target)
+
+    async def on_rate(self, interaction: discord.Interaction, target: Target, rating: int) -> None:
+        async with self.activity.track():
+            await self._on_rate(interaction, target, rating)
+
+    async def on_answer_submitted(self, interaction: discord.Interaction, target: Target) -> None:
+        async with self.activity.track():
+            await self._on_answer_submitted(interaction, target)
+
+    async def _on_button(
+        self, interaction: discord.Interaction, action: Action, target: Target
+    ) -> None:
+        if action is Action.ANSWER:
+            await self._open_answer(interaction, target)
+            return
+        if not await acknowledge(interaction):
+            return
+        member = await self._member(target, interaction.user.id)
+        if member is None:
+            await self._refused(interaction, _UNKNOWN_ROUND)
+            return
+        command = _command(action, member.key, target)
+        outcome = await self.service.act(
+            target.round_id, command, wire.interaction_key(interaction)
+        )
+        await self._after(interaction, outcome, SETTLED_NOTES[action], keep_after(action, target))
+
+    async def _on_rate(self, interaction: discord.Interaction, target: Target, rating: int) -> None:
+        if not await acknowledge(interaction):
+            return
+        member = await self._member(target, interaction.user.id)
+        if member is None:
+            await self._refused(interaction, _UNKNOWN_ROUND)
+            return
+        outcome = await self.service.act(
+            target.round_id, Rate(member.key, rating), wire.interaction_key(interaction)
+        )
+        note = f"✓ You rated this round {rating} out of 7. Thank you!"
+        await self._after(interaction, outcome, note, None)
+
+    async def _on_answer_submitted(self, interaction: discord.Interaction, target: Target) -> None:
+        text = submitted_answer(interaction.data)
+        if not await acknowledge(interaction):
+            return
+        member = await self._member(target, interaction.user.id)
+        if member is None:
+            await self._refused(interaction, _UNKNOWN_ROUND)
+            return
+        command = SubmitAnswer(member.key, text, target.step)
+        outcome = await self.service.act(
+            target.round_id, command, wire.interaction_key(interaction)
+        )
+        keep = _view_of((Button(Action.LEAVE, "Leave", "danger"),), target)
+        await self._after(interaction, outcome, SETTLED_NOTES[Action.ANSWER], keep, typed=text)
+
+    async def on_unroutable_click(self, interaction: discord.Interaction) -> None:
+        async with self.activity.track():
+            await interaction.response.send_message(
+                MISSING_CONTROL, ephemeral=True, allowed_mentions=NO_MENTIONS
+            )
+
+    # --- helpers ----------------------------------------------------------------------------
+
+    async def _member(self, target: Target, user_id: int) -> Member | None:
+        """The clicker in the round's workspace (a DM carries none); None for an unknown round."""
+        state = await self.service.load(target.round_id)
+        if state is None:
+            return None
+        return wire.member_in_workspace_of(state.members[0], user_id)
+
+    async def _open_answer(self, interaction: discord.Interaction, target: Target) -> None:
+        """The modal must be the first response, so only two quick reads come before it."""
+        member = await self._member(target, interaction.user.id)
+        try:
+            if member is None:
+                raise Rejected(_UNKNOWN_ROUND.code or "", _UNKNOWN_ROUND.message)
+            prompt = await self.service.open_prompt(target.round_id, member, target.step)
+        except Rejected as refused:
+            await interaction.response.send_message(
+                refused.message, ephemeral=True, allowed_mentions=NO_MENTIONS
+            )
+            if refused.code in STALE_CODES:
+                await _settle_message(interaction.message, STALE_NOTE)
+            return
+        await interaction.response.send_modal(AnswerModal(prompt))
+
+    async def _after(
+        self,
+        interaction: discord.Interaction,
+        outcome: Outcome,
+        note: str,
+        keep: ui.View | None,
+        typed: str = "",
+    ) -> None:
+        if outcome.duplicate:
+            return
+        if not outcome.ok:
+            await self._refused(interaction, outcome, typed)
+            return
+        await interaction.edit_original_response(content=note, view=keep)
+
+    async def _refused(
+        self, interaction: discord.Interaction, outcome: Outcome, typed: str = ""
+    ) -> None:
+        """Tell only the clicker; remove the controls only when the message is out of date."""
+        embeds = []
+        if typed.strip():  # a refused answer is handed back so it isn't lost
+            embeds = [discord.Embed(title="What you wrote", description=typed[:4096])]
+        await interaction.followup.send(
+            outcome.message, embeds=embeds, ephemeral=True, allowed_mentions=NO_MENTIONS
+        )
+        if outcome.code in STALE_CODES:
+            await interaction.edit_original_response(content=STALE_NOTE, view=None)
+
+
+_UNKNOWN_ROUND = Outcome(
+    False, "I couldn't find that round, so nothing changed.", code="unknown_round"
+)
+
+
+async def acknowledge(interaction: discord.Interaction) -> bool:
+    """Defer (an update of the clicked message). False when Discord says the interaction was
+    already acknowledged (a duplicate delivery) or has expired: then nothing is done."""
+    try:
+        await interaction.response.defer()
+    except discord.InteractionResponded:
+        return False
+    except discord.HTTPException as err:
+        if err.code not in (ALREADY_ACKNOWLEDGED, UNKNOWN_INTERACTION):
+            raise
+        log.info("interaction %s not acknowledged: %s", interaction.id, err)
+        return False
+    return True
+
+
+def keep_after(action: Action, target: Target) -> ui.View | None:
+    """The controls a settled message keeps: after Stay, Answer, Swap and Leave still apply."""
+    if action is not Action.STAY:
+        return None
+    return _view_of(tuple(b for b in PROMPT_BUTTONS if b.action is not Action.STAY), target)
+
+
+def _command(action: Action, member_key: str, target: Target) -> Command:
+    if action is Action.SWAP:
+        return Swap(member_key, target.step)
+    simple = {
+        Action.ACCEPT: Accept,
+        Action.DECLINE: Decline,
+        Action.STAY: Stay,
+        Action.LEAVE: Leave,
+    }
+    return simple[action](member_key)
+
+
+async def _settle_message(message: discord.Message | None, note: str) -> None:
+    if message is None:
+        return
+    try:
+        await message.edit(content=note, view=None)
+    except discord.HTTPException as err:
+        log.warning("could not settle message %s: %s", message.id, err)
