@@ -1,4 +1,4 @@
-# Rapport: `docker compose up -d` (see docker-compose.yml and docs/operations.md)
+# Rapport: `docker compose up -d` (see docker-compose.yml and the README's Operations section)
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
