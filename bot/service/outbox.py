@@ -25,7 +25,13 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from bot.clock import Clock
 from bot.engine.model import DeliveryKind
 from bot.identity import Member
-from bot.service.ports import OutgoingMessage, PermanentSendError, Sender, TransientSendError
+from bot.service.ports import (
+    OutgoingMessage,
+    PermanentSendError,
+    Sender,
+    TransientSendError,
+    settle,
+)
 from bot.store.database import Database
 from bot.store.tables import members, outbox
 
@@ -244,13 +250,9 @@ class OutboxDispatcher:
                         [{"sent_id": i, "sent_message_id": m} for i, m, _ in batch],
                     )
             except Exception as err:
-                for *_, done in batch:
-                    if not done.done():
-                        done.set_exception(err)
+                settle((done for *_, done in batch), err)
                 continue
-            for *_, done in batch:
-                if not done.done():
-                    done.set_result(None)
+            settle(done for *_, done in batch)
 
     async def _finish(self, outbox_id: int, **values: object) -> None:
         now: datetime = self.clock.now()

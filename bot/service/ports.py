@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import asyncio
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -57,3 +58,14 @@ class ChannelDirectory(Protocol):
     """Lists a channel's members for a scheduled session (platform API calls)."""
 
     async def channel_members(self, workspace_id: str, channel_id: str) -> list[ChannelMember]: ...
+
+
+def settle(waiters: Iterable[asyncio.Future[None]], error: BaseException | None = None) -> None:
+    """Wake everyone waiting on a shared (coalesced) write, with its error if it failed."""
+    for waiter in waiters:
+        if waiter.done():
+            continue
+        if error is None:
+            waiter.set_result(None)
+        else:
+            waiter.set_exception(error)

@@ -29,7 +29,7 @@ from bot.engine.model import DeliveryKind
 from bot.identity import Member
 from bot.messages import Names, render
 from bot.service.members import MemberDirectory
-from bot.service.ports import OutgoingMessage, PermanentSendError, TransientSendError
+from bot.service.ports import OutgoingMessage, PermanentSendError, TransientSendError, settle
 
 log = logging.getLogger(__name__)
 
@@ -175,13 +175,9 @@ class SlackSender:
             try:
                 await self.members.remember_dm_channels((m, c) for m, c, _ in batch)
             except Exception as err:
-                for *_, done in batch:
-                    if not done.done():
-                        done.set_exception(err)
+                settle((done for *_, done in batch), err)
                 continue
-            for *_, done in batch:
-                if not done.done():
-                    done.set_result(None)
+            settle(done for *_, done in batch)
 
     # --- the content ------------------------------------------------------------------------
 
