@@ -47,13 +47,6 @@ class Rendered:
     buttons: tuple[Button, ...] = ()
     rating: bool = False  # offer the 1-7 closeness rating
 
-    @property
-    def plain_text(self) -> str:
-        """A fallback for notifications and terminals."""
-        parts = [self.title, *self.body]
-        parts += [f"{s.heading}\n{s.text}" for s in self.sections]
-        return "\n\n".join(parts)
-
 
 @dataclass(frozen=True)
 class Names:

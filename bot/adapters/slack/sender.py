@@ -33,21 +33,6 @@ from bot.service.ports import OutgoingMessage, PermanentSendError, TransientSend
 
 log = logging.getLogger(__name__)
 
-PERMANENT_ERRORS = frozenset(
-    {
-        "channel_not_found",
-        "user_not_found",
-        "cannot_dm_bot",
-        "account_inactive",
-        "not_in_channel",
-        "is_archived",
-        "user_disabled",
-        "invalid_auth",
-        "not_authed",
-        "token_revoked",
-        "missing_scope",
-    }
-)
 TRANSIENT_ERRORS = frozenset(
     {"ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout"}
 )
