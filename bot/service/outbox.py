@@ -37,6 +37,8 @@ from bot.store.tables import members, outbox
 
 log = logging.getLogger(__name__)
 
+UNSENT = ("pending", "sending")
+
 
 @dataclass(frozen=True)
 class RetryPolicy:
@@ -97,6 +99,7 @@ class OutboxDispatcher:
             .where(
                 earlier.c.member_key == outbox.c.member_key,
                 earlier.c.id < outbox.c.id,
+                earlier.c.status.in_(UNSENT),  # lets the planner use the partial index
                 sa.or_(
                     sa.and_(
                         earlier.c.status == "pending",
@@ -113,6 +116,7 @@ class OutboxDispatcher:
             .select_from(outbox.outerjoin(members, members.c.member_key == outbox.c.member_key))
             .where(
                 outbox.c.platform.in_(list(self.senders)),
+                outbox.c.status.in_(UNSENT),
                 sa.or_(
                     sa.and_(outbox.c.status == "pending", outbox.c.next_attempt_at <= now),
                     sa.and_(outbox.c.status == "sending", outbox.c.lease_until < now),

@@ -109,6 +109,18 @@ outbox = sa.Table(
     sa.Index("ix_outbox_member", "member_key", "status"),
 )
 
+# Partial indexes over the unsent rows only: the dispatcher's claim query and its "an earlier
+# message to this member is still in flight" check stay fast however many rows were sent.
+_UNSENT = outbox.c.status.in_(("pending", "sending"))
+sa.Index("ix_outbox_unsent", outbox.c.id, postgresql_where=_UNSENT, sqlite_where=_UNSENT)
+sa.Index(
+    "ix_outbox_unsent_member",
+    outbox.c.member_key,
+    outbox.c.id,
+    postgresql_where=_UNSENT,
+    sqlite_where=_UNSENT,
+)
+
 schedules = sa.Table(
     "schedules",
     metadata,
