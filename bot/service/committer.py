@@ -18,6 +18,7 @@ from collections import OrderedDict, deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -27,6 +28,8 @@ from bot.store import repository as repo
 from bot.store.database import Database
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 MAX_CONFLICT_RETRIES = 8
 
@@ -55,11 +58,10 @@ class Batch:
             return found
         return await repo.load_round(self.conn, round_id)
 
-    async def insert_round(
-        self, state: RoundState, workspace: str, schedule_id: str | None = None
-    ) -> None:
-        await repo.insert_round(self.conn, state, workspace, schedule_id)
-        self.staged[state.id] = (state, 1)
+    async def insert_rounds(self, items: list[tuple[RoundState, str, str | None]]) -> None:
+        await repo.insert_rounds(self.conn, items)
+        for state, _, _ in items:
+            self.staged[state.id] = (state, 1)
 
     async def update_round(self, state: RoundState, version: int) -> None:
         await repo.update_round(self.conn, state, version, self.now)
@@ -202,6 +204,22 @@ class GroupCommitter:
             except repo.ConcurrentUpdate:
                 self.cache.clear()
         job.future.set_result(Rejected("busy", "That was busy for a moment. Please try again."))
+
+    async def run_alone(self, work: Callable[[Batch], Awaitable[T]]) -> T:
+        """Run bulk work (many decisions) in a batch of its own, with the same bookkeeping."""
+        now = self.clock.now()
+        try:
+            async with self.db.transaction() as conn:
+                batch = Batch(conn, now, self.cache)
+                result = await work(batch)
+                queued = await batch.flush()
+        except Exception:
+            self.cache.clear()
+            raise
+        self.cache.update(batch.staged)
+        if queued:
+            self._on_enqueued()
+        return result
 
     async def _commit(self, jobs: list[_Job]) -> None:
         now = self.clock.now()

@@ -13,6 +13,7 @@ import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -84,6 +85,34 @@ class RoundSummary:
     waiting_on_others: int
 
 
+@dataclass(frozen=True)
+class SessionGroupStart:
+    members: tuple[Member, ...]
+    ref: repo.GroupRef  # (schedule id, occurrence, group number)
+    hierarchy_safe_only: bool = False
+
+
+@dataclass
+class StartContext:
+    """What starting rounds needs to know about their members, fetched in three queries."""
+
+    rows: dict[str, Any]
+    open_sets: set[frozenset[str]]
+    seen: dict[str, set[str]]
+
+    @classmethod
+    async def load(cls, conn: AsyncConnection, keys: Sequence[str]) -> StartContext:
+        return cls(
+            rows=await repo.member_rows(conn, keys),
+            open_sets=await repo.open_member_sets(conn, keys),
+            seen=await repo.prompts_seen_by_pair_key(conn, keys),
+        )
+
+    def seen_by(self, keys: Sequence[str]) -> frozenset[str]:
+        """Prompts any pair within this group was asked before: never asked again."""
+        return frozenset(p for pair in repo.pair_keys(keys) for p in self.seen.get(pair, ()))
+
+
 class RoundService:
     def __init__(
         self,
@@ -113,10 +142,8 @@ class RoundService:
         max_layer: int | None = None,
         hierarchy_safe_only: bool = False,
         event_key: str | None = None,
-        session_group: tuple[str, datetime, int] | None = None,
     ) -> Outcome:
-        """Invite members to a new round. A scheduled session passes its group reference, which
-        is linked to the round in the same transaction so a rerun never invites twice."""
+        """Invite members to a new round (a slash command, or a lead pairing two others)."""
         try:
             settings = self._settings(bank, pace, max_layer, hierarchy_safe_only)
             self._check_workspace(members)
@@ -125,18 +152,68 @@ class RoundService:
         round_id = self._new_id()
 
         async def start(batch: Batch) -> Decision:
-            decision = await self._decide_start(batch, round_id, members, initiator, settings)
-            # every check passed and nothing is written yet: link the group, then insert
-            if session_group and not await repo.link_group_round(
-                batch.conn, session_group, round_id
-            ):
-                raise Rejected("already_started", "This session group already has its round.")
-            schedule_id = session_group[0] if session_group else None
-            await batch.insert_round(decision.state, members[0].workspace, schedule_id)
+            context = await StartContext.load(batch.conn, [m.key for m in members])
+            decision = self._decide_start(
+                context, batch.now, round_id, members, initiator, settings
+            )
+            await batch.insert_rounds([(decision.state, members[0].workspace, None)])
             batch.record(decision, previous=None)
             return decision
 
         return await self._submit(start, event_key, round_id)
+
+    async def start_session_groups(
+        self,
+        groups: Sequence[SessionGroupStart],
+        *,
+        bank: str | None,
+        pace: Pace,
+        max_layer: int | None,
+    ) -> list[Outcome]:
+        """Start one round per session group in one transaction, with a handful of statements.
+
+        Each group's round is linked to the group in that transaction, and groups that already
+        have a round are left alone, so running a session again never invites twice.
+        """
+        try:
+            plain = self._settings(bank, pace, max_layer, False)
+            safe = self._settings(bank, pace, max_layer, True)
+            for group in groups:
+                self._check_workspace(group.members)
+        except Rejected as rejected:
+            return [Outcome(False, rejected.message, code=rejected.code) for _ in groups]
+
+        async def start_all(batch: Batch) -> list[Outcome]:
+            keys = [m.key for g in groups for m in g.members]
+            context = await StartContext.load(batch.conn, keys)
+            free = await repo.unlinked_groups(batch.conn, [g.ref for g in groups])
+            outcomes, started = [], []
+            for group in groups:
+                if group.ref not in free:
+                    outcomes.append(Outcome(False, "Already started.", code="already_started"))
+                    continue
+                round_id = self._new_id()
+                settings = safe if group.hierarchy_safe_only else plain
+                try:
+                    decision = self._decide_start(
+                        context, batch.now, round_id, group.members, None, settings
+                    )
+                except Rejected as rejected:
+                    outcomes.append(Outcome(False, rejected.message, round_id, rejected.code))
+                    continue
+                context.open_sets.add(frozenset(decision.state.members))
+                batch.record(decision, previous=None)
+                started.append((group, decision.state))
+                outcomes.append(Outcome(True, "", round_id))
+            await repo.link_group_rounds(batch.conn, [(g.ref, st.id) for g, st in started])
+            await batch.insert_rounds([(st, g.members[0].workspace, g.ref[0]) for g, st in started])
+            return outcomes
+
+        outcomes = await self.committer.run_alone(start_all)
+        for outcome in outcomes:  # after the commit: these rounds and invitations now exist
+            if outcome.ok:
+                log.info("round %s now invited at layer 1", outcome.round_id)
+        return outcomes
 
     def _settings(
         self, bank: str | None, pace: Pace, max_layer: int | None, hierarchy_safe_only: bool
@@ -163,40 +240,38 @@ class RoundService:
         if not members or len({m.workspace for m in members}) != 1:
             raise Rejected("bad_members", "Everyone in a round must be in the same workspace.")
 
-    async def _decide_start(
+    def _decide_start(
         self,
-        batch: Batch,
+        context: StartContext,
+        now: datetime,
         round_id: str,
         members: Sequence[Member],
         initiator: Member | None,
         settings: RoundSettings,
     ) -> Decision:
-        conn, now = batch.conn, batch.now
         keys = [m.key for m in members]
-        rows = await repo.member_rows(conn, keys)
         for member in members:
-            row = rows.get(member.key)
+            row = context.rows.get(member.key)
             if member == initiator or row is None:
                 continue
             if row.opted_out or (row.paused_until is not None and row.paused_until > now):
                 raise Rejected("unavailable", "They aren't taking part in rounds right now.")
-        await self._refuse_duplicate_round(conn, keys)
-        decision = start_round(
+        if frozenset(keys) in context.open_sets:
+            raise Rejected("already_running", "You already have a round going together.")
+        return start_round(
             round_id=round_id,
             members=keys,
             settings=settings,
             now=now,
             seed=random.SystemRandom().randrange(2**31),
             initiator=initiator.key if initiator else None,
-            excluded_prompts=frozenset(await repo.prompts_seen_by_pairs(conn, keys)),
-            timezones={k: row.timezone for k, row in rows.items() if row.timezone},
+            excluded_prompts=context.seen_by(keys),
+            timezones={
+                k: context.rows[k].timezone
+                for k in keys
+                if k in context.rows and context.rows[k].timezone
+            },
         )
-        return decision
-
-    async def _refuse_duplicate_round(self, conn: AsyncConnection, keys: list[str]) -> None:
-        for state in await repo.load_states(conn, await repo.open_round_ids(conn, keys[0])):
-            if set(state.members) == set(keys):
-                raise Rejected("already_running", "You already have a round going together.")
 
     # --- acting on a round ------------------------------------------------------------------
 

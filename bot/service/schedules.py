@@ -8,7 +8,6 @@ Running the same occurrence twice, or again after a crash half-way, invites nobo
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import re
@@ -29,7 +28,7 @@ from bot.engine.stats import render as render_stats
 from bot.engine.timing import is_valid_zone
 from bot.identity import Member
 from bot.service.ports import ChannelDirectory, ChannelMember
-from bot.service.rounds import Outcome, RoundService
+from bot.service.rounds import Outcome, RoundService, SessionGroupStart
 from bot.store import repository as repo
 from bot.store.database import Database
 from bot.store.tables import (
@@ -358,13 +357,9 @@ class ScheduleService:
         """Pair, invite and summarise one occurrence; safe to call again for the same one."""
         groups = await self._pair_once(row, occurrence)
         waiting = [(no, keys, leads) for no, keys, leads, round_id in groups if round_id is None]
-        # started a chunk at a time: the round service's group commit then writes a chunk's
-        # rounds and invitations in one transaction instead of one transaction per group
+        # a chunk of groups starts in one transaction; small chunks keep a crash's loss small
         for first in range(0, len(waiting), START_CHUNK):
-            chunk = waiting[first : first + START_CHUNK]
-            await asyncio.gather(
-                *(self._start_group(row, occurrence, no, keys, leads) for no, keys, leads in chunk)
-            )
+            await self._start_groups(row, occurrence, waiting[first : first + START_CHUNK])
         return await self._finish(row, occurrence)
 
     async def _pair_once(self, row: sa.Row, occurrence: datetime) -> list[tuple]:
@@ -432,22 +427,24 @@ class ScheduleService:
             )
             return [(r.group_no, *_decode_group(r.member_keys), r.round_id) for r in rows]
 
-    async def _start_group(
-        self, row: sa.Row, occurrence: datetime, group_no: int, keys: list[str], leads: list[str]
+    async def _start_groups(
+        self, row: sa.Row, occurrence: datetime, chunk: list[tuple[int, list[str], list[str]]]
     ) -> None:
-        lead_set = set(leads)
-        mixed = bool(lead_set & set(keys)) and not set(keys) <= lead_set
-        outcome = await self.rounds.start_round(
-            [Member.from_key(k) for k in keys],
-            initiator=None,
-            bank=row.bank,
-            pace=Pace(row.pace),
-            max_layer=row.max_layer,
-            hierarchy_safe_only=mixed,
-            session_group=(row.id, occurrence, group_no),
+        starts = [
+            SessionGroupStart(
+                members=tuple(Member.from_key(k) for k in keys),
+                ref=(row.id, occurrence, group_no),
+                # a lead paired with a member only gets prompts safe across a hierarchy
+                hierarchy_safe_only=bool(set(leads)) and not set(keys) <= set(leads),
+            )
+            for group_no, keys, leads in chunk
+        ]
+        outcomes = await self.rounds.start_session_groups(
+            starts, bank=row.bank, pace=Pace(row.pace), max_layer=row.max_layer
         )
-        if not outcome.ok:
-            log.info("schedule %s group %d not started: %s", row.id, group_no, outcome.code)
+        for start, outcome in zip(starts, outcomes, strict=True):
+            if not outcome.ok:
+                log.info("schedule %s group %d not started: %s", row.id, start.ref[2], outcome.code)
 
     async def _finish(self, row: sa.Row, occurrence: datetime) -> str:
         now = self.clock.now()

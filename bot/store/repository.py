@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from bot.engine.model import Delivery, MemberKey, RoundState
 from bot.identity import Member
 from bot.store.tables import (
+    UTCDateTime,
     members,
     outbox,
     pair_prompts,
@@ -79,26 +80,68 @@ async def load_round(conn: AsyncConnection, round_id: str) -> tuple[RoundState, 
     return decode_state(row.state), row.version
 
 
-async def insert_round(
-    conn: AsyncConnection, state: RoundState, workspace: str, schedule_id: str | None = None
+async def insert_rounds(
+    conn: AsyncConnection, items: Sequence[tuple[RoundState, str, str | None]]
 ) -> None:
+    """Insert new rounds and their member rows: two statements however many rounds."""
+    if not items:
+        return
     await conn.execute(
-        rounds.insert().values(
-            id=state.id,
-            status=state.status.value,
-            due_at=state.due_at,
-            version=1,
-            state=encode_state(state),
-            workspace=workspace,
-            created_at=state.created_at,
-            updated_at=state.created_at,
-            schedule_id=schedule_id,
-        )
+        rounds.insert(),
+        [
+            {
+                "id": state.id,
+                "status": state.status.value,
+                "due_at": state.due_at,
+                "version": 1,
+                "state": encode_state(state),
+                "workspace": workspace,
+                "created_at": state.created_at,
+                "updated_at": state.created_at,
+                "schedule_id": schedule_id,
+            }
+            for state, workspace, schedule_id in items
+        ],
     )
     await conn.execute(
         round_members.insert(),
-        [{"round_id": state.id, "member_key": m, "open": True} for m in state.members],
+        [
+            {"round_id": state.id, "member_key": m, "open": True}
+            for state, _, _ in items
+            for m in state.members
+        ],
     )
+
+
+async def open_member_sets(
+    conn: AsyncConnection, member_keys: Iterable[MemberKey]
+) -> set[frozenset[MemberKey]]:
+    """The member sets of the open rounds any of these members is in (one query)."""
+    mine = round_members.alias("mine")
+    query = (
+        sa.select(round_members.c.round_id, round_members.c.member_key)
+        .join(mine, mine.c.round_id == round_members.c.round_id)
+        .where(mine.c.member_key.in_(list(member_keys)), mine.c.open.is_(True))
+    )
+    by_round: dict[str, set[str]] = {}
+    for round_id, member_key in await conn.execute(query):
+        by_round.setdefault(round_id, set()).add(member_key)
+    return {frozenset(keys) for keys in by_round.values()}
+
+
+async def prompts_seen_by_pair_key(
+    conn: AsyncConnection, member_keys: Iterable[MemberKey]
+) -> dict[str, set[str]]:
+    """Prompt ids each pair among these members has been asked, by pair key (one query)."""
+    keys = sorted(set(member_keys))
+    seen: dict[str, set[str]] = {}
+    for pair_key, prompt_id in await conn.execute(
+        sa.select(pair_prompts.c.pair_key, pair_prompts.c.prompt_id).where(
+            pair_prompts.c.pair_key.in_(pair_keys(keys))
+        )
+    ):
+        seen.setdefault(pair_key, set()).add(prompt_id)
+    return seen
 
 
 async def update_round(
@@ -184,15 +227,6 @@ async def due_round_ids(conn: AsyncConnection, now: datetime, limit: int) -> lis
 
 def pair_keys(member_keys: Iterable[MemberKey]) -> list[str]:
     return ["|".join(pair) for pair in combinations(sorted(member_keys), 2)]
-
-
-async def prompts_seen_by_pairs(
-    conn: AsyncConnection, member_keys: Iterable[MemberKey]
-) -> set[str]:
-    query = sa.select(pair_prompts.c.prompt_id).where(
-        pair_prompts.c.pair_key.in_(pair_keys(member_keys))
-    )
-    return set((await conn.execute(query)).scalars())
 
 
 async def remember_prompts(
@@ -284,19 +318,43 @@ async def cancel_reminders(
         await conn.execute(outbox.update().where(outbox.c.id.in_(stale)).values(status="cancelled"))
 
 
-async def link_group_round(
-    conn: AsyncConnection, group: tuple[str, datetime, int], round_id: str
-) -> bool:
-    """Record a session group's round; False when the group already has one (a rerun)."""
-    schedule_id, occurrence, group_no = group
-    result = await conn.execute(
-        session_groups.update()
+GroupRef = tuple[str, datetime, int]  # (schedule id, occurrence, group number)
+
+
+async def unlinked_groups(conn: AsyncConnection, groups: Sequence[GroupRef]) -> set[GroupRef]:
+    """The session groups that have no round yet, locked until the transaction ends."""
+    if not groups:
+        return set()
+    schedule_id, occurrence = groups[0][0], groups[0][1]
+    assert all(g[:2] == (schedule_id, occurrence) for g in groups), "one occurrence at a time"
+    query = (
+        sa.select(session_groups.c.group_no)
         .where(
             session_groups.c.schedule_id == schedule_id,
             session_groups.c.occurrence == occurrence,
-            session_groups.c.group_no == group_no,
+            session_groups.c.group_no.in_([g[2] for g in groups]),
             session_groups.c.round_id.is_(None),
         )
-        .values(round_id=round_id)
+        .with_for_update()
     )
-    return result.rowcount == 1
+    free = set((await conn.execute(query)).scalars())
+    return {g for g in groups if g[2] in free}
+
+
+async def link_group_rounds(conn: AsyncConnection, links: Sequence[tuple[GroupRef, str]]) -> None:
+    """Record each session group's round (the groups were checked unlinked and locked)."""
+    if not links:
+        return
+    await conn.execute(
+        session_groups.update()
+        .where(
+            session_groups.c.schedule_id == sa.bindparam("g_schedule"),
+            session_groups.c.occurrence == sa.bindparam("g_occurrence", type_=UTCDateTime()),
+            session_groups.c.group_no == sa.bindparam("g_no"),
+        )
+        .values(round_id=sa.bindparam("g_round")),
+        [
+            {"g_schedule": ref[0], "g_occurrence": ref[1], "g_no": ref[2], "g_round": round_id}
+            for ref, round_id in links
+        ],
+    )

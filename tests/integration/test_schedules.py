@@ -130,7 +130,7 @@ async def test_a_half_done_session_is_resumed_without_duplicates(
     occurrence = clock.now()
     groups = await sessions._pair_once(row, occurrence)
     first_no, keys, leads, _ = groups[0]
-    await sessions._start_group(row, occurrence, first_no, keys, leads)  # then the process died
+    await sessions._start_groups(row, occurrence, [(first_no, keys, leads)])  # then it died
     assert sum((await _invitations(db)).values()) == len(keys)
     await sessions.run_due()
     invited = await _invitations(db)
