@@ -13,7 +13,16 @@ from enum import StrEnum
 from typing import Any
 
 from bot.engine.bank import LAYER_NAMES
-from bot.engine.model import DeliveryKind
+from bot.engine.model import (
+    Accept,
+    Command,
+    Decline,
+    DeliveryKind,
+    Leave,
+    Rate,
+    Stay,
+    Swap,
+)
 
 
 class Action(StrEnum):
@@ -59,6 +68,33 @@ class Names:
         if len(names) <= 1:
             return "".join(names) or "your partner"
         return ", ".join(names[:-1]) + " and " + names[-1]
+
+
+# what a clicked message says once its controls are gone (platforms add their own punctuation)
+SETTLED_NOTES = {
+    Action.ACCEPT: "✓ Accepted",
+    Action.DECLINE: "Not now",
+    Action.SWAP: "Swapped: a new prompt is below",
+    Action.STAY: "Staying at this depth",
+    Action.LEAVE: "You left this round",
+    Action.ANSWER: "✓ Answered",
+}
+STALE_NOTE = "No longer current"
+
+
+def command_for(action: Action, member_key: str, number: int | None) -> Command:
+    """The engine command a button means; `number` is the step (swap) or the rating (rate)."""
+    if action is Action.SWAP:
+        return Swap(member_key, number)
+    if action is Action.RATE:
+        return Rate(member_key, number or 0)
+    simple: dict[Action, Callable[[str], Command]] = {
+        Action.ACCEPT: Accept,
+        Action.DECLINE: Decline,
+        Action.STAY: Stay,
+        Action.LEAVE: Leave,
+    }
+    return simple[action](member_key)
 
 
 PROMPT_BUTTONS = (

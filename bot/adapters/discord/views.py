@@ -20,6 +20,7 @@ from typing import Any, Protocol, cast
 import discord
 from discord import ui
 
+from bot import messages
 from bot.adapters.discord import wire
 from bot.adapters.discord.activity import Activity
 from bot.adapters.discord.wire import Target
@@ -28,15 +29,9 @@ from bot.engine.bank import LAYER_NAMES
 from bot.engine.model import (
     MAX_ANSWER_CHARS,
     RATING_RANGE,
-    Accept,
-    Command,
-    Decline,
-    Leave,
     Rate,
     Rejected,
-    Stay,
     SubmitAnswer,
-    Swap,
 )
 from bot.identity import Member
 from bot.messages import PROMPT_BUTTONS, Action, Button, Rendered
@@ -46,15 +41,8 @@ log = logging.getLogger(__name__)
 
 MODAL_TITLE_LIMIT = 45
 TEXT_DISPLAY_LIMIT = 4000
-STALE_NOTE = "No longer current."
-SETTLED_NOTES = {
-    Action.ACCEPT: "✓ Accepted.",
-    Action.DECLINE: "Not now.",
-    Action.SWAP: "Swapped: a new prompt is below.",
-    Action.STAY: "Staying at this depth.",
-    Action.LEAVE: "You left this round.",
-    Action.ANSWER: "✓ Answered.",
-}
+STALE_NOTE = messages.STALE_NOTE + "."
+SETTLED_NOTES = {action: note + "." for action, note in messages.SETTLED_NOTES.items()}
 # refusals meaning the clicked message is out of date: its controls are removed
 STALE_CODES = frozenset({"stale_prompt", "round_ended", "unknown_round", "not_invited"})
 STYLES = {"primary": discord.ButtonStyle.primary, "danger": discord.ButtonStyle.danger}
@@ -253,7 +241,7 @@ class ComponentHandlers:
         if member is None:
             await self._refused(interaction, _UNKNOWN_ROUND)
             return
-        command = _command(action, member.key, target)
+        command = messages.command_for(action, member.key, target.step)
         outcome = await self.service.act(
             target.round_id, command, wire.interaction_key(interaction)
         )
@@ -372,18 +360,6 @@ def keep_after(action: Action, target: Target) -> ui.View | None:
     if action is not Action.STAY:
         return None
     return _view_of(tuple(b for b in PROMPT_BUTTONS if b.action is not Action.STAY), target)
-
-
-def _command(action: Action, member_key: str, target: Target) -> Command:
-    if action is Action.SWAP:
-        return Swap(member_key, target.step)
-    simple = {
-        Action.ACCEPT: Accept,
-        Action.DECLINE: Decline,
-        Action.STAY: Stay,
-        Action.LEAVE: Leave,
-    }
-    return simple[action](member_key)
 
 
 async def _settle_message(message: discord.Message | None, note: str) -> None:

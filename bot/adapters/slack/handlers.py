@@ -26,19 +26,12 @@ from bot.adapters.slack.directory import SlackDirectory
 from bot.bootstrap import Rapport
 from bot.config import Settings
 from bot.engine.model import (
-    Accept,
-    Command,
-    Decline,
-    Leave,
-    Rate,
     Rejected,
-    Stay,
     SubmitAnswer,
-    Swap,
 )
 from bot.engine.rules import clean_answer
 from bot.identity import Member
-from bot.messages import HELP_TEXT, Action
+from bot.messages import HELP_TEXT, SETTLED_NOTES, STALE_NOTE, Action, command_for
 from bot.service.rounds import Outcome
 from bot.service.schedules import LEAD_ONLY
 
@@ -48,14 +41,6 @@ Respond = Callable[..., Awaitable[Any]]
 Body = Mapping[str, Any]
 Reply = str | dict[str, Any]  # an ephemeral text, or `respond()` arguments with blocks
 
-SETTLED_NOTES = {
-    Action.ACCEPT: "✓ Accepted",
-    Action.DECLINE: "Not now",
-    Action.SWAP: "Swapped: a new prompt is below",
-    Action.STAY: "Staying at this depth",
-    Action.LEAVE: "You left this round",
-}
-STALE_NOTE = "No longer current"
 # refusals meaning the clicked message is out of date: its controls are removed
 STALE_CODES = frozenset({"stale_prompt", "round_ended", "unknown_round", "not_invited"})
 KEPT_AFTER_STAY = frozenset(wire.ACTION_IDS[a] for a in (Action.ANSWER, Action.SWAP, Action.LEAVE))
@@ -446,7 +431,7 @@ class SlackHandlers:
         if kind is Action.ANSWER:
             await self._open_answer(body, target, member, respond, client)
             return
-        command = _command(kind, member.key, target)
+        command = command_for(kind, member.key, target.number)
         outcome = await self.service.act(target.round_id, command, wire.click_key(body, action))
         await self._after_click(kind, target, outcome, body, respond, client)
 
@@ -576,20 +561,6 @@ def _action_value(action: Body) -> str:
     if action.get("value") is not None:
         return str(action["value"])
     return str((action.get("selected_option") or {}).get("value", ""))
-
-
-def _command(kind: Action, member_key: str, target: wire.Target) -> Command:
-    if kind is Action.SWAP:
-        return Swap(member_key, target.number)
-    if kind is Action.RATE:
-        return Rate(member_key, target.number or 0)
-    simple: dict[Action, Callable[[str], Command]] = {
-        Action.ACCEPT: Accept,
-        Action.DECLINE: Decline,
-        Action.STAY: Stay,
-        Action.LEAVE: Leave,
-    }
-    return simple[kind](member_key)
 
 
 def _submitted_text(view: Body) -> str:
