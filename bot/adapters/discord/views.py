@@ -235,11 +235,8 @@ class ComponentHandlers:
         if action is Action.ANSWER:
             await self._open_answer(interaction, target)
             return
-        if not await acknowledge(interaction):
-            return
-        member = await self._member(target, interaction.user.id)
+        member = await self._acknowledged_member(interaction, target)
         if member is None:
-            await self._refused(interaction, _UNKNOWN_ROUND)
             return
         command = messages.command_for(action, member.key, target.step)
         outcome = await self.service.act(
@@ -248,11 +245,8 @@ class ComponentHandlers:
         await self._after(interaction, outcome, SETTLED_NOTES[action], keep_after(action, target))
 
     async def _on_rate(self, interaction: discord.Interaction, target: Target, rating: int) -> None:
-        if not await acknowledge(interaction):
-            return
-        member = await self._member(target, interaction.user.id)
+        member = await self._acknowledged_member(interaction, target)
         if member is None:
-            await self._refused(interaction, _UNKNOWN_ROUND)
             return
         outcome = await self.service.act(
             target.round_id, Rate(member.key, rating), wire.interaction_key(interaction)
@@ -262,11 +256,8 @@ class ComponentHandlers:
 
     async def _on_answer_submitted(self, interaction: discord.Interaction, target: Target) -> None:
         text = submitted_answer(interaction.data)
-        if not await acknowledge(interaction):
-            return
-        member = await self._member(target, interaction.user.id)
+        member = await self._acknowledged_member(interaction, target)
         if member is None:
-            await self._refused(interaction, _UNKNOWN_ROUND)
             return
         command = SubmitAnswer(member.key, text, target.step)
         outcome = await self.service.act(
@@ -282,6 +273,17 @@ class ComponentHandlers:
             )
 
     # --- helpers ----------------------------------------------------------------------------
+
+    async def _acknowledged_member(
+        self, interaction: discord.Interaction, target: Target
+    ) -> Member | None:
+        """Defer the interaction, then find the clicker in the round; refuse an unknown round."""
+        if not await acknowledge(interaction):
+            return None
+        member = await self._member(target, interaction.user.id)
+        if member is None:
+            await self._refused(interaction, _UNKNOWN_ROUND)
+        return member
 
     async def _member(self, target: Target, user_id: int) -> Member | None:
         """The clicker in the round's workspace (a DM carries none); None for an unknown round."""
