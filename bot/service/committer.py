@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import OrderedDict, deque
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Collection
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TypeVar
@@ -23,7 +23,7 @@ from typing import TypeVar
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.clock import Clock
-from bot.engine.model import Decision, DeliveryKind, Rejected, RoundState
+from bot.engine.model import Decision, DeliveryKind, MemberKey, Rejected, RoundState
 from bot.store import repository as repo
 from bot.store.database import Database
 
@@ -44,19 +44,52 @@ JobResult = Decision | Rejected | Duplicate
 
 @dataclass
 class Batch:
-    """The open transaction shared by the commands of one group commit."""
+    """The open transaction shared by the commands of one group commit.
+
+    Round updates are staged and written together by `flush`: a round two commands of the batch
+    changed is written once, checked against the version it had before the batch.
+    """
 
     conn: AsyncConnection
     now: datetime
     cache: RoundCache
     staged: dict[str, tuple[RoundState, int]] = field(default_factory=dict)
     decisions: list[tuple[Decision, RoundState | None]] = field(default_factory=list)
+    prefetched: dict[str, tuple[RoundState, int]] = field(default_factory=dict)
+    open_round_ids: dict[MemberKey, list[str]] = field(default_factory=dict)
+    _stored_versions: dict[str, int] = field(default_factory=dict)
+
+    async def prefetch(self, member_keys: Collection[MemberKey]) -> None:
+        """Read the open rounds of these members (two statements for the whole batch)."""
+        wanted = [k for k in member_keys if k not in self.open_round_ids]
+        if not wanted:
+            return
+        found = await repo.open_round_ids_of(self.conn, wanted)
+        for key in wanted:
+            self.open_round_ids[key] = found.get(key, [])
+        unknown = {
+            round_id
+            for key in wanted
+            for round_id in self.open_round_ids[key]
+            if self._known(round_id) is None
+        }
+        self.prefetched.update(await repo.load_rounds(self.conn, sorted(unknown)))
+
+    async def open_rounds_of(self, member_keys: Collection[MemberKey]) -> list[RoundState]:
+        await self.prefetch(member_keys)
+        round_ids = sorted({r for key in member_keys for r in self.open_round_ids[key]})
+        found = [await self.load_round(round_id) for round_id in round_ids]
+        return [state for state, _ in filter(None, found)]
+
+    def _known(self, round_id: str) -> tuple[RoundState, int] | None:
+        return (
+            self.staged.get(round_id)
+            or self.prefetched.get(round_id)
+            or self.cache.get(round_id)
+        )
 
     async def load_round(self, round_id: str) -> tuple[RoundState, int] | None:
-        found = self.staged.get(round_id) or self.cache.get(round_id)
-        if found is not None:
-            return found
-        return await repo.load_round(self.conn, round_id)
+        return self._known(round_id) or await repo.load_round(self.conn, round_id)
 
     async def insert_rounds(self, items: list[tuple[RoundState, str, str | None]]) -> None:
         await repo.insert_rounds(self.conn, items)
@@ -64,14 +97,23 @@ class Batch:
             self.staged[state.id] = (state, 1)
 
     async def update_round(self, state: RoundState, version: int) -> None:
-        await repo.update_round(self.conn, state, version, self.now)
+        self._stored_versions.setdefault(state.id, version)
         self.staged[state.id] = (state, version + 1)
 
     def record(self, decision: Decision, previous: RoundState | None) -> None:
         self.decisions.append((decision, previous))
 
     async def flush(self) -> int:
-        """Write every recorded decision's messages and history; returns deliveries queued."""
+        """Write the staged rounds, every recorded decision's messages and history; returns
+        deliveries queued. Raises ConcurrentUpdate if another process changed a round first."""
+        await repo.update_rounds(
+            self.conn,
+            [
+                (self.staged[round_id][0], stored, self.staged[round_id][1])
+                for round_id, stored in self._stored_versions.items()
+            ],
+            self.now,
+        )
         outgoing = [(d.state.id, delivery) for d, _ in self.decisions for delivery in d.deliveries]
         queued = await repo.enqueue(self.conn, outgoing, self.now)
         pair_rows = [(d.state.members, _newly_asked(d)) for d, _ in self.decisions]
@@ -142,6 +184,7 @@ class _Job:
     event_key: str | None
     work: Work
     future: asyncio.Future[JobResult]
+    prefetch: tuple[MemberKey, ...] = ()
 
 
 class GroupCommitter:
@@ -161,9 +204,13 @@ class GroupCommitter:
         self._queue: deque[_Job] = deque()
         self._drainer: asyncio.Task[None] | None = None
 
-    async def submit(self, event_key: str | None, work: Work) -> JobResult:
+    async def submit(
+        self, event_key: str | None, work: Work, prefetch: Collection[MemberKey] = ()
+    ) -> JobResult:
+        """Run `work` in the next batch; `prefetch` names members whose open rounds it reads
+        (read for the whole batch at once, see `Batch.open_rounds_of`)."""
         future: asyncio.Future[JobResult] = asyncio.get_running_loop().create_future()
-        self._queue.append(_Job(event_key, work, future))
+        self._queue.append(_Job(event_key, work, future, tuple(prefetch)))
         if self._drainer is None or self._drainer.done():
             self._drainer = asyncio.create_task(self._drain())
         return await future
@@ -236,6 +283,7 @@ class GroupCommitter:
     async def _apply_all(self, batch: Batch, jobs: list[_Job]) -> list[JobResult]:
         keys = [job.event_key for job in jobs if job.event_key]
         fresh = await repo.claim_events(batch.conn, keys, batch.now) if keys else set()
+        await batch.prefetch({key for job in jobs for key in job.prefetch})
         results: list[JobResult] = []
         unclaim: list[str] = []
         for job in jobs:

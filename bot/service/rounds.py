@@ -279,16 +279,19 @@ class RoundService:
         """Apply a member's command (or the scheduler's Tick) to one round."""
 
         async def apply(batch: Batch) -> Decision:
-            loaded = await batch.load_round(round_id)
-            if loaded is None:
-                raise Rejected("unknown_round", "I couldn't find that round, so nothing changed.")
-            state, version = loaded
-            decision = decide(state, command, batch.now, self._bank_for(state))
-            await batch.update_round(decision.state, version)
-            batch.record(decision, previous=state)
-            return decision
+            return await self._decide(batch, round_id, command)
 
         return await self._submit(apply, event_key, round_id)
+
+    async def _decide(self, batch: Batch, round_id: str, command: Command) -> Decision:
+        loaded = await batch.load_round(round_id)
+        if loaded is None:
+            raise Rejected("unknown_round", "I couldn't find that round, so nothing changed.")
+        state, version = loaded
+        decision = decide(state, command, batch.now, self._bank_for(state))
+        await batch.update_round(decision.state, version)
+        batch.record(decision, previous=state)
+        return decision
 
     async def answer_from_dm(self, member: Member, text: str, event_key: str | None) -> Outcome:
         """A plain DM reply answers the one prompt waiting for this member's answer."""
@@ -306,39 +309,34 @@ class RoundService:
     async def _answer_waiting(
         self, member_keys: Sequence[str], text: str, event_key: str | None
     ) -> Outcome:
-        async with self.db.transaction() as conn:
-            if event_key and await repo.event_seen(conn, event_key):
-                # a retry of an answer already taken: don't report "no prompt waiting"
-                return Outcome(True, "Already done.", code="duplicate", duplicate=True)
-            round_ids = [r for key in member_keys for r in await repo.open_round_ids(conn, key)]
-            states = await repo.load_states(conn, sorted(set(round_ids)))
-        waiting = [
-            (s, key)
-            for s in states
-            for key in member_keys
-            if key in s.members
-            and s.current is not None
-            and key not in s.current.answers
-            and s.status is RoundStatus.ACTIVE
-        ]
-        if not waiting:
-            return Outcome(
-                False,
-                "There's no prompt waiting for your answer right now. "
-                "Type `/rapport help` to see what I can do.",
-                code="no_prompt",
-            )
-        if len(waiting) > 1:
-            return Outcome(
-                False,
-                f"You have prompts open in {len(waiting)} rounds. Please use the "
-                "Answer button on the one you mean.",
-                code="ambiguous",
-            )
-        state, member_key = waiting[0]
-        assert state.current is not None
-        command = SubmitAnswer(member_key, text, step=state.current.number)
-        return await self.act(state.id, command, event_key)
+        async def apply(batch: Batch) -> Decision:
+            waiting = [
+                (state, key)
+                for state in await batch.open_rounds_of(member_keys)
+                for key in member_keys
+                if key in state.members
+                and state.current is not None
+                and key not in state.current.answers
+                and state.status is RoundStatus.ACTIVE
+            ]
+            if not waiting:
+                raise Rejected(
+                    "no_prompt",
+                    "There's no prompt waiting for your answer right now. "
+                    "Type `/rapport help` to see what I can do.",
+                )
+            if len(waiting) > 1:
+                raise Rejected(
+                    "ambiguous",
+                    f"You have prompts open in {len(waiting)} rounds. Please use the "
+                    "Answer button on the one you mean.",
+                )
+            state, member_key = waiting[0]
+            assert state.current is not None
+            command = SubmitAnswer(member_key, text, step=state.current.number)
+            return await self._decide(batch, state.id, command)
+
+        return await self._submit(apply, event_key, None, prefetch=member_keys)
 
     async def leave_all(self, member: Member, event_key: str | None = None) -> Outcome:
         async with self.db.transaction() as conn:
@@ -363,16 +361,22 @@ class RoundService:
 
     # --- the unit of work -------------------------------------------------------------------
 
-    async def _submit(self, work: Work, event_key: str | None, round_id: str) -> Outcome:
-        result = await self.committer.submit(event_key, work)
+    async def _submit(
+        self,
+        work: Work,
+        event_key: str | None,
+        round_id: str | None,
+        prefetch: Sequence[str] = (),
+    ) -> Outcome:
+        result = await self.committer.submit(event_key, work, prefetch)
         if isinstance(result, Duplicate):
             return Outcome(True, "Already done.", round_id, "duplicate", duplicate=True)
         if isinstance(result, Rejected):
-            log.info("rejected %s on round %s", result.code, round_id)
+            log.info("rejected %s on round %s", result.code, round_id or "-")
             return Outcome(False, result.message, round_id, result.code)
         state = result.state
         log.info("round %s now %s at layer %d", state.id, state.status.value, state.layer)
-        return Outcome(True, result.reply or "", round_id)
+        return Outcome(True, result.reply or "", state.id)
 
     def _bank_for(self, state: RoundState) -> Bank:
         bank = self.banks.get(state.settings.bank)

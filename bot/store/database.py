@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -50,10 +51,17 @@ class Database:
         )
         if self.is_sqlite:
             _tune_sqlite(self.engine)
+        # SQLite has one writer. Queued here, waiting writers wake when the lock is free;
+        # queued in SQLite's busy handler instead, they sleep and poll (up to 100 ms a try).
+        self._sqlite_writer = asyncio.Lock() if self.is_sqlite else None
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncConnection]:
-        async with self.engine.begin() as conn:
+        if self._sqlite_writer is None:
+            async with self.engine.begin() as conn:
+                yield conn
+            return
+        async with self._sqlite_writer, self.engine.begin() as conn:
             yield conn
 
     async def upgrade(self) -> None:

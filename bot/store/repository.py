@@ -56,11 +56,6 @@ async def claim_events(conn: AsyncConnection, keys: list[str], now: datetime) ->
     return set((await conn.execute(statement)).scalars())
 
 
-async def event_seen(conn: AsyncConnection, event_key: str) -> bool:
-    query = sa.select(processed_events.c.event_key).where(processed_events.c.event_key == event_key)
-    return (await conn.execute(query)).first() is not None
-
-
 async def unclaim_events(conn: AsyncConnection, keys: list[str]) -> None:
     await conn.execute(processed_events.delete().where(processed_events.c.event_key.in_(keys)))
 
@@ -78,6 +73,21 @@ async def load_round(conn: AsyncConnection, round_id: str) -> tuple[RoundState, 
     if row is None:
         return None
     return decode_state(row.state), row.version
+
+
+async def load_rounds(
+    conn: AsyncConnection, round_ids: Sequence[str]
+) -> dict[str, tuple[RoundState, int]]:
+    """(state, version) by round id, locked until the transaction ends (one query)."""
+    if not round_ids:
+        return {}
+    query = sa.select(rounds.c.id, rounds.c.state, rounds.c.version).where(
+        rounds.c.id.in_(round_ids)
+    )
+    return {
+        row.id: (decode_state(row.state), row.version)
+        for row in await conn.execute(query.with_for_update())
+    }
 
 
 async def insert_rounds(
@@ -144,26 +154,51 @@ async def prompts_seen_by_pair_key(
     return seen
 
 
-async def update_round(
-    conn: AsyncConnection, state: RoundState, version: int, now: datetime
-) -> None:
-    result = await conn.execute(
-        rounds.update()
-        .where(rounds.c.id == state.id, rounds.c.version == version)
-        .values(
-            status=state.status.value,
-            due_at=state.due_at,
-            version=version + 1,
-            state=encode_state(state),
-            updated_at=now,
-            ended_at=state.ended_at,
-        )
+_UPDATE_ROUND = (
+    rounds.update()
+    .where(rounds.c.id == sa.bindparam("r_id"), rounds.c.version == sa.bindparam("r_stored"))
+    .values(
+        status=sa.bindparam("r_status"),
+        due_at=sa.bindparam("r_due_at", type_=UTCDateTime()),
+        version=sa.bindparam("r_version"),
+        state=sa.bindparam("r_state"),
+        updated_at=sa.bindparam("r_now", type_=UTCDateTime()),
+        ended_at=sa.bindparam("r_ended_at", type_=UTCDateTime()),
     )
-    if result.rowcount != 1:
-        raise ConcurrentUpdate(state.id)
-    if not state.status.is_open:
+)
+
+
+async def update_rounds(
+    conn: AsyncConnection, items: Sequence[tuple[RoundState, int, int]], now: datetime
+) -> None:
+    """Write (state, version stored now, new version) for each round, checking the stored
+    version; raises ConcurrentUpdate if another transaction changed one of them first."""
+    if not items:
+        return
+    rows = [
+        {
+            "r_id": state.id,
+            "r_stored": stored,
+            "r_status": state.status.value,
+            "r_due_at": state.due_at,
+            "r_version": version,
+            "r_state": encode_state(state),
+            "r_now": now,
+            "r_ended_at": state.ended_at,
+        }
+        for state, stored, version in items
+    ]
+    if conn.dialect.supports_sane_multi_rowcount:  # SQLite: one executemany, rowcounts summed
+        if (await conn.execute(_UPDATE_ROUND, rows)).rowcount != len(rows):
+            raise ConcurrentUpdate(", ".join(state.id for state, _, _ in items))
+    else:
+        for row in rows:
+            if (await conn.execute(_UPDATE_ROUND, row)).rowcount != 1:
+                raise ConcurrentUpdate(row["r_id"])
+    ended = [state.id for state, _, _ in items if not state.status.is_open]
+    if ended:
         await conn.execute(
-            round_members.update().where(round_members.c.round_id == state.id).values(open=False)
+            round_members.update().where(round_members.c.round_id.in_(ended)).values(open=False)
         )
 
 
@@ -174,6 +209,21 @@ async def open_round_ids(conn: AsyncConnection, member_key: MemberKey) -> list[s
         .order_by(round_members.c.round_id)
     )
     return list((await conn.execute(query)).scalars())
+
+
+async def open_round_ids_of(
+    conn: AsyncConnection, member_keys: Sequence[MemberKey]
+) -> dict[MemberKey, list[str]]:
+    """Open round ids by member, for many members in one query."""
+    query = (
+        sa.select(round_members.c.member_key, round_members.c.round_id)
+        .where(round_members.c.member_key.in_(member_keys), round_members.c.open.is_(True))
+        .order_by(round_members.c.round_id)
+    )
+    found: dict[MemberKey, list[str]] = {}
+    for member_key, round_id in await conn.execute(query):
+        found.setdefault(member_key, []).append(round_id)
+    return found
 
 
 async def open_member_keys_of_user(
