@@ -59,21 +59,23 @@ class Batch:
     open_round_ids: dict[MemberKey, list[str]] = field(default_factory=dict)
     _stored_versions: dict[str, int] = field(default_factory=dict)
 
-    async def prefetch(self, member_keys: Collection[MemberKey]) -> None:
-        """Read the open rounds of these members (two statements for the whole batch)."""
+    async def prefetch(
+        self, member_keys: Collection[MemberKey] = (), round_ids: Collection[str] = ()
+    ) -> None:
+        """Read these rounds, and the open rounds of these members, for the whole batch at once
+        (a statement for the members, one for every round not cached)."""
         wanted = [k for k in member_keys if k not in self.open_round_ids]
-        if not wanted:
-            return
-        found = await repo.open_round_ids_of(self.conn, wanted)
-        for key in wanted:
-            self.open_round_ids[key] = found.get(key, [])
+        if wanted:
+            found = await repo.open_round_ids_of(self.conn, wanted)
+            for key in wanted:
+                self.open_round_ids[key] = found.get(key, [])
         unknown = {
             round_id
-            for key in wanted
-            for round_id in self.open_round_ids[key]
+            for round_id in [*round_ids, *(r for k in wanted for r in self.open_round_ids[k])]
             if self._known(round_id) is None
         }
-        self.prefetched.update(await repo.load_rounds(self.conn, sorted(unknown)))
+        if unknown:
+            self.prefetched.update(await repo.load_rounds(self.conn, sorted(unknown)))
 
     async def open_rounds_of(self, member_keys: Collection[MemberKey]) -> list[RoundState]:
         await self.prefetch(member_keys)
@@ -83,9 +85,7 @@ class Batch:
 
     def _known(self, round_id: str) -> tuple[RoundState, int] | None:
         return (
-            self.staged.get(round_id)
-            or self.prefetched.get(round_id)
-            or self.cache.get(round_id)
+            self.staged.get(round_id) or self.prefetched.get(round_id) or self.cache.get(round_id)
         )
 
     async def load_round(self, round_id: str) -> tuple[RoundState, int] | None:
@@ -184,7 +184,8 @@ class _Job:
     event_key: str | None
     work: Work
     future: asyncio.Future[JobResult]
-    prefetch: tuple[MemberKey, ...] = ()
+    members: tuple[MemberKey, ...] = ()
+    rounds: tuple[str, ...] = ()
 
 
 class GroupCommitter:
@@ -205,12 +206,17 @@ class GroupCommitter:
         self._drainer: asyncio.Task[None] | None = None
 
     async def submit(
-        self, event_key: str | None, work: Work, prefetch: Collection[MemberKey] = ()
+        self,
+        event_key: str | None,
+        work: Work,
+        *,
+        rounds: Collection[str] = (),
+        members: Collection[MemberKey] = (),
     ) -> JobResult:
-        """Run `work` in the next batch; `prefetch` names members whose open rounds it reads
-        (read for the whole batch at once, see `Batch.open_rounds_of`)."""
+        """Run `work` in the next batch. `rounds` and `members` name the rounds, and the members
+        whose open rounds, it will read: the batch reads them all at once (`Batch.prefetch`)."""
         future: asyncio.Future[JobResult] = asyncio.get_running_loop().create_future()
-        self._queue.append(_Job(event_key, work, future, tuple(prefetch)))
+        self._queue.append(_Job(event_key, work, future, tuple(members), tuple(rounds)))
         if self._drainer is None or self._drainer.done():
             self._drainer = asyncio.create_task(self._drain())
         return await future
@@ -283,7 +289,10 @@ class GroupCommitter:
     async def _apply_all(self, batch: Batch, jobs: list[_Job]) -> list[JobResult]:
         keys = [job.event_key for job in jobs if job.event_key]
         fresh = await repo.claim_events(batch.conn, keys, batch.now) if keys else set()
-        await batch.prefetch({key for job in jobs for key in job.prefetch})
+        await batch.prefetch(
+            {key for job in jobs for key in job.members},
+            {round_id for job in jobs for round_id in job.rounds},
+        )
         results: list[JobResult] = []
         unclaim: list[str] = []
         for job in jobs:

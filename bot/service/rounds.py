@@ -336,7 +336,7 @@ class RoundService:
             command = SubmitAnswer(member_key, text, step=state.current.number)
             return await self._decide(batch, state.id, command)
 
-        return await self._submit(apply, event_key, None, prefetch=member_keys)
+        return await self._submit(apply, event_key, None, members=member_keys)
 
     async def leave_all(self, member: Member, event_key: str | None = None) -> Outcome:
         async with self.db.transaction() as conn:
@@ -366,16 +366,17 @@ class RoundService:
         work: Work,
         event_key: str | None,
         round_id: str | None,
-        prefetch: Sequence[str] = (),
+        members: Sequence[str] = (),
     ) -> Outcome:
-        result = await self.committer.submit(event_key, work, prefetch)
+        rounds = [round_id] if round_id else []
+        result = await self.committer.submit(event_key, work, rounds=rounds, members=members)
         if isinstance(result, Duplicate):
             return Outcome(True, "Already done.", round_id, "duplicate", duplicate=True)
         if isinstance(result, Rejected):
             log.info("rejected %s on round %s", result.code, round_id or "-")
             return Outcome(False, result.message, round_id, result.code)
         state = result.state
-        log.info("round %s now %s at layer %d", state.id, state.status.value, state.layer)
+        log.debug("round %s now %s at layer %d", state.id, state.status.value, state.layer)
         return Outcome(True, result.reply or "", state.id)
 
     def _bank_for(self, state: RoundState) -> Bank:

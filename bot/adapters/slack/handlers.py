@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+import re
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar, cast
@@ -101,33 +102,41 @@ class Registration:
 
     commands: list[str] = field(default_factory=list)
     events: list[str] = field(default_factory=list)
-    actions: list[str] = field(default_factory=list)
+    action_groups: list[list[str]] = field(default_factory=list)  # one listener per group
     views: list[str] = field(default_factory=list)
+
+    @property
+    def actions(self) -> list[str]:
+        return [action_id for group in self.action_groups for action_id in group]
 
 
 def register(app: AsyncApp, handlers: SlackHandlers) -> Registration:
-    """Attach every Rapport listener to `app`."""
+    """Attach every Rapport listener to `app`.
+
+    Bolt tries listeners in order, building each matcher's arguments, until one matches: the
+    answer paths come first and each handler's action ids share one listener (a pattern).
+    """
     done = Registration()
-    app.command(wire.COMMAND)(handlers.on_command)
-    done.commands.append(wire.COMMAND)
-    for event_type, listener in (
-        ("message", handlers.on_message),
-        ("app_home_opened", handlers.on_home),
-    ):
-        app.event(event_type)(listener)
-        done.events.append(event_type)
-    for action_id in wire.ACTION_IDS.values():
-        app.action(action_id)(handlers.on_action)
-        done.actions.append(action_id)
-    for action_id in (wire.FORGET_CONFIRM, wire.FORGET_CANCEL):
-        app.action(action_id)(handlers.on_forget_answer)
-        done.actions.append(action_id)
-    for action_id in wire.SCHEDULE_ACTIONS:
-        app.action(action_id)(handlers.on_schedule_button)
-        done.actions.append(action_id)
     app.view(wire.ANSWER_CALLBACK)(handlers.on_answer_submitted)
     done.views.append(wire.ANSWER_CALLBACK)
+    app.event("message")(handlers.on_message)
+    done.events.append("message")
+    for action_ids, listener in (
+        (list(wire.ACTION_IDS.values()), handlers.on_action),
+        ([wire.FORGET_CONFIRM, wire.FORGET_CANCEL], handlers.on_forget_answer),
+        (list(wire.SCHEDULE_ACTIONS), handlers.on_schedule_button),
+    ):
+        app.action(_any_of(action_ids))(listener)
+        done.action_groups.append(action_ids)
+    app.command(wire.COMMAND)(handlers.on_command)
+    done.commands.append(wire.COMMAND)
+    app.event("app_home_opened")(handlers.on_home)
+    done.events.append("app_home_opened")
     return done
+
+
+def _any_of(names: list[str]) -> re.Pattern[str]:
+    return re.compile("^(?:" + "|".join(map(re.escape, names)) + ")$")
 
 
 class SlackHandlers:

@@ -63,7 +63,12 @@ async def test_registered_listeners_match_the_manifest(
     assert app_manifest["settings"]["socket_mode_enabled"] is (mode == "socket")
     assert len(slack.runtime.app._async_listeners) == sum(  # type: ignore[union-attr]
         len(x)
-        for x in (registered.commands, registered.events, registered.actions, registered.views)
+        for x in (
+            registered.commands,
+            registered.events,
+            registered.action_groups,
+            registered.views,
+        )
     )
 
 
