@@ -115,8 +115,13 @@ async def _serve_bare(config: dict[str, Any], pipe: Connection) -> None:
     await runner.setup()
     await web.TCPSite(runner, "127.0.0.1", 0).start()
     pipe.send({"url": f"http://127.0.0.1:{runner.addresses[0][1]}/slack/events"})
-    await asyncio.get_running_loop().run_in_executor(None, pipe.recv)
-    pipe.send({})
+    while True:
+        cpu, wall = time.process_time(), time.perf_counter()
+        message = await asyncio.get_running_loop().run_in_executor(None, pipe.recv)
+        busy = (time.process_time() - cpu) / (time.perf_counter() - wall)
+        pipe.send({"cpu": busy})
+        if message == "stop":
+            break
     await runner.cleanup()
 
 
@@ -125,6 +130,7 @@ async def _serve_rapport(config: dict[str, Any], pipe: Connection) -> None:
     from bot.bootstrap import build
     from bot.config import Settings
     from bot.ops.logging import configure_logging
+    from bot.runner import settle_garbage_collector
 
     log_file = open(config["log_path"], "w")  # noqa: SIM115 - open for the child's lifetime
     configure_logging("INFO", stream=log_file, json_lines=True)
@@ -148,6 +154,7 @@ async def _serve_rapport(config: dict[str, Any], pipe: Connection) -> None:
     await runtime.start(rapport)
     if config.get("start_pairs"):
         await _start_pairs(rapport, config["members"])
+    settle_garbage_collector()  # as `rapport run` does once started
     statements: Counter[str] = Counter()
 
     def count(conn: Any, cursor: Any, sql: str, *args: Any) -> None:
@@ -226,6 +233,12 @@ class App:
         ready = await asyncio.get_running_loop().run_in_executor(None, self.pipe.recv)
         return str(ready["url"])
 
+    async def cpu_since_last(self) -> float:
+        """The app's share of a core since it started or was last asked."""
+        self.pipe.send("measure")
+        report = await asyncio.get_running_loop().run_in_executor(None, self.pipe.recv)
+        return float(report["cpu"])
+
     async def stop(self) -> dict[str, Any]:
         self.pipe.send("stop")
         report = await asyncio.get_running_loop().run_in_executor(None, self.pipe.recv)
@@ -244,6 +257,8 @@ class Run:
     ended: float
     latencies: list[float]
     failures: int
+    driver_cpu: float = 0.0  # this process's share of a core while posting (fake included)
+    app_cpu: float | None = None
 
     @property
     def rate(self) -> float:
@@ -278,7 +293,7 @@ async def post_all(
         await asyncio.sleep(max(0.0, at - time.monotonic()))  # the arrival schedule
         await post(inbound)
 
-    began = time.monotonic()
+    began, cpu = time.monotonic(), time.process_time()
     if rate is None:
         await asyncio.gather(*(member(plan) for plan in plans))
     else:
@@ -286,7 +301,8 @@ async def post_all(
             plan[k] for k in range(max(map(len, plans))) for plan in plans if k < len(plan)
         ]
         await asyncio.gather(*(offered(began + i / rate, x) for i, x in enumerate(interleaved)))
-    return Run(began, time.monotonic(), latencies, failures)
+    ended = time.monotonic()
+    return Run(began, ended, latencies, failures, (time.process_time() - cpu) / (ended - began))
 
 
 def submissions(fake: FakeSlack, members: int, per_member: int, step: int) -> list[list[Inbound]]:
@@ -393,9 +409,10 @@ async def measure(args: argparse.Namespace, workdir: Path) -> dict[str, list[tup
         bare = App("bare", base)
         url = await bare.start()
         step = template_state().current.number  # the seeded rounds' waiting prompt
-        ceiling = await post_all(
-            fake, url, submissions(fake, args.members, args.answers, step), None
-        )
+        plans = submissions(fake, args.members, args.answers, step)
+        await bare.cpu_since_last()
+        ceiling = await post_all(fake, url, plans, None)
+        ceiling.app_cpu = await bare.cpu_since_last()
         offered = ceiling.rate / 2
         bare_at_load = await post_all(
             fake, url, submissions(fake, args.members, args.answers, step), offered
@@ -490,13 +507,15 @@ def _throughput_row(
     label: str, run: Run, report: dict[str, Any] | None, ceiling: float
 ) -> tuple[str, ...]:
     statements = sum(report["statements"].values()) if report else None
+    app_cpu = report["cpu"] if report else run.app_cpu
     return (
         label,
         f"{len(run.latencies)}",
         "-" if report is None else f"{report['answered']}",
         f"{run.rate:.1f}",
         f"{run.rate / ceiling:.2f}",
-        "-" if report is None else f"{report['cpu']:.0%}",
+        "-" if app_cpu is None else f"{app_cpu:.0%}",
+        f"{run.driver_cpu:.0%}",
         "-" if statements is None else f"{statements / len(run.latencies):.2f}",
     )
 
@@ -718,7 +737,16 @@ async def main_async(args: argparse.Namespace) -> None:
         )
         print("\nThroughput, members posting back to back (target: ratio >= 0.5)")
         _table(
-            ("app", "posts", "answers stored", "answers/s", "ratio", "app CPU", "SQL per answer"),
+            (
+                "app",
+                "posts",
+                "answers stored",
+                "answers/s",
+                "ratio",
+                "app CPU",
+                "Slack side CPU",
+                "SQL per answer",
+            ),
             tables["throughput"],
         )
         offered = tables["offered"][0][0]

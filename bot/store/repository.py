@@ -172,7 +172,11 @@ async def update_rounds(
     conn: AsyncConnection, items: Sequence[tuple[RoundState, int, int]], now: datetime
 ) -> None:
     """Write (state, version stored now, new version) for each round, checking the stored
-    version; raises ConcurrentUpdate if another transaction changed one of them first."""
+    version; raises ConcurrentUpdate if another transaction changed one of them first.
+
+    One statement however many rounds: an executemany on SQLite (whose row counts add up), an
+    UPDATE … FROM (VALUES …) RETURNING elsewhere (asyncpg reports no executemany row count).
+    """
     if not items:
         return
     rows = [
@@ -188,18 +192,48 @@ async def update_rounds(
         }
         for state, stored, version in items
     ]
-    if conn.dialect.supports_sane_multi_rowcount:  # SQLite: one executemany, rowcounts summed
-        if (await conn.execute(_UPDATE_ROUND, rows)).rowcount != len(rows):
-            raise ConcurrentUpdate(", ".join(state.id for state, _, _ in items))
+    if conn.dialect.supports_sane_multi_rowcount:
+        updated = (await conn.execute(_UPDATE_ROUND, rows)).rowcount
     else:
-        for row in rows:
-            if (await conn.execute(_UPDATE_ROUND, row)).rowcount != 1:
-                raise ConcurrentUpdate(row["r_id"])
+        updated = len((await conn.execute(_update_from_values(rows, now))).all())
+    if updated != len(rows):
+        raise ConcurrentUpdate(", ".join(state.id for state, _, _ in items))
     ended = [state.id for state, _, _ in items if not state.status.is_open]
     if ended:
         await conn.execute(
             round_members.update().where(round_members.c.round_id.in_(ended)).values(open=False)
         )
+
+
+_STAGED_COLUMNS = (
+    sa.column("r_id", sa.String()),
+    sa.column("r_stored", sa.Integer()),
+    sa.column("r_status", sa.String()),
+    sa.column("r_due_at", UTCDateTime()),
+    sa.column("r_version", sa.Integer()),
+    sa.column("r_state", sa.Text()),
+    sa.column("r_ended_at", UTCDateTime()),
+)
+
+
+def _update_from_values(rows: list[dict[str, Any]], now: datetime) -> sa.Update:
+    staged = sa.values(*_STAGED_COLUMNS, name="staged").data(
+        [tuple(row[c.name] for c in _STAGED_COLUMNS) for row in rows]
+    )
+    return (
+        rounds.update()
+        .where(rounds.c.id == staged.c.r_id, rounds.c.version == staged.c.r_stored)
+        .values(
+            status=staged.c.r_status,
+            # a column of NULLs in VALUES has no type of its own: cast it to the column's
+            due_at=sa.cast(staged.c.r_due_at, rounds.c.due_at.type),
+            version=staged.c.r_version,
+            state=staged.c.r_state,
+            updated_at=now,
+            ended_at=sa.cast(staged.c.r_ended_at, rounds.c.ended_at.type),
+        )
+        .returning(rounds.c.id)
+    )
 
 
 async def open_round_ids(conn: AsyncConnection, member_key: MemberKey) -> list[str]:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+from typing import Any
 
+import pytest
 import sqlalchemy as sa
 
 from bot.clock import FakeClock
@@ -12,6 +14,7 @@ from bot.engine.model import Accept, DeliveryKind, RoundStatus, SubmitAnswer, Sw
 from bot.identity import Member
 from bot.service.members import MemberDirectory
 from bot.service.rounds import RoundService
+from bot.store import repository as repo
 from bot.store.database import Database
 from bot.store.tables import outbox, processed_events, rounds
 
@@ -188,3 +191,68 @@ async def test_a_round_changed_by_another_process_is_reloaded_not_overwritten(
     assert state is not None and state.revealed_in_layer == 1
     revealed = state.history[-1].answers
     assert {a.text for a in revealed.values()} == {"via process two", "via process one"}
+
+
+async def _version(db: Database, round_id: str) -> int:
+    async with db.transaction() as conn:
+        return int(await conn.scalar(sa.select(rounds.c.version).where(rounds.c.id == round_id)))
+
+
+async def test_a_round_two_commands_of_one_batch_changed_is_written_once(
+    service: RoundService, db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    round_id = await _active_round(service)
+    before = await _version(db, round_id)
+    written: list[list[tuple[str, int, int]]] = []
+    real_update_rounds = repo.update_rounds
+
+    async def recording(conn: Any, items: Any, now: Any) -> None:
+        written.append([(state.id, stored, version) for state, stored, version in items])
+        await real_update_rounds(conn, items, now)
+
+    monkeypatch.setattr(repo, "update_rounds", recording)
+    both = await asyncio.gather(
+        service.act(round_id, SubmitAnswer(ALICE.key, "first")),
+        service.act(round_id, SubmitAnswer(BOB.key, "second")),
+    )
+    assert all(outcome.ok for outcome in both)
+    assert written == [[(round_id, before, before + 2)]]  # one write, checked against `before`
+    assert await _version(db, round_id) == before + 2
+    state = await service.load(round_id)
+    assert state is not None and state.revealed_in_layer == 1
+
+
+async def test_a_stale_round_in_a_batch_retries_every_command_on_its_own(
+    service: RoundService, db: Database, tiny_banks: dict, clock: FakeClock
+) -> None:
+    first = await _active_round(service)
+    started = await service.start_round([ALICE, CLEO], initiator=ALICE)
+    assert started.round_id and (await service.act(started.round_id, Accept(CLEO.key))).ok
+    other_process = RoundService(db, tiny_banks, clock)
+    assert (await other_process.act(first, SubmitAnswer(ALICE.key, "via process two"))).ok
+    stale, fresh = await asyncio.gather(  # `service` still caches `first` at the old version
+        service.act(first, SubmitAnswer(BOB.key, "via process one")),
+        service.act(started.round_id, SubmitAnswer(CLEO.key, "cleo's")),
+    )
+    assert stale.ok and fresh.ok
+    revealed = await service.load(first)
+    assert revealed is not None and revealed.revealed_in_layer == 1
+    held = await service.load(started.round_id)
+    assert held is not None and set(held.current.answers) == {CLEO.key}  # type: ignore[union-attr]
+
+
+async def test_dm_replies_arriving_together_each_find_their_own_round(
+    service: RoundService, db: Database
+) -> None:
+    round_id = await _active_round(service)
+    alice, bob, cleo = await asyncio.gather(
+        service.answer_from_dm(ALICE, "alice by dm", event_key="dm-a"),
+        service.answer_from_dm(BOB, "bob by dm", event_key="dm-b"),
+        service.answer_from_dm(CLEO, "cleo has no round", event_key="dm-c"),
+    )
+    assert alice.ok and bob.ok and alice.round_id == bob.round_id == round_id
+    assert cleo.code == "no_prompt"
+    state = await service.load(round_id)
+    assert state is not None and state.revealed_in_layer == 1
+    retry = await service.answer_from_dm(ALICE, "alice by dm", event_key="dm-a")
+    assert retry.duplicate
