@@ -162,19 +162,27 @@ async def _serve_rapport(config: dict[str, Any], pipe: Connection) -> None:
 
     sa.event.listen(rapport.db.engine.sync_engine, "before_cursor_execute", count)
     activity = runtime.handlers.activity  # type: ignore[union-attr]
-    done_at: asyncio.Future[float] = asyncio.get_running_loop().create_future()
+    loop = asyncio.get_running_loop()
+    warmed: asyncio.Future[float] = loop.create_future()
+    done_at: asyncio.Future[float] = loop.create_future()
 
-    async def watch(target: int) -> None:
-        await activity.wait_finished(target, timeout=3600)
+    async def watch(first: int) -> None:  # when the warm-up, then every answer, was committed
+        await activity.wait_finished(first + config["warm_up"], timeout=3600)
+        warmed.set_result(time.monotonic())
+        await activity.wait_finished(first + config["warm_up"] + config["answers"], timeout=3600)
         done_at.set_result(time.monotonic())
 
-    watcher = asyncio.create_task(watch(activity.finished + config["answers"]))
+    watcher = asyncio.create_task(watch(activity.finished))
     profile = cProfile.Profile() if config.get("profile") else None
     pipe.send({"url": f"{runtime.http_url}/slack/events"})
+    await loop.run_in_executor(None, pipe.recv)  # "warmed?"
+    warm_at = await asyncio.wait_for(warmed, timeout=600)
+    statements.clear()  # the measured part: from here until every answer is committed
     if profile:
         profile.enable()
     cpu, wall = time.process_time(), time.perf_counter()
-    await asyncio.get_running_loop().run_in_executor(None, pipe.recv)
+    pipe.send({"at": warm_at})
+    await loop.run_in_executor(None, pipe.recv)  # "stop"
     finished = await asyncio.wait_for(done_at, timeout=600)
     busy = (time.process_time() - cpu) / (time.perf_counter() - wall)
     if profile:
@@ -238,6 +246,11 @@ class App:
         self.pipe.send("measure")
         report = await asyncio.get_running_loop().run_in_executor(None, self.pipe.recv)
         return float(report["cpu"])
+
+    async def warmed(self) -> None:
+        """Returns once the app committed every warm-up answer."""
+        self.pipe.send("warmed?")
+        await asyncio.get_running_loop().run_in_executor(None, self.pipe.recv)
 
     async def stop(self) -> dict[str, Any]:
         self.pipe.send("stop")
@@ -305,16 +318,54 @@ async def post_all(
     return Run(began, ended, latencies, failures, (time.process_time() - cpu) / (ended - began))
 
 
-def submissions(fake: FakeSlack, members: int, per_member: int, step: int) -> list[list[Inbound]]:
-    """Each member's modal answers to the first prompt of each of its seeded rounds."""
-    rounds_of: dict[int, list[str]] = {}
-    for round_id, (a, b) in seeded_pairs(members, per_member).items():
-        rounds_of.setdefault(a, []).append(round_id)
-        rounds_of.setdefault(b, []).append(round_id)
+WARM_UP_MEMBERS = 200
+
+
+@dataclass
+class Workload:
+    """The seeded rounds (round id -> two user ids): measured, and warm-up ones answered first,
+    so that one-time work (the first `auth.test`, statement compilation) is not measured."""
+
+    measured: dict[str, tuple[str, str]]
+    warm_up: dict[str, tuple[str, str]]
+
+    @classmethod
+    def build(cls, members: int, per_member: int) -> Workload:
+        """Each member is in `per_member` rounds with as many different partners (member i
+        with i±1 … i±per_member/2, around a circle); warm-up members are in one round each."""
+        assert per_member % 2 == 0 and per_member < members, "an even count below --members"
+        users = members_of(members)
+        pairs = [
+            (i, (i + d) % members) for d in range(1, per_member // 2 + 1) for i in range(members)
+        ]
+        warm = [f"W{n:08d}" for n in range(WARM_UP_MEMBERS)]
+        return cls(
+            {f"bench{n:011d}": (users[a], users[b]) for n, (a, b) in enumerate(pairs)},
+            {f"warm{n:012d}": (warm[2 * n], warm[2 * n + 1]) for n in range(len(warm) // 2)},
+        )
+
+    @property
+    def users(self) -> list[str]:
+        return sorted(
+            {u for rounds in (self.measured, self.warm_up) for p in rounds.values() for u in p}
+        )
+
+    def answers(self, warm_up: bool = False) -> int:
+        return 2 * len(self.warm_up if warm_up else self.measured)
+
+
+def answer_plans(
+    fake: FakeSlack, rounds: dict[str, tuple[str, str]], step: int
+) -> list[list[Inbound]]:
+    """Each member's modal answers to the waiting prompt of each of its rounds, in a shuffled
+    order: fresh submissions (new view ids) every time."""
+    rounds_of: dict[str, list[str]] = {}
+    for round_id, pair in rounds.items():
+        for user_id in pair:
+            rounds_of.setdefault(user_id, []).append(round_id)
     shuffle = random.Random(7)
     plans = []
-    for index, user_id in enumerate(members_of(members)):
-        mine = rounds_of[index]
+    for user_id, mine in sorted(rounds_of.items()):
         shuffle.shuffle(mine)
         channel = fake.dm_channel(user_id)
         plans.append(
@@ -329,14 +380,6 @@ def submissions(fake: FakeSlack, members: int, per_member: int, step: int) -> li
             ]
         )
     return plans
-
-
-def seeded_pairs(members: int, per_member: int) -> dict[str, tuple[int, int]]:
-    """Round id -> the two members' indexes; each member is in `per_member` rounds with as
-    many different partners (member i with i±1 … i±per_member/2, around a circle)."""
-    assert per_member % 2 == 0 and per_member < members, "an even count below --members"
-    pairs = [(i, (i + d) % members) for d in range(1, per_member // 2 + 1) for i in range(members)]
-    return {f"bench{n:011d}": pair for n, pair in enumerate(pairs)}
 
 
 class Prompts:
@@ -361,7 +404,7 @@ class Prompts:
                 await event.wait()
 
 
-async def converse(fake: FakeSlack, url: str, answers: int, prompts: Prompts) -> Run:
+async def converse(fake: FakeSlack, url: str, members: int, answers: int, prompts: Prompts) -> Run:
     """Every member answers by DM `answers` times, each time once its next prompt arrived."""
     latencies: list[float] = []
     failures = 0
@@ -379,7 +422,7 @@ async def converse(fake: FakeSlack, url: str, answers: int, prompts: Prompts) ->
             latencies.append(time.perf_counter() - started)
             failures += reply.status != 200
 
-    people = members_of(len(fake.users) - 1)
+    people = members_of(members)
     for user_id in people:  # the first prompt reached everyone
         await prompts.wait(fake.dm_channel(user_id), 1)
     began = time.monotonic()
@@ -392,9 +435,11 @@ async def converse(fake: FakeSlack, url: str, answers: int, prompts: Prompts) ->
 
 async def measure(args: argparse.Namespace, workdir: Path) -> dict[str, list[tuple[str, ...]]]:
     tables: dict[str, list[tuple[str, ...]]] = {"throughput": [], "latency": [], "conversation": []}
+    work = Workload.build(args.members, args.answers)
+    step = template_state().current.number  # the seeded rounds' waiting prompt
     async with FakeSlack(default_users=False) as fake:
         fake.add_user(fake.bot_user_id, name="rapport", is_bot=True, bot_id=fake.bot_id)
-        for user_id in members_of(args.members):
+        for user_id in work.users:
             fake.add_user(user_id, name=user_id.lower(), tz="UTC")
         base = {
             "api_url": fake.api_url,
@@ -408,15 +453,13 @@ async def measure(args: argparse.Namespace, workdir: Path) -> dict[str, list[tup
 
         bare = App("bare", base)
         url = await bare.start()
-        step = template_state().current.number  # the seeded rounds' waiting prompt
-        plans = submissions(fake, args.members, args.answers, step)
+        await post_all(fake, url, answer_plans(fake, work.warm_up, step), None)
+        plans = answer_plans(fake, work.measured, step)
         await bare.cpu_since_last()
         ceiling = await post_all(fake, url, plans, None)
         ceiling.app_cpu = await bare.cpu_since_last()
         offered = ceiling.rate / 2
-        bare_at_load = await post_all(
-            fake, url, submissions(fake, args.members, args.answers, step), offered
-        )
+        bare_at_load = await post_all(fake, url, answer_plans(fake, work.measured, step), offered)
         await bare.stop()
         tables["throughput"].append(
             _throughput_row("bare slack-bolt app (ceiling)", ceiling, None, ceiling.rate)
@@ -426,19 +469,18 @@ async def measure(args: argparse.Namespace, workdir: Path) -> dict[str, list[tup
         for name, url_template in backends:
             for scenario in ("throughput", "latency"):
                 database_url = url_template.format(scenario)
-                await _fresh_seeded(database_url, args)
-                app = App(
-                    "rapport", {**base, **_child(args, workdir, name, scenario, database_url)}
-                )
+                await _fresh_seeded(database_url, work)
+                config = _child(args, workdir, name, scenario, database_url)
+                app = App("rapport", {**base, **config, "warm_up": work.answers(warm_up=True)})
                 url = await app.start()
-                run = await post_all(
-                    fake,
-                    url,
-                    submissions(fake, args.members, args.answers, step),
-                    None if scenario == "throughput" else offered,
-                )
+                await post_all(fake, url, answer_plans(fake, work.warm_up, step), None)
+                plans = answer_plans(fake, work.measured, step)
+                await app.warmed()
+                rate = None if scenario == "throughput" else offered
+                run = await post_all(fake, url, plans, rate)
                 report = await app.stop()
-                _check(name, scenario, report, args.members * args.answers)
+                _check(name, scenario, report, work.answers() + work.answers(warm_up=True))
+                report["answered"] -= work.answers(warm_up=True)
                 if scenario == "throughput":
                     run.ended = report["done_at"]  # the last answer committed
                     tables["throughput"].append(
@@ -457,13 +499,15 @@ async def measure(args: argparse.Namespace, workdir: Path) -> dict[str, list[tup
                 {
                     **base,
                     **_child(args, workdir, name, "conversation", database_url),
+                    "warm_up": 0,
                     "rate": CONVERSATION_RATE,
                     "start_pairs": True,
                 },
             )
             url = await app.start()
+            await app.warmed()
             calls_before = len(fake.calls)
-            run = await converse(fake, url, args.answers, prompts)
+            run = await converse(fake, url, args.members, args.answers, prompts)
             report = await app.stop()
             fake.on_call.remove(prompts)
             _check(name, "conversation", report, args.members * args.answers)
@@ -487,15 +531,14 @@ def _child(
     }
 
 
-async def _fresh_seeded(database_url: str, args: argparse.Namespace) -> None:
-    """An empty database with the bench's rounds seeded."""
+async def _fresh_seeded(database_url: str, work: Workload) -> None:
+    """An empty database with the workload's rounds seeded."""
     if not database_url.startswith("sqlite"):
         await _recreate(database_url)
-    pairs = {
-        round_id: (member_key(f"U{a:08d}"), member_key(f"U{b:08d}"))
-        for round_id, (a, b) in seeded_pairs(args.members, args.answers).items()
-    }
-    await seed_rounds(database_url, pairs)
+    rounds = {**work.warm_up, **work.measured}
+    await seed_rounds(
+        database_url, {r: (member_key(a), member_key(b)) for r, (a, b) in rounds.items()}
+    )
 
 
 def _check(name: str, scenario: str, report: dict[str, Any], expected: int) -> None:

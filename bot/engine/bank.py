@@ -24,15 +24,20 @@ class Bank:
     topics: tuple[str, ...] = ()
     audience: str = "workplace"
     _by_id: dict[str, Prompt] = field(default_factory=dict, compare=False, repr=False)
+    _by_layer: dict[int, tuple[Prompt, ...]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
 
     def __post_init__(self) -> None:
         self._by_id.update({p.id: p for p in self.prompts})
+        for prompt in self.prompts:  # every reveal draws from one layer: sort them once
+            self._by_layer[prompt.layer] = (*self._by_layer.get(prompt.layer, ()), prompt)
 
     def get(self, prompt_id: str) -> Prompt | None:
         return self._by_id.get(prompt_id)
 
     def in_layer(self, layer: int) -> tuple[Prompt, ...]:
-        return tuple(p for p in self.prompts if p.layer == layer)
+        return self._by_layer.get(layer, ())
 
     @property
     def layers(self) -> tuple[int, ...]:
