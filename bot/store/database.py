@@ -47,7 +47,10 @@ class Database:
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         # hide_parameters: SQL parameters (answer texts) never reach logs or error messages
         self.engine = create_async_engine(
-            url, pool_pre_ping=not self.is_sqlite, hide_parameters=True
+            url,
+            pool_pre_ping=not self.is_sqlite,
+            hide_parameters=True,
+            connect_args={} if self.is_sqlite else {"prepared_statement_cache_size": 1000},
         )
         if self.is_sqlite:
             _tune_sqlite(self.engine)
