@@ -10,6 +10,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from pydantic import TypeAdapter
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -46,14 +47,18 @@ def decode_state(raw: str) -> RoundState:
 
 
 async def claim_events(conn: AsyncConnection, keys: list[str], now: datetime) -> set[str]:
-    """Record platform event ids; returns those seen for the first time (retries are not)."""
-    insert = dialect_insert(conn)(processed_events)
+    """Record platform event ids; returns those seen for the first time (retries are not).
+
+    An executemany with RETURNING: SQLAlchemy sends it as few multi-row INSERTs, from one
+    cached statement (a `.values([...])` of N rows would be compiled anew for every batch).
+    """
     statement = (
-        insert.values([{"event_key": k, "processed_at": now} for k in dict.fromkeys(keys)])
+        dialect_insert(conn)(processed_events)
         .on_conflict_do_nothing(index_elements=["event_key"])
         .returning(processed_events.c.event_key)
     )
-    return set((await conn.execute(statement)).scalars())
+    rows = [{"event_key": key, "processed_at": now} for key in dict.fromkeys(keys)]
+    return set((await conn.execute(statement, rows)).scalars())
 
 
 async def unclaim_events(conn: AsyncConnection, keys: list[str]) -> None:
@@ -175,7 +180,8 @@ async def update_rounds(
     version; raises ConcurrentUpdate if another transaction changed one of them first.
 
     One statement however many rounds: an executemany on SQLite (whose row counts add up), an
-    UPDATE … FROM (VALUES …) RETURNING elsewhere (asyncpg reports no executemany row count).
+    UPDATE … FROM unnest(arrays) RETURNING on PostgreSQL (asyncpg reports no executemany row
+    count).
     """
     if not items:
         return
@@ -195,7 +201,8 @@ async def update_rounds(
     if conn.dialect.supports_sane_multi_rowcount:
         updated = (await conn.execute(_UPDATE_ROUND, rows)).rowcount
     else:
-        updated = len((await conn.execute(_update_from_values(rows, now))).all())
+        columns = {name: [row[f"r_{name}"] for row in rows] for name in _STAGED}
+        updated = len((await conn.execute(_UPDATE_FROM_ARRAYS, {**columns, "now": now})).all())
     if updated != len(rows):
         raise ConcurrentUpdate(", ".join(state.id for state, _, _ in items))
     ended = [state.id for state, _, _ in items if not state.status.is_open]
@@ -205,35 +212,28 @@ async def update_rounds(
         )
 
 
-_STAGED_COLUMNS = (
-    sa.column("r_id", sa.String()),
-    sa.column("r_stored", sa.Integer()),
-    sa.column("r_status", sa.String()),
-    sa.column("r_due_at", UTCDateTime()),
-    sa.column("r_version", sa.Integer()),
-    sa.column("r_state", sa.Text()),
-    sa.column("r_ended_at", UTCDateTime()),
+_STAGED = ("id", "stored", "status", "due_at", "version", "state", "ended_at")
+# PostgreSQL: one statement text whatever the batch size, so it is compiled and prepared once
+_UPDATE_FROM_ARRAYS = sa.text(
+    """
+    UPDATE rounds SET status = staged.status, due_at = staged.due_at,
+        version = staged.version, state = staged.state, updated_at = :now,
+        ended_at = staged.ended_at
+    FROM unnest(:id, :stored, :status, :due_at, :version, :state, :ended_at)
+        AS staged(id, stored, status, due_at, version, state, ended_at)
+    WHERE rounds.id = staged.id AND rounds.version = staged.stored
+    RETURNING rounds.id
+    """
+).bindparams(
+    sa.bindparam("id", type_=postgresql.ARRAY(sa.String())),
+    sa.bindparam("stored", type_=postgresql.ARRAY(sa.Integer())),
+    sa.bindparam("status", type_=postgresql.ARRAY(sa.String())),
+    sa.bindparam("due_at", type_=postgresql.ARRAY(UTCDateTime())),
+    sa.bindparam("version", type_=postgresql.ARRAY(sa.Integer())),
+    sa.bindparam("state", type_=postgresql.ARRAY(sa.Text())),
+    sa.bindparam("ended_at", type_=postgresql.ARRAY(UTCDateTime())),
+    sa.bindparam("now", type_=UTCDateTime()),
 )
-
-
-def _update_from_values(rows: list[dict[str, Any]], now: datetime) -> sa.Update:
-    staged = sa.values(*_STAGED_COLUMNS, name="staged").data(
-        [tuple(row[c.name] for c in _STAGED_COLUMNS) for row in rows]
-    )
-    return (
-        rounds.update()
-        .where(rounds.c.id == staged.c.r_id, rounds.c.version == staged.c.r_stored)
-        .values(
-            status=staged.c.r_status,
-            # a column of NULLs in VALUES has no type of its own: cast it to the column's
-            due_at=sa.cast(staged.c.r_due_at, rounds.c.due_at.type),
-            version=staged.c.r_version,
-            state=staged.c.r_state,
-            updated_at=now,
-            ended_at=sa.cast(staged.c.r_ended_at, rounds.c.ended_at.type),
-        )
-        .returning(rounds.c.id)
-    )
 
 
 async def open_round_ids(conn: AsyncConnection, member_key: MemberKey) -> list[str]:
