@@ -526,8 +526,7 @@ async def measure(
             if not conversation:
                 continue
             database_url = url_template.format("conversation")
-            if name == "PostgreSQL":
-                await _recreate(database_url)
+            await _emptied(database_url)
             prompts = Prompts()
             fake.on_call.append(prompts)
             app = App(
@@ -569,12 +568,7 @@ def _child(
 
 async def _fresh_seeded(database_url: str, work: Workload) -> None:
     """An empty database with the workload's rounds seeded."""
-    path = make_url(database_url).database
-    if not database_url.startswith("sqlite"):
-        await _recreate(database_url)
-    elif path:
-        for suffix in ("", "-wal", "-shm"):
-            Path(path + suffix).unlink(missing_ok=True)
+    await _emptied(database_url)
     rounds = {**work.warm_up, **work.measured}
     await seed_rounds(
         database_url, {r: (member_key(a), member_key(b)) for r, (a, b) in rounds.items()}
@@ -763,6 +757,29 @@ def _rss_mb(pid: int) -> float:
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) / 1024
     return float("nan")
+
+
+_RECREATED: set[str] = set()
+
+
+async def _emptied(database_url: str) -> None:
+    """A new SQLite file; PostgreSQL recreated the first time, then its tables truncated (a
+    DROP DATABASE makes the server checkpoint, which would land in the next measurement)."""
+    if database_url.startswith("sqlite"):
+        path = make_url(database_url).database
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+    elif database_url not in _RECREATED:
+        await _recreate(database_url)
+        _RECREATED.add(database_url)
+    else:
+        from bot.store.tables import metadata
+
+        engine = create_async_engine(database_url)
+        async with engine.begin() as conn:
+            names = ", ".join(table.name for table in metadata.sorted_tables)
+            await conn.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        await engine.dispose()
 
 
 async def _recreate(url: str) -> None:
