@@ -84,16 +84,41 @@ Listener = TypeVar("Listener", bound=Callable[..., Awaitable[None]])
 
 
 def _tracked(listener: Listener) -> Listener:
-    """Count the run in `self.activity`; `wraps` keeps the argument names bolt injects by."""
+    """Run the listener in the background, answering Slack as soon as it acked.
+
+    The app runs with `process_before_response`, so bolt awaits this wrapper and sends the HTTP
+    answer (or the Socket Mode ack) when it returns - which is once the listener called `ack()`,
+    or at once for events (bolt acks those itself). The listener goes on in a task of its own.
+    Left to bolt, the listener would run in its task anyway, but bolt would poll every 10 ms
+    for the ack. Each run is counted in `self.activity`; `wraps` keeps the argument names bolt
+    injects by.
+    """
 
     @functools.wraps(listener)
     async def run(self: SlackHandlers, *args: Any, **kwargs: Any) -> None:
-        try:
-            await listener(self, *args, **kwargs)
-        finally:
-            await self.activity.done()
+        acked = asyncio.Event()
+        if "ack" in kwargs:
+            kwargs["ack"] = _signalling(kwargs["ack"], acked)
+        else:
+            acked.set()  # an event: nothing for the listener to say in the answer
+        work = asyncio.create_task(self._finish(listener(self, *args, **kwargs)))
+        self._running.add(work)
+        work.add_done_callback(self._running.discard)
+        ack_called = asyncio.create_task(acked.wait())
+        await asyncio.wait({work, ack_called}, return_when=asyncio.FIRST_COMPLETED)
+        ack_called.cancel()
 
     return cast(Listener, run)
+
+
+def _signalling(ack: Respond, acked: asyncio.Event) -> Respond:
+    async def ack_and_signal(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return await ack(*args, **kwargs)
+        finally:
+            acked.set()
+
+    return ack_and_signal
 
 
 @dataclass
@@ -155,6 +180,21 @@ class SlackHandlers:
         self.directory = directory
         self.bot_user_id = bot_user_id
         self.activity = Activity()
+        self._running: set[asyncio.Task[None]] = set()
+
+    async def _finish(self, run: Awaitable[None]) -> None:
+        """A listener's run, after its ack: errors are logged here, as bolt no longer sees them."""
+        try:
+            await run
+        except Exception:
+            log.exception("a Slack listener failed after acknowledging")
+        finally:
+            await self.activity.done()
+
+    async def drain(self) -> None:
+        """Wait for the listeners still running (at shutdown, before the client closes)."""
+        while self._running:
+            await asyncio.wait(set(self._running))
 
     # ================================================================= /rapport
 

@@ -107,7 +107,7 @@ class SlackRuntime:
         self.app = AsyncApp(
             client=self.client,
             signing_secret=self.settings.slack_signing_secret or "",
-            process_before_response=False,
+            process_before_response=True,  # listeners hand off after ack (handlers._tracked)
             logger=bolt_logger(),
         )
         self.handlers = SlackHandlers(
@@ -153,6 +153,8 @@ class SlackRuntime:
             await self._runner.cleanup()
             self._runner = None
             self.http_url = None
+        if self.handlers is not None:
+            await self.handlers.drain()
         if self.session is not None:
             await self.session.close()
             self.session = None
