@@ -42,6 +42,15 @@ async def active_round(slack: SlackHarness) -> tuple[dict[str, Any], dict[str, A
     return slack.last(ALICE, "prompt"), slack.last(BOB, "prompt")
 
 
+async def alices_answer_modal(
+    start_rapport: RapportStarter, mode: str
+) -> tuple[SlackHarness, dict[str, Any]]:
+    """A round under way and the answer modal Alice opened on her prompt."""
+    slack = await start_rapport(mode)
+    prompt, _ = await active_round(slack)
+    return slack, await slack.open_answer_modal(ALICE, prompt)
+
+
 def calls(fake: FakeSlack, method: str) -> int:
     return len(fake.calls_to(method))
 
@@ -93,9 +102,7 @@ async def test_answer_modal_shows_the_prompt_within_slack_limits(
 async def test_empty_modal_answer_is_reported_in_the_modal(
     start_rapport: RapportStarter, mode: str
 ) -> None:
-    slack = await start_rapport(mode)
-    prompt, _ = await active_round(slack)
-    modal = await slack.open_answer_modal(ALICE, prompt)
+    slack, modal = await alices_answer_modal(start_rapport, mode)
     before = await slack.outbox_count()
 
     ack = await slack.handled(slack.submission(ALICE, modal, "   \n "))
@@ -109,9 +116,7 @@ async def test_empty_modal_answer_is_reported_in_the_modal(
 async def test_slack_gets_its_answer_before_the_work_is_done(
     start_rapport: RapportStarter, mode: str
 ) -> None:
-    slack = await start_rapport(mode)
-    prompt, _ = await active_round(slack)
-    modal = await slack.open_answer_modal(ALICE, prompt)
+    slack, modal = await alices_answer_modal(start_rapport, mode)
     finished = slack.handlers.activity.finished
     async with slack.rapport.db.transaction():  # the answer can't be stored while this is open
         ack = await slack.deliver(slack.submission(ALICE, modal, "held up, yet acked"))
