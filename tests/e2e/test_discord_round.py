@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 
 from bot.engine.model import RoundStatus
-from tests.fakes.discord import FakeDiscord, SentMessage, default_world
+from tests.fakes.discord import SentMessage, default_world
 from tests.fakes.discord import payloads as p
-from tests.fakes.discord.rapport import DiscordRapport, embed_texts, rapport_settings
+from tests.fakes.discord.rapport import DiscordRapport, embed_texts, running
 
 DEFERRED_UPDATE, MODAL, DEFERRED_REPLY = 6, 9, 5
 WORLD = default_world()
@@ -27,15 +27,10 @@ ALICE, BOB = WORLD.alice, WORLD.bob
 
 @pytest.fixture
 async def bot(tmp_path: Path) -> AsyncIterator[DiscordRapport]:
-    async with FakeDiscord(guilds=[WORLD.guild], users=WORLD.users) as fake:
-        harness = DiscordRapport(fake, rapport_settings(fake, tmp_path / "rapport.db"))
-        await harness.start()
-        try:
-            yield harness
-        finally:
-            await harness.stop()
-        assert not fake.server_errors, fake.server_errors
-        assert not fake.unhandled, [f"{r.method} {r.path}" for r in fake.unhandled]
+    async with running(
+        guilds=[WORLD.guild], users=WORLD.users, db_path=tmp_path / "rapport.db"
+    ) as harness:
+        yield harness
 
 
 class Pair:

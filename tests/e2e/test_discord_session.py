@@ -18,9 +18,8 @@ import pytest
 
 from bot.engine.model import RoundState, RoundStatus
 from bot.identity import Member
-from tests.fakes.discord import FakeDiscord
 from tests.fakes.discord import payloads as p
-from tests.fakes.discord.rapport import DiscordRapport, embed_texts, kind_of, rapport_settings
+from tests.fakes.discord.rapport import DiscordRapport, embed_texts, kind_of, running
 
 GUILD_ID = 1_500_000_000_000_000_001
 TEAM = p.text_channel(1_500_000_000_000_000_101, GUILD_ID, "team")
@@ -46,15 +45,10 @@ def people(request: pytest.FixtureRequest) -> list[p.Payload]:
 
 @pytest.fixture
 async def bot(tmp_path: Path, people: list[p.Payload]) -> AsyncIterator[DiscordRapport]:
-    async with FakeDiscord(guilds=[team_guild(people)], users=[*people, OTHER_BOT]) as fake:
-        harness = DiscordRapport(fake, rapport_settings(fake, tmp_path / "rapport.db"))
-        await harness.start()
-        try:
-            yield harness
-        finally:
-            await harness.stop()
-        assert not fake.server_errors, fake.server_errors
-        assert not fake.unhandled, [f"{r.method} {r.path}" for r in fake.unhandled]
+    async with running(
+        guilds=[team_guild(people)], users=[*people, OTHER_BOT], db_path=tmp_path / "rapport.db"
+    ) as harness:
+        yield harness
 
 
 async def schedule_team(bot: DiscordRapport) -> str:

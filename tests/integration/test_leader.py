@@ -68,6 +68,15 @@ def _lock_name() -> str:
     return f"rapport-test:{uuid.uuid4().hex}"
 
 
+async def _two_started(watcher: Watcher) -> tuple[AdvisoryLockLeader, AdvisoryLockLeader]:
+    """ "first", then "second", started on one fresh lock: "first" leads."""
+    lock = _lock_name()
+    first, second = watcher.make("first", lock), watcher.make("second", lock)
+    await first.start()
+    await second.start()
+    return first, second
+
+
 async def test_sqlite_is_always_leader(tmp_path: object) -> None:
     db = Database(f"sqlite+aiosqlite:///{tmp_path}/x.db")
     leader = leadership_for(db)
@@ -78,10 +87,7 @@ async def test_sqlite_is_always_leader(tmp_path: object) -> None:
 
 @needs_postgres
 async def test_two_leaders_on_one_database_exactly_one_leads(watcher: Watcher) -> None:
-    lock = _lock_name()
-    first, second = watcher.make("first", lock), watcher.make("second", lock)
-    await first.start()
-    await second.start()
+    first, second = await _two_started(watcher)
     assert watcher.current() == ["first"]
     assert not await second.confirm()
     assert await first.confirm()
@@ -90,10 +96,7 @@ async def test_two_leaders_on_one_database_exactly_one_leads(watcher: Watcher) -
 
 @needs_postgres
 async def test_when_the_leaders_connection_dies_the_other_takes_over(watcher: Watcher) -> None:
-    lock = _lock_name()
-    first, second = watcher.make("first", lock), watcher.make("second", lock)
-    await first.start()
-    await second.start()
+    first, _ = await _two_started(watcher)
     assert watcher.current() == ["first"] and first.backend_pid
     assert POSTGRES_URL is not None
     admin = create_async_engine(POSTGRES_URL)
@@ -107,10 +110,7 @@ async def test_when_the_leaders_connection_dies_the_other_takes_over(watcher: Wa
 
 @needs_postgres
 async def test_a_stopping_leader_hands_over(watcher: Watcher) -> None:
-    lock = _lock_name()
-    first, second = watcher.make("first", lock), watcher.make("second", lock)
-    await first.start()
-    await second.start()
+    first, _ = await _two_started(watcher)
     await first.stop()
     await watcher.wait_for(lambda: watcher.current() == ["second"])
 

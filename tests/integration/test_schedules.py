@@ -56,6 +56,13 @@ async def _schedule_id(sessions: ScheduleService, text: str = WEEKLY) -> str:
     return outcome.code
 
 
+async def _run_a_session(sessions: ScheduleService, db: Database) -> list[str]:
+    """The lead schedules the team and runs a session now; the ids of the rounds it started."""
+    await sessions.run_now(LEAD, True, await _schedule_id(sessions))
+    async with db.transaction() as conn:
+        return list((await conn.execute(sa.select(rounds.c.id))).scalars())
+
+
 @pytest.mark.parametrize(
     ("text", "named"),
     [
@@ -143,10 +150,7 @@ async def test_a_half_done_session_is_resumed_without_duplicates(
 async def test_a_lead_paired_with_a_member_gets_hierarchy_safe_prompts(
     sessions: ScheduleService, db: Database, service: RoundService
 ) -> None:
-    schedule_id = await _schedule_id(sessions)
-    await sessions.run_now(LEAD, True, schedule_id)
-    async with db.transaction() as conn:
-        round_ids = list((await conn.execute(sa.select(rounds.c.id))).scalars())
+    round_ids = await _run_a_session(sessions, db)
     states = [await service.load(r) for r in round_ids]
     with_lead = [s for s in states if s and LEAD.key in s.members]
     without = [s for s in states if s and LEAD.key not in s.members]
@@ -218,10 +222,7 @@ async def test_stats_for_a_channel_are_content_free_and_for_leads_only(
 ) -> None:
     from bot.engine.model import Accept, SubmitAnswer
 
-    schedule_id = await _schedule_id(sessions)
-    await sessions.run_now(LEAD, True, schedule_id)
-    async with db.transaction() as conn:
-        round_ids = list((await conn.execute(sa.select(rounds.c.id))).scalars())
+    round_ids = await _run_a_session(sessions, db)
     for round_id in round_ids:
         state = await service.load(round_id)
         assert state is not None

@@ -21,15 +21,20 @@ def member(world: DiscordWorld, user: p.Payload) -> Member:
     return Member("discord", str(world.guild_id), user["id"])
 
 
-async def invite(bot: DiscordRapport, world: DiscordWorld) -> str:
-    """Alice invites Bob; the round id from the invitation's buttons."""
-    await bot.command(
+async def alice_starts_with_bob(bot: DiscordRapport, world: DiscordWorld) -> p.Payload:
+    """`/rapport start @bob` by Alice in #general; the interaction it sent."""
+    return await bot.command(
         world.alice,
         world.general,
         "start",
         [p.user_option("member", world.bob["id"])],
         resolved=p.resolved([world.bob], guild_members=True),
     )
+
+
+async def invite(bot: DiscordRapport, world: DiscordWorld) -> str:
+    """Alice invites Bob; the round id from the invitation's buttons."""
+    await alice_starts_with_bob(bot, world)
     [invitation] = await bot.wait_dms(world.bob["id"], 1)
     return custom_ids(invitation.body["components"])[0].split(":")[2]
 
@@ -178,13 +183,7 @@ async def test_a_partner_with_dms_closed_gets_no_half_started_round(
     alice, bob = discord_world.alice, discord_world.bob
     fake_discord.fail_next("POST /channels/{id}/messages", 403, p.CANNOT_SEND_TO_USER)
 
-    start = await bot.command(
-        alice,
-        discord_world.general,
-        "start",
-        [p.user_option("member", bob["id"])],
-        resolved=p.resolved([bob], guild_members=True),
-    )
+    start = await alice_starts_with_bob(bot, discord_world)
 
     [callback] = fake_discord.interaction_callbacks(start["id"])
     assert callback.ephemeral
@@ -203,13 +202,7 @@ async def test_a_partner_refused_a_dm_channel_is_not_invited_at_all(
 ) -> None:
     bot = await start_bot()
     fake_discord.fail_next("POST /users/@me/channels", 403, p.CANNOT_SEND_TO_USER)
-    start = await bot.command(
-        discord_world.alice,
-        discord_world.general,
-        "start",
-        [p.user_option("member", discord_world.bob["id"])],
-        resolved=p.resolved([discord_world.bob], guild_members=True),
-    )
+    start = await alice_starts_with_bob(bot, discord_world)
     assert "hasn't started" in bot.reply(start)
     assert await bot.core.service.summaries(member(discord_world, discord_world.alice)) == []
     assert fake_discord.requests_matching("POST /channels/{id}/messages") == []
@@ -234,13 +227,7 @@ async def test_opening_dms_too_fast_is_retried_by_the_outbox(
 ) -> None:
     bot = await start_bot(RAPPORT_DISCORD_INVITE_WAIT=0.2)
     fake_discord.fail_next("POST /users/@me/channels", 400, p.OPENING_DMS_TOO_FAST, times=2)
-    start = await bot.command(
-        discord_world.alice,
-        discord_world.general,
-        "start",
-        [p.user_option("member", discord_world.bob["id"])],
-        resolved=p.resolved([discord_world.bob], guild_members=True),
-    )
+    start = await alice_starts_with_bob(bot, discord_world)
     assert "Invitation sent" in bot.reply(start)
     assert bot.dms(discord_world.bob["id"]) == []  # held back by the outbox's backoff
 

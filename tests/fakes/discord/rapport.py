@@ -1,13 +1,10 @@
 """Rapport's real core plus `DiscordRuntime`, connected to a FakeDiscord, driven as members.
 
-    async with FakeDiscord(guilds=[world.guild], users=world.users) as fake:
-        harness = DiscordRapport(fake, rapport_settings(fake, tmp_path / "rapport.db"))
-        await harness.start()
-        start = await harness.command(alice, general, "start", [p.user_option("member", bob_id)],
-                                      resolved=p.resolved([bob], guild_members=True))
-        [invitation] = await harness.wait_dms(bob["id"], 1)
+    async with running(guilds=[world.guild], users=world.users, db_path=tmp_path / "r.db") as bot:
+        start = await bot.command(alice, general, "start", [p.user_option("member", bob_id)],
+                                  resolved=p.resolved([bob], guild_members=True))
+        [invitation] = await bot.wait_dms(bob["id"], 1)
         ...
-        await harness.stop()
 
 Every helper that pushes an interaction or a DM waits until Rapport's handler for it finished
 (`DiscordRuntime.activity`), never for a fixed time.
@@ -15,7 +12,8 @@ Every helper that pushes an interaction or a DM waits until Rapport's handler fo
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import contextlib
+from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -266,3 +264,20 @@ class DiscordRapport:
             return callback.message.content or "\n".join(embed_texts(callback.message))
         followups = self.fake.followups(interaction["token"])
         return "\n".join(f.content for f in followups)
+
+
+@contextlib.asynccontextmanager
+async def running(
+    *, guilds: Sequence[Payload], users: Sequence[Payload], db_path: Path
+) -> AsyncIterator[DiscordRapport]:
+    """A FakeDiscord and a started bot on it; the bot is stopped when the block ends, then the
+    block fails if the fake answered any request with a server error or an unknown route."""
+    async with FakeDiscord(guilds=list(guilds), users=list(users)) as fake:
+        bot = DiscordRapport(fake, rapport_settings(fake, db_path))
+        await bot.start()
+        try:
+            yield bot
+        finally:
+            await bot.stop()
+        assert not fake.server_errors, fake.server_errors
+        assert not fake.unhandled, [f"{r.method} {r.path}" for r in fake.unhandled]
