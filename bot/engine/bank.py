@@ -14,6 +14,10 @@ class Prompt:
     topic: str
     text: str
     hierarchy_safe: bool = True
+    # a short warm answer written for this prompt: the demo partner's answer, "See an example"
+    example: str | None = None
+    # phrased for a pair meeting for the first time: drawn only in a pair's first round
+    first_meeting: bool = False
 
 
 @dataclass(frozen=True)

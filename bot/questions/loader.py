@@ -145,7 +145,15 @@ def _validation_problems(exc: ValidationError, raw: dict[str, Any], shown: str) 
 
 def _to_bank(model: BankFileModel) -> Bank:
     prompts = tuple(
-        Prompt(id=p.id, layer=p.layer, topic=p.topic, text=p.text, hierarchy_safe=p.hierarchy_safe)
+        Prompt(
+            id=p.id,
+            layer=p.layer,
+            topic=p.topic,
+            text=p.text,
+            hierarchy_safe=p.hierarchy_safe,
+            example=p.example,
+            first_meeting=p.first_meeting,
+        )
         for p in model.prompts
     )
     return Bank(

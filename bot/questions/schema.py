@@ -13,6 +13,8 @@ A bank file looks like::
         topic: routines      # one of `topics`
         text: What is the first thing you do when you start work?
         hierarchy_safe: true # optional, default true
+        example: I open yesterday's notes before anything else.  # a short sample answer
+        first_meeting: false # optional: phrased for a first meeting only
 
 Types are strict (``layer: "1"`` is an error, not a coercion) and unknown keys are errors.
 Rules that need more than one field (topic declared, ids unique, bank equals file stem) live in
@@ -91,6 +93,8 @@ class PromptModel(BaseModel):
     topic: str
     text: str
     hierarchy_safe: bool = True
+    example: str | None = None
+    first_meeting: bool = False
 
     @field_validator("id")
     @classmethod
