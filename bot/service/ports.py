@@ -33,6 +33,14 @@ class TransientSendError(Exception):
         self.retry_after = retry_after
 
 
+class MaybeSentError(TransientSendError):
+    """The request may have reached the platform (timeout, connection lost, 5xx after sending).
+
+    The dispatcher must not post it blindly again: the next attempt carries `maybe_sent`, and
+    the sender first checks whether the platform already has it (Slack: the DM's history and
+    message metadata; Discord: the nonce)."""
+
+
 class PermanentSendError(Exception):
     """Retrying cannot help (DMs closed, user gone); recorded as failed with this reason."""
 
