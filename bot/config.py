@@ -5,10 +5,19 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 DEFAULT_QUESTIONS_DIR = Path(__file__).resolve().parent.parent / "questions"
+# the async drivers Rapport runs on, and the schemes operators paste that mean one of them
+SUPPORTED_DRIVERS = ("sqlite+aiosqlite", "postgresql+asyncpg")
+DRIVER_ALIASES = {
+    "postgres": "postgresql+asyncpg",
+    "postgresql": "postgresql+asyncpg",
+    "sqlite": "sqlite+aiosqlite",
+}
 
 
 class Settings(BaseSettings):
@@ -68,6 +77,39 @@ class Settings(BaseSettings):
     slack_leads: str | None = Field(default=None, alias="RAPPORT_SLACK_LEADS")
     # where Slack reaches this app in HTTP mode (the manifest's request URLs), e.g. https://x.org
     public_url: str | None = Field(default=None, alias="RAPPORT_PUBLIC_URL")
+
+    @field_validator("database_url")
+    @classmethod
+    def _async_driver(cls, url: str) -> str:
+        """`postgres://…` and `postgresql://…` (as hosting providers print them) mean asyncpg."""
+        scheme, sep, rest = url.partition("://")
+        if sep and scheme in DRIVER_ALIASES:
+            url = f"{DRIVER_ALIASES[scheme]}://{rest}"
+        try:
+            driver = make_url(url).drivername
+        except ArgumentError:
+            raise ValueError(
+                "is not a database URL; use sqlite+aiosqlite:///path/to/rapport.db or "
+                "postgresql+asyncpg://user:password@host:5432/database"
+            ) from None
+        if driver not in SUPPORTED_DRIVERS:
+            raise ValueError(
+                f"uses the driver {driver!r}; Rapport runs on {' or '.join(SUPPORTED_DRIVERS)}"
+            )
+        return url
+
+    @field_validator("public_url")
+    @classmethod
+    def _https_only(cls, url: str | None) -> str | None:
+        """Slack posts only to https request URLs."""
+        if url is not None and not url.startswith("https://"):
+            raise ValueError("must start with https:// (Slack sends requests only over TLS)")
+        return url.rstrip("/") if url else url
+
+    @model_validator(mode="after")
+    def _shards_make_sense(self) -> Settings:
+        self.discord_shard_plan()
+        return self
 
     def slack_lead_ids(self) -> frozenset[str]:
         return frozenset(u.strip() for u in (self.slack_leads or "").split(",") if u.strip())
