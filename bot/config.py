@@ -10,7 +10,18 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
-DEFAULT_QUESTIONS_DIR = Path(__file__).resolve().parent.parent / "questions"
+PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+def shipped_questions_dir() -> Path:
+    """The banks Rapport ships: the copy an installed wheel carries as package data
+    (`bot/questions/shipped`, mapped from `questions/` in pyproject.toml), else `questions/`
+    beside `bot/` in the source tree (a checkout or an editable install)."""
+    packaged = PACKAGE_DIR / "questions" / "shipped"
+    return packaged if packaged.is_dir() else PACKAGE_DIR.parent / "questions"
+
+
+DEFAULT_QUESTIONS_DIR = shipped_questions_dir()
 # the async drivers Rapport runs on, and the schemes operators paste that mean one of them
 SUPPORTED_DRIVERS = ("sqlite+aiosqlite", "postgresql+asyncpg")
 DRIVER_ALIASES = {
