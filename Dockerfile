@@ -18,7 +18,8 @@ COPY questions ./questions
 RUN pip install . && rm -rf build bot questions rapport.egg-info
 
 ENV RAPPORT_DATABASE_URL=sqlite+aiosqlite:////app/data/rapport.db \
-    RAPPORT_HTTP_PORT=8080
+    RAPPORT_HTTP_PORT=8080 \
+    RAPPORT_HTTP_HOST=0.0.0.0
 
 USER rapport
 VOLUME ["/app/data"]

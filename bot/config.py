@@ -84,6 +84,9 @@ class Settings(BaseSettings):
     slack_mode: Literal["socket", "http"] = Field(default="socket", alias="RAPPORT_SLACK_MODE")
     slack_api_url: str | None = Field(default=None, alias="SLACK_API_URL")
     http_port: int = Field(default=8080, alias="RAPPORT_HTTP_PORT")
+    # the interface /healthz, /metrics and /slack/events listen on: this machine only unless
+    # told otherwise (the Docker image sets 0.0.0.0; compose publishes on 127.0.0.1)
+    http_host: str = Field(default="127.0.0.1", alias="RAPPORT_HTTP_HOST")
     # Slack user ids that may pair other people and manage schedules, besides workspace admins
     slack_leads: str | None = Field(default=None, alias="RAPPORT_SLACK_LEADS")
     # where Slack reaches this app in HTTP mode (the manifest's request URLs), e.g. https://x.org

@@ -135,6 +135,8 @@ async def test_the_runner_registers_adapters_and_leaves_http_mode_to_slack(
     assert own is not None
     try:
         assert (await _get(own.url + "/healthz"))[0] in (200, 503)
+        # this machine only unless RAPPORT_HTTP_HOST says otherwise (the image sets 0.0.0.0)
+        assert [host for host, _port in own._runner.addresses] == ["127.0.0.1"]  # type: ignore[union-attr]
     finally:
         await own.stop()
 

@@ -32,8 +32,6 @@ from bot.ops.startup_errors import missing_setting, platform_unreachable, slack_
 
 log = logging.getLogger(__name__)
 
-HTTP_HOST = "0.0.0.0"
-
 
 def web_app(app: AsyncApp, rapport: Rapport | None = None) -> web.Application:
     """HTTP mode: Slack's request URL, plus `/healthz` and `/metrics` when given the core."""
@@ -153,7 +151,7 @@ class SlackRuntime:
     async def _serve_http(self, app: AsyncApp, rapport: Rapport) -> None:
         self._runner = web.AppRunner(web_app(app, rapport), access_log=None)
         await self._runner.setup()
-        await web.TCPSite(self._runner, HTTP_HOST, self.settings.http_port).start()
+        await web.TCPSite(self._runner, self.settings.http_host, self.settings.http_port).start()
         port = self._runner.addresses[0][1]
         self.http_url = f"http://127.0.0.1:{port}"
         log.info(
