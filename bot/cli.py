@@ -65,10 +65,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         settings = _settings()
         configure_logging(settings.log_level, secrets=secret_values(settings))
+        _quiet_scheduler()
         return int(_dispatch(args, settings, Console()))
     except OperatorError as err:
         print(f"rapport: {err}", file=sys.stderr)
         return EXIT_OPERATOR_ERROR
+
+
+def _quiet_scheduler() -> None:
+    """APScheduler says "Running job" and "executed successfully" at INFO on every tick: its
+    lines are for RAPPORT_LOG_LEVEL=DEBUG; at INFO only its warnings and errors show."""
+    debugging = logging.getLogger().getEffectiveLevel() <= logging.DEBUG
+    logging.getLogger("apscheduler").setLevel(logging.NOTSET if debugging else logging.WARNING)
 
 
 def _settings() -> Settings:
