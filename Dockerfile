@@ -13,12 +13,13 @@ RUN useradd --create-home --uid 10001 --user-group rapport \
 
 COPY pyproject.toml README.md ./
 COPY bot ./bot
-RUN pip install . && rm -rf build bot.egg-info rapport.egg-info
+# the shipped banks become package data of the installed wheel (bot/questions/shipped)
 COPY questions ./questions
+RUN pip install . && rm -rf build bot questions rapport.egg-info
 
-ENV RAPPORT_QUESTIONS_DIR=/app/questions \
-    RAPPORT_DATABASE_URL=sqlite+aiosqlite:////app/data/rapport.db \
-    RAPPORT_HTTP_PORT=8080
+ENV RAPPORT_DATABASE_URL=sqlite+aiosqlite:////app/data/rapport.db \
+    RAPPORT_HTTP_PORT=8080 \
+    RAPPORT_HTTP_HOST=0.0.0.0
 
 USER rapport
 VOLUME ["/app/data"]

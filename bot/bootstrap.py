@@ -12,6 +12,7 @@ from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.engine.bank import Bank
 from bot.ops.health import HealthMonitor
+from bot.ops.startup_errors import check_database, open_database
 from bot.questions.loader import load_banks
 from bot.service.leader import Leadership, leadership_for
 from bot.service.members import MemberDirectory
@@ -45,6 +46,7 @@ class Rapport:
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
     async def start(self) -> None:
+        await check_database(self.db)
         await self.db.upgrade()
         await self.leader.start()
         self._tasks.append(asyncio.create_task(self.dispatcher.run_forever()))
@@ -94,7 +96,7 @@ def build(
     retry_policy: RetryPolicy | None = None,
 ) -> Rapport:
     clock = clock or SystemClock()
-    db = Database(settings.database_url)
+    db = open_database(settings.database_url)
     banks = banks if banks is not None else load_banks(settings.question_dirs())
     dispatcher = OutboxDispatcher(
         db,

@@ -9,14 +9,18 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from pydantic import ValidationError
 from rich.console import Console
 
 from bot.config import Settings
 from bot.ops.logging import configure_logging, secret_values
+from bot.ops.startup_errors import EXIT_OPERATOR_ERROR, OperatorError, invalid_settings
+from bot.version import VERSION
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="rapport", description="Rapport chat bot")
+    parser.add_argument("--version", action="version", version=f"rapport {VERSION}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     run = sub.add_parser("run", help="start the configured platform adapters")
@@ -41,6 +45,7 @@ def _parser() -> argparse.ArgumentParser:
         dest="db_command", required=True, metavar="ACTION"
     )
     db.add_parser("upgrade", help="apply database migrations")
+    db.add_parser("status", help="show the current and the latest migration")
 
     slack = sub.add_parser("slack", help="Slack app set-up").add_subparsers(
         dest="slack_command", required=True, metavar="ACTION"
@@ -55,11 +60,30 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; an operator mistake is one sentence on stderr and a non-zero exit."""
     args = _parser().parse_args(argv)
-    settings = Settings()
-    configure_logging(settings.log_level, secrets=secret_values(settings))
-    console = Console()
-    return int(_dispatch(args, settings, console))
+    try:
+        settings = _settings()
+        configure_logging(settings.log_level, secrets=secret_values(settings))
+        _quiet_scheduler()
+        return int(_dispatch(args, settings, Console()))
+    except OperatorError as err:
+        print(f"rapport: {err}", file=sys.stderr)
+        return EXIT_OPERATOR_ERROR
+
+
+def _quiet_scheduler() -> None:
+    """APScheduler says "Running job" and "executed successfully" at INFO on every tick: its
+    lines are for RAPPORT_LOG_LEVEL=DEBUG; at INFO only its warnings and errors show."""
+    debugging = logging.getLogger().getEffectiveLevel() <= logging.DEBUG
+    logging.getLogger("apscheduler").setLevel(logging.NOTSET if debugging else logging.WARNING)
+
+
+def _settings() -> Settings:
+    try:
+        return Settings()
+    except ValidationError as err:
+        raise invalid_settings(err.errors()) from None
 
 
 def _dispatch(args: argparse.Namespace, settings: Settings, console: Console) -> int:
@@ -75,7 +99,9 @@ def _dispatch(args: argparse.Namespace, settings: Settings, console: Console) ->
             return run_lint(args.paths or settings.question_dirs(), console)
         return run_show(args.bank, args.layer, settings.question_dirs(), console)
     if args.command == "db":
-        return asyncio.run(_upgrade(settings, console))
+        from bot.store.cli import run_db_command
+
+        return asyncio.run(run_db_command(args.db_command, settings, console))
     if args.command == "slack":
         from bot.adapters.slack.manifest import manifest_yaml
 
@@ -93,16 +119,6 @@ def _dispatch(args: argparse.Namespace, settings: Settings, console: Console) ->
 
         return asyncio.run(run(settings))
     raise AssertionError(args.command)
-
-
-async def _upgrade(settings: Settings, console: Console) -> int:
-    from bot.store.database import Database
-
-    db = Database(settings.database_url)
-    await db.upgrade()
-    await db.dispose()
-    console.print(f"Database is up to date ({db.engine.url.render_as_string(hide_password=True)}).")
-    return 0
 
 
 if __name__ == "__main__":

@@ -5,10 +5,30 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
-DEFAULT_QUESTIONS_DIR = Path(__file__).resolve().parent.parent / "questions"
+PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+def shipped_questions_dir() -> Path:
+    """The banks Rapport ships: the copy an installed wheel carries as package data
+    (`bot/questions/shipped`, mapped from `questions/` in pyproject.toml), else `questions/`
+    beside `bot/` in the source tree (a checkout or an editable install)."""
+    packaged = PACKAGE_DIR / "questions" / "shipped"
+    return packaged if packaged.is_dir() else PACKAGE_DIR.parent / "questions"
+
+
+DEFAULT_QUESTIONS_DIR = shipped_questions_dir()
+# the async drivers Rapport runs on, and the schemes operators paste that mean one of them
+SUPPORTED_DRIVERS = ("sqlite+aiosqlite", "postgresql+asyncpg")
+DRIVER_ALIASES = {
+    "postgres": "postgresql+asyncpg",
+    "postgresql": "postgresql+asyncpg",
+    "sqlite": "sqlite+aiosqlite",
+}
 
 
 class Settings(BaseSettings):
@@ -64,10 +84,46 @@ class Settings(BaseSettings):
     slack_mode: Literal["socket", "http"] = Field(default="socket", alias="RAPPORT_SLACK_MODE")
     slack_api_url: str | None = Field(default=None, alias="SLACK_API_URL")
     http_port: int = Field(default=8080, alias="RAPPORT_HTTP_PORT")
+    # the interface /healthz, /metrics and /slack/events listen on: this machine only unless
+    # told otherwise (the Docker image sets 0.0.0.0; compose publishes on 127.0.0.1)
+    http_host: str = Field(default="127.0.0.1", alias="RAPPORT_HTTP_HOST")
     # Slack user ids that may pair other people and manage schedules, besides workspace admins
     slack_leads: str | None = Field(default=None, alias="RAPPORT_SLACK_LEADS")
     # where Slack reaches this app in HTTP mode (the manifest's request URLs), e.g. https://x.org
     public_url: str | None = Field(default=None, alias="RAPPORT_PUBLIC_URL")
+
+    @field_validator("database_url")
+    @classmethod
+    def _async_driver(cls, url: str) -> str:
+        """`postgres://…` and `postgresql://…` (as hosting providers print them) mean asyncpg."""
+        scheme, sep, rest = url.partition("://")
+        if sep and scheme in DRIVER_ALIASES:
+            url = f"{DRIVER_ALIASES[scheme]}://{rest}"
+        try:
+            driver = make_url(url).drivername
+        except ArgumentError:
+            raise ValueError(
+                "is not a database URL; use sqlite+aiosqlite:///path/to/rapport.db or "
+                "postgresql+asyncpg://user:password@host:5432/database"
+            ) from None
+        if driver not in SUPPORTED_DRIVERS:
+            raise ValueError(
+                f"uses the driver {driver!r}; Rapport runs on {' or '.join(SUPPORTED_DRIVERS)}"
+            )
+        return url
+
+    @field_validator("public_url")
+    @classmethod
+    def _https_only(cls, url: str | None) -> str | None:
+        """Slack posts only to https request URLs."""
+        if url is not None and not url.startswith("https://"):
+            raise ValueError("must start with https:// (Slack sends requests only over TLS)")
+        return url.rstrip("/") if url else url
+
+    @model_validator(mode="after")
+    def _shards_make_sense(self) -> Settings:
+        self.discord_shard_plan()
+        return self
 
     def slack_lead_ids(self) -> frozenset[str]:
         return frozenset(u.strip() for u in (self.slack_leads or "").split(",") if u.strip())

@@ -11,7 +11,9 @@ from typing import Protocol
 from bot.bootstrap import Rapport, build
 from bot.config import Settings
 from bot.ops.server import OpsServer, start_ops_server
+from bot.ops.startup_errors import no_platform
 from bot.service.ports import ChannelDirectory, Sender
+from bot.version import VERSION
 
 log = logging.getLogger(__name__)
 
@@ -45,13 +47,14 @@ def configured_runtimes(settings: Settings) -> list[PlatformRuntime]:
 
 
 async def run(settings: Settings, stop: asyncio.Event | None = None) -> int:
+    """Start everything configured and run until `stop` (default: SIGINT/SIGTERM).
+
+    A configuration the platforms or the database reject raises `OperatorError`, after what
+    was started has been stopped again.
+    """
     runtimes = configured_runtimes(settings)
     if not runtimes:
-        log.error(
-            "No platform is configured. Set DISCORD_TOKEN and/or SLACK_BOT_TOKEN "
-            "(see .env.example), or try `rapport demo`."
-        )
-        return 2
+        raise no_platform()
     rapport = build(
         settings,
         senders={rt.platform: rt.sender for rt in runtimes},
@@ -60,11 +63,13 @@ async def run(settings: Settings, stop: asyncio.Event | None = None) -> int:
     await rapport.start()
     ops: OpsServer | None = None
     try:
+        # /healthz answers (503, "… not connected") while the platforms connect
+        ops = await start_ops_server(settings, rapport, runtimes)
         for runtime in runtimes:
             await runtime.start(rapport)
-        ops = await start_ops_server(settings, rapport, runtimes)
         settle_garbage_collector()
-        log.info("running: %s", ", ".join(rt.platform for rt in runtimes))
+        platforms = ", ".join(rt.platform for rt in runtimes)
+        log.info("rapport %s running: %s", VERSION, platforms, extra={"version": VERSION})
         await (stop or _shutdown_signal()).wait()
     finally:
         if ops is not None:

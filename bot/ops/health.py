@@ -18,6 +18,7 @@ from sqlalchemy import text
 
 from bot.clock import Clock
 from bot.store.database import Database
+from bot.version import VERSION
 
 DATABASE_TIMEOUT_SECONDS = 3.0
 MIN_TICK_LAG_LIMIT = 90.0
@@ -47,6 +48,7 @@ class HealthSnapshot:
     def as_dict(self) -> dict[str, Any]:
         return {
             "status": "ok" if self.healthy else "unhealthy",
+            "version": VERSION,
             "database": self.database,
             "adapters": self.adapters,
             "tick_lag_seconds": round(self.tick_lag_seconds, 3),

@@ -59,7 +59,7 @@ def create_app(rapport: Rapport) -> web.Application:
 class OpsServer:
     """Serves `create_app(rapport)` on a port (0 picks a free one; `port` tells which)."""
 
-    def __init__(self, rapport: Rapport, port: int, host: str = "0.0.0.0") -> None:
+    def __init__(self, rapport: Rapport, port: int, host: str = "127.0.0.1") -> None:
         self.rapport = rapport
         self.host = host
         self.port = port
@@ -70,7 +70,7 @@ class OpsServer:
         await self._runner.setup()
         await web.TCPSite(self._runner, self.host, self.port).start()
         self.port = self._runner.addresses[0][1]
-        log.info("ops: /healthz and /metrics on port %d", self.port)
+        log.info("ops: /healthz and /metrics on %s port %d", self.host, self.port)
 
     @property
     def url(self) -> str:
@@ -96,7 +96,7 @@ async def start_ops_server(
             rapport.health.register_adapter(runtime.platform, runtime)
     if serves_http_itself(settings):
         return None
-    server = OpsServer(rapport, settings.http_port)
+    server = OpsServer(rapport, settings.http_port, settings.http_host)
     try:
         await server.start()
     except OSError as err:

@@ -345,6 +345,8 @@ class ScheduleService:
             )
             if claimed.rowcount == 1 and not skipped:
                 await _claim_session(conn, row.id, occurrence, now)
+        if claimed.rowcount == 1 and not skipped:
+            log.info("schedule %s: the session of %s fired", row.id, occurrence.isoformat())
         if claimed.rowcount == 1 and skipped:
             log.warning(
                 "schedule %s: skipped the session of %s (missed by more than %s)",
@@ -401,6 +403,14 @@ class ScheduleService:
         )
         if started.rowcount != 1:
             return  # another run of this occurrence paired it first
+        log.info(
+            "schedule %s: session of %s started: members %d, groups %d, not paired %d",
+            row.id,
+            occurrence.isoformat(),
+            len(keys),
+            len(pairing.groups),
+            len(pairing.unplaced),
+        )
         await _store_groups(conn, row.id, occurrence, pairing.groups, leads)
         not_paired = [(None, Delivery(m, DeliveryKind.NOT_PAIRED, {})) for m in pairing.unplaced]
         await repo.enqueue(conn, not_paired, now)
@@ -491,6 +501,15 @@ class ScheduleService:
                 await conn.execute(
                     schedules.update().where(schedules.c.id == row.id).values(last_run_at=now)
                 )
+        if finished.rowcount == 1:
+            log.info(
+                "schedule %s: session of %s ended: groups started %d (trios %d), not paired %d",
+                row.id,
+                occurrence.isoformat(),
+                data["groups"],
+                data["trios"],
+                data["unplaced"],
+            )
         self._on_enqueued()
         return f"{data['groups']} groups started · next session {data['next_session']}"
 

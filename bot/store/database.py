@@ -10,6 +10,8 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import event, text
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
@@ -67,8 +69,8 @@ class Database:
         async with self._sqlite_writer, self.engine.begin() as conn:
             yield conn
 
-    async def upgrade(self) -> None:
-        """Apply every Alembic migration not yet applied (idempotent).
+    async def upgrade(self) -> int:
+        """Apply every Alembic migration not yet applied (idempotent); returns how many ran.
 
         On PostgreSQL a transaction-level advisory lock serialises processes starting together,
         so the second one finds the schema already at head instead of racing to create it.
@@ -77,7 +79,13 @@ class Database:
             if not self.is_sqlite:
                 lock = text("SELECT pg_advisory_xact_lock(:key)")
                 await conn.execute(lock, {"key": UPGRADE_LOCK})
-            await conn.run_sync(_upgrade_sync)
+            return await conn.run_sync(_upgrade_sync)
+
+    async def revisions(self) -> tuple[str | None, str | None]:
+        """(the migration the database is at, or None when empty; the latest one shipped)."""
+        async with self.engine.connect() as conn:
+            current = await conn.run_sync(_current_revision)
+        return current, ScriptDirectory.from_config(alembic_config()).get_current_head()
 
     async def dispose(self) -> None:
         await self.engine.dispose()
@@ -89,7 +97,17 @@ def alembic_config() -> Config:
     return cfg
 
 
-def _upgrade_sync(connection: Connection) -> None:
+def _current_revision(connection: Connection) -> str | None:
+    return MigrationContext.configure(connection).get_current_revision()
+
+
+def _upgrade_sync(connection: Connection) -> int:
     cfg = alembic_config()
     cfg.attributes["connection"] = connection
+    before = _current_revision(connection)
     command.upgrade(cfg, "head")
+    after = _current_revision(connection)
+    if after is None or after == before:
+        return 0
+    script = ScriptDirectory.from_config(cfg)
+    return len(list(script.iterate_revisions(after, before or "base")))

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import AsyncIterator
 from datetime import timedelta
+from importlib.metadata import version
 
 import aiohttp
 import pytest
@@ -60,6 +62,7 @@ async def test_healthz_reports_database_adapters_and_tick_lag(
     await app.tick()
     status, _, body = await _get(server.url + "/healthz")
     assert status == 200, body
+    assert json.loads(body)["version"] == version("rapport")
     snapshot = await app.health.snapshot()
     assert snapshot.healthy and snapshot.database and snapshot.adapters == {"test": True}
     assert snapshot.tick_lag_seconds == 0 and snapshot.leader
@@ -132,6 +135,8 @@ async def test_the_runner_registers_adapters_and_leaves_http_mode_to_slack(
     assert own is not None
     try:
         assert (await _get(own.url + "/healthz"))[0] in (200, 503)
+        # this machine only unless RAPPORT_HTTP_HOST says otherwise (the image sets 0.0.0.0)
+        assert [host for host, _port in own._runner.addresses] == ["127.0.0.1"]  # type: ignore[union-attr]
     finally:
         await own.stop()
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 
@@ -188,8 +189,9 @@ async def test_consecutive_sessions_avoid_repeating_partners(
 
 
 async def test_a_missed_session_runs_within_grace_and_is_skipped_after(
-    sessions: ScheduleService, db: Database, clock: FakeClock
+    sessions: ScheduleService, db: Database, clock: FakeClock, caplog: pytest.LogCaptureFixture
 ) -> None:
+    caplog.set_level(logging.INFO, logger="bot.service.schedules")
     clock.set(datetime(2026, 3, 2, 7, 0, tzinfo=UTC))  # Monday 08:00 in Berlin
     await _schedule_id(sessions)
     clock.set(datetime(2026, 3, 2, 10, 0, tzinfo=UTC))  # 2 h after 10:00 Berlin: within grace
@@ -202,6 +204,14 @@ async def test_a_missed_session_runs_within_grace_and_is_skipped_after(
     (view,) = await sessions.list_for("test", "T1")
     assert view.last_skip and "missed" in view.last_skip
     assert view.next_run and "16 March" in view.next_run
+    # one line each for an operator: fired, started, ended, skipped; counts, never names
+    lines = [r.getMessage() for r in caplog.records if r.name == "bot.service.schedules"]
+    fired, started, ended, skipped = lines
+    assert fired.endswith("the session of 2026-03-02T09:00:00+00:00 fired")
+    assert started.endswith("started: members 7, groups 3, not paired 0")
+    assert ended.endswith("ended: groups started 3 (trios 1), not paired 0")
+    assert "skipped the session of 2026-03-09T09:00:00+00:00" in skipped
+    assert not any(name in " ".join(lines) for name in ("lead", "u0", "u1", "C1"))
 
 
 def test_the_cron_trigger_agrees_with_the_recurrence_across_dst() -> None:

@@ -39,7 +39,9 @@ def test_the_bot_service_uses_the_env_file_a_named_volume_and_the_http_port(
     assert f"rapport-data:{DATA_DIR}" in bot["volumes"]
     url = bot["environment"]["RAPPORT_DATABASE_URL"]
     assert url == f"${{RAPPORT_DATABASE_URL:-sqlite+aiosqlite:///{DATA_DIR}/rapport.db}}"
-    assert bot["ports"] == ["${RAPPORT_HTTP_PORT:-8080}:${RAPPORT_HTTP_PORT:-8080}"]
+    # published on the host's loopback unless RAPPORT_PUBLISH_ADDRESS says otherwise
+    port = "${RAPPORT_HTTP_PORT:-8080}"
+    assert bot["ports"] == [f"${{RAPPORT_PUBLISH_ADDRESS:-127.0.0.1}}:{port}:{port}"]
     assert bot["depends_on"]["postgres"] == {"condition": "service_healthy", "required": False}
 
 
@@ -72,6 +74,8 @@ def test_the_dockerfile_runs_rapport_as_a_non_root_user_with_a_healthcheck() -> 
     assert lines[-1] == 'CMD ["rapport", "run"]'
     assert any(re.match(r"RUN pip install \.( |$)", line) for line in lines)
     assert any(line.startswith("COPY questions") for line in lines)
+    # inside the container the server must listen on every interface for the published port
+    assert any("RAPPORT_HTTP_HOST=0.0.0.0" in line for line in lines if line.startswith("ENV"))
     [healthcheck] = [line for line in lines if line.startswith("HEALTHCHECK")]
     assert "urllib.request" in healthcheck and "/healthz" in healthcheck
 

@@ -17,6 +17,7 @@ import contextlib
 import logging
 from typing import Any
 
+import aiohttp
 import discord
 import yarl
 
@@ -31,6 +32,12 @@ from bot.bootstrap import Rapport
 from bot.config import Settings
 from bot.engine.model import Decline
 from bot.identity import Member
+from bot.ops.startup_errors import (
+    discord_rejected,
+    missing_setting,
+    platform_unreachable,
+    privileged_intents_refused,
+)
 
 log = logging.getLogger(__name__)
 
@@ -112,7 +119,7 @@ class DiscordRuntime:
 
     async def start(self, rapport: Rapport) -> None:
         if not self.settings.discord_token:
-            raise RuntimeError("DISCORD_TOKEN is not set")
+            raise missing_setting("DISCORD_TOKEN", "The Discord adapter")
         self._apply_base_urls()
         client = self._new_client()
         self.tree = RapportTree(client)
@@ -120,11 +127,24 @@ class DiscordRuntime:
         self._bind(client, rapport, sync)
         commands = CommandHandlers(rapport, self.settings, self.sender, self.activity)
         self.tree.add_command(build_group(commands))
-        await client.login(self.settings.discord_token)
+        await self._login(client, self.settings.discord_token)
         self._task = asyncio.create_task(client.connect(reconnect=True), name="rapport-discord")
-        await self._wait_ready(client, self._task)
+        try:
+            await self._wait_ready(client, self._task)
+        except discord.PrivilegedIntentsRequired:
+            raise privileged_intents_refused(self.settings.discord_message_content) from None
         await sync.at_start(list(client.guilds))
         log.info("discord: ready as %s in %d servers", client.user, len(client.guilds))
+
+    @staticmethod
+    async def _login(client: discord.Client, token: str) -> None:
+        """Discord refusing the token, or being out of reach, at start-up is fatal."""
+        try:
+            await client.login(token)
+        except discord.LoginFailure:
+            raise discord_rejected() from None
+        except (aiohttp.ClientError, OSError) as err:
+            raise platform_unreachable("Discord", "DISCORD_API_URL", err) from None
 
     def _new_client(self) -> discord.Client:
         sharded, count, ids = self.settings.discord_shard_plan()

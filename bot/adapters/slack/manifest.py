@@ -13,6 +13,7 @@ import yaml
 
 from bot.adapters.slack.wire import COMMAND
 from bot.config import Settings
+from bot.ops.startup_errors import missing_setting
 
 # manifest bot event -> the Events API `event.type` a listener is registered for
 BOT_EVENTS: dict[str, str] = {
@@ -57,8 +58,10 @@ def bot_scopes() -> list[str]:
 
 def manifest(settings: Settings) -> dict[str, Any]:
     socket_mode = settings.slack_mode == "socket"
-    request_url = f"{(settings.public_url or 'https://rapport.example.com').rstrip('/')}"
-    request_url += EVENTS_PATH
+    if not socket_mode and not settings.public_url:
+        # a placeholder URL would only fail later, at Slack's request URL verification
+        raise missing_setting("RAPPORT_PUBLIC_URL", "The HTTP-mode manifest (Slack's request URL)")
+    request_url = f"{settings.public_url}{EVENTS_PATH}"
     command: dict[str, Any] = {
         "command": COMMAND,
         "description": COMMAND_DESCRIPTION,

@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable
 
 import aiohttp
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
 from bot.adapters.slack.client import make_client, make_session
 from bot.adapters.slack.directory import SlackDirectory
@@ -25,10 +28,9 @@ from bot.adapters.slack.wire import PLATFORM
 from bot.bootstrap import Rapport
 from bot.config import Settings
 from bot.ops.server import add_ops_routes
+from bot.ops.startup_errors import missing_setting, platform_unreachable, slack_rejected
 
 log = logging.getLogger(__name__)
-
-HTTP_HOST = "0.0.0.0"
 
 
 def web_app(app: AsyncApp, rapport: Rapport | None = None) -> web.Application:
@@ -101,7 +103,7 @@ class SlackRuntime:
         if self.session is None:
             self.session = self.client.session = make_session()
         self.sender.bind(rapport.members)
-        auth = await self.client.auth_test()
+        auth = await self._checked("SLACK_BOT_TOKEN", self.client.auth_test())
         self.bot_user_id = auth.get("user_id")
         log.info("slack: connected to %s as %s", auth.get("team"), auth.get("user"))
         self.app = AsyncApp(
@@ -121,21 +123,35 @@ class SlackRuntime:
 
     def _check_tokens(self) -> None:
         if self.settings.slack_mode == "http" and not self.settings.slack_signing_secret:
-            raise RuntimeError("RAPPORT_SLACK_MODE=http needs SLACK_SIGNING_SECRET")
+            raise missing_setting("SLACK_SIGNING_SECRET", "RAPPORT_SLACK_MODE=http")
         if self.settings.slack_mode == "socket" and not self.settings.slack_app_token:
-            raise RuntimeError(
-                "Socket Mode needs SLACK_APP_TOKEN (an app-level token with connections:write)"
-            )
+            raise missing_setting("SLACK_APP_TOKEN", "Socket Mode (RAPPORT_SLACK_MODE=socket)")
+
+    @staticmethod
+    async def _checked(setting: str, call: Awaitable[AsyncSlackResponse]) -> AsyncSlackResponse:
+        """A start-up call: Slack refusing the token, or being out of reach, is fatal."""
+        try:
+            return await call
+        except SlackApiError as err:
+            raise slack_rejected(setting, str(err.response.get("error"))) from None
+        except (aiohttp.ClientError, OSError) as err:
+            raise platform_unreachable("Slack", "SLACK_API_URL", err) from None
 
     async def _connect_socket(self, app: AsyncApp) -> None:
-        self._socket = AsyncSocketModeHandler(app, app_token=self.settings.slack_app_token)
+        token = self.settings.slack_app_token
+        # slack_sdk retries a refused app token every 10 s forever: ask once ourselves first
+        opened = await self._checked(
+            "SLACK_APP_TOKEN", self.client.apps_connections_open(app_token=token)
+        )
+        self._socket = AsyncSocketModeHandler(app, app_token=token)
+        self._socket.client.wss_uri = opened["url"]
         await self._socket.connect_async()
         log.info("slack: Socket Mode connected")
 
     async def _serve_http(self, app: AsyncApp, rapport: Rapport) -> None:
         self._runner = web.AppRunner(web_app(app, rapport), access_log=None)
         await self._runner.setup()
-        await web.TCPSite(self._runner, HTTP_HOST, self.settings.http_port).start()
+        await web.TCPSite(self._runner, self.settings.http_host, self.settings.http_port).start()
         port = self._runner.addresses[0][1]
         self.http_url = f"http://127.0.0.1:{port}"
         log.info(

@@ -49,7 +49,7 @@ def _commands(app_manifest: dict[str, Any]) -> set[str]:
 async def test_registered_listeners_match_the_manifest(
     start_rapport: RapportStarter, mode: str
 ) -> None:
-    slack = await start_rapport(mode)
+    slack = await start_rapport(mode, RAPPORT_PUBLIC_URL="https://rapport.example.org")
     registered = slack.runtime.registration
     app_manifest = manifest(slack.settings)
     assert registered is not None

@@ -213,8 +213,11 @@ class FakeDiscord:
         application_id: int = p.APPLICATION_ID,
         token: str = p.BOT_TOKEN,
         heartbeat_interval_ms: int = 41_250,
+        allowed_intents: int | None = None,
     ) -> None:
         self.bot = copy.deepcopy(bot)
+        # the intents the portal switched on (None: any); IDENTIFY asking for more gets 4014
+        self.allowed_intents = allowed_intents
         self.application_id = str(application_id)
         self.token = token
         self.heartbeat_interval_ms = heartbeat_interval_ms
@@ -511,6 +514,9 @@ class FakeDiscord:
     async def _identify(self, conn: _Connection, data: Payload) -> None:
         if data.get("token") != self.token:
             await conn.ws.close(code=4004, message=b"Authentication failed.")
+            return
+        if self.allowed_intents is not None and data.get("intents", 0) & ~self.allowed_intents:
+            await conn.ws.close(code=4014, message=b"Disallowed intent(s).")
             return
         session = GatewaySession(session_id=uuid.uuid4().hex, identify=data)
         self.sessions[session.session_id] = session
