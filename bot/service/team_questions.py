@@ -38,6 +38,10 @@ CACHE_SECONDS = 30.0
 MAX_EXAMPLE_CHARS = 280
 ACTIVE, PENDING, DECLINED, RETIRED = "active", "pending", "declined", "retired"
 TEAM_TITLE = "Our questions"
+LEAD_ONLY = (
+    "Only team leads can manage your team's questions. "
+    "Anyone can suggest one with /rapport questions suggest."
+)
 
 
 @dataclass(frozen=True)
@@ -135,17 +139,22 @@ class TeamQuestions:
 
     # --- leads and members ------------------------------------------------------------------
 
-    async def add(self, workspace: str, actor: Member, draft: Draft) -> Result:
-        return await self._create(workspace, actor, draft, ACTIVE)
+    async def add(self, actor: Member, is_lead: bool, draft: Draft) -> Result:
+        if not is_lead:
+            return Result(False, LEAD_ONLY)
+        return await self._create(actor, draft, ACTIVE)
 
-    async def suggest(self, workspace: str, member: Member, draft: Draft) -> Result:
-        settings = await self.workspaces.settings_of(workspace)
+    async def suggest(self, member: Member, draft: Draft) -> Result:
+        settings = await self.workspaces.settings_of(member.workspace)
         if not settings.allow_suggestions:
             return Result(False, "Your team's leads have turned question suggestions off.")
-        return await self._create(workspace, member, draft, PENDING)
+        return await self._create(member, draft, PENDING)
 
-    async def edit(self, workspace: str, actor: Member, prompt_id: str, draft: Draft) -> Result:
-        existing = await self._find(workspace, actor, prompt_id, (ACTIVE, PENDING))
+    async def edit(self, actor: Member, is_lead: bool, prompt_id: str, draft: Draft) -> Result:
+        if not is_lead:
+            return Result(False, LEAD_ONLY)
+        workspace = actor.workspace
+        existing = await self._find(workspace, prompt_id, (ACTIVE, PENDING))
         if isinstance(existing, Result):
             return existing
         problems = await self._lint(workspace, draft, replacing=prompt_id)
@@ -162,16 +171,22 @@ class TeamQuestions:
             True, f"Updated {prompt_id}. Rounds that start from now on can draw it.", prompt_id
         )
 
-    async def retire(self, workspace: str, actor: Member, prompt_id: str) -> Result:
-        existing = await self._find(workspace, actor, prompt_id, (ACTIVE,))
+    async def retire(self, actor: Member, is_lead: bool, prompt_id: str) -> Result:
+        if not is_lead:
+            return Result(False, LEAD_ONLY)
+        workspace = actor.workspace
+        existing = await self._find(workspace, prompt_id, (ACTIVE,))
         if isinstance(existing, Result):
             return existing
         await self._set_status(workspace, prompt_id, RETIRED, actor)
         return Result(True, f"Retired {prompt_id}: no new round will draw it.", prompt_id)
 
-    async def decide(self, workspace: str, actor: Member, prompt_id: str, approve: bool) -> Result:
+    async def decide(self, actor: Member, is_lead: bool, prompt_id: str, approve: bool) -> Result:
         """A lead approves or declines a suggestion; the suggester is told, kindly, either way."""
-        existing = await self._find(workspace, actor, prompt_id, (PENDING,))
+        if not is_lead:
+            return Result(False, LEAD_ONLY)
+        workspace = actor.workspace
+        existing = await self._find(workspace, prompt_id, (PENDING,))
         if isinstance(existing, Result):
             return existing
         row = existing
@@ -227,7 +242,7 @@ class TeamQuestions:
         }
         return yaml.safe_dump(document, sort_keys=False, allow_unicode=True, width=100)
 
-    async def import_bank(self, workspace: str, bank: Bank, actor: Member) -> Result:
+    async def import_bank(self, workspace: str, bank: Bank) -> Result:
         """Add every prompt of a parsed bank file (all linted first; all or nothing)."""
         existing = {
             t.prompt.id for t in await self.listing(workspace, (ACTIVE, PENDING, RETIRED, DECLINED))
@@ -267,9 +282,8 @@ class TeamQuestions:
 
     # --- internals --------------------------------------------------------------------------
 
-    async def _create(self, workspace: str, member: Member, draft: Draft, status: str) -> Result:
-        if member.workspace != workspace:
-            return Result(False, "You can only add questions to your own workspace.")
+    async def _create(self, member: Member, draft: Draft, status: str) -> Result:
+        workspace = member.workspace
         problems = await self._lint(workspace, draft)
         if problems:
             return Result(False, _refusal(problems))
@@ -304,11 +318,7 @@ class TeamQuestions:
             True, f"Added {prompt_id}. Rounds that start from now on can draw it.", prompt_id
         )
 
-    async def _find(
-        self, workspace: str, actor: Member, prompt_id: str, statuses: Sequence[str]
-    ) -> Any:
-        if actor.workspace != workspace:
-            return Result(False, "That question belongs to another workspace, so nothing changed.")
+    async def _find(self, workspace: str, prompt_id: str, statuses: Sequence[str]) -> Any:
         async with self.db.transaction() as conn:
             row = (
                 await conn.execute(sa.select(workspace_prompts).where(_key(workspace, prompt_id)))

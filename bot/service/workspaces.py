@@ -33,6 +33,7 @@ CACHE_SECONDS = 30.0  # another process's change shows here within this long
 LANGUAGES = ("en", "de", "es", "fr", "pt-BR")
 QUESTION_MODES = ("mixed", "own")
 TEAM_BANK = "team"  # the name a workspace's own bank goes by when it is used alone
+LEAD_ONLY = "Only team leads can change the team's settings. Ask a lead (or a workspace admin)."
 
 
 @dataclass(frozen=True)
@@ -371,10 +372,12 @@ class WorkspaceSettingsService:
             for spec in self.specs_for(platform)
         ]
 
-    async def change(self, workspace: str, actor: Member, raw: Mapping[str, str]) -> ChangeResult:
-        """Validate every value first; then apply them all, or nothing."""
-        if actor.workspace != workspace:
-            return ChangeResult(False, "You can only change your own workspace's settings.")
+    async def change(self, actor: Member, is_lead: bool, raw: Mapping[str, str]) -> ChangeResult:
+        """A lead changes settings of their own workspace: every value is validated first, then
+        they are all applied, or nothing."""
+        if not is_lead:
+            return ChangeResult(False, LEAD_ONLY)
+        workspace = actor.workspace
         platform = workspace.split(":", 1)[0]
         current, stored = await self._load(workspace, fresh=True)
         parsed: dict[str, Any] = {}
