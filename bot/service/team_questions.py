@@ -380,10 +380,13 @@ class TeamQuestions:
         found += [p for p in duplicate_problems(entries) if p.file == TEAM_BANK]
         return found
 
-    async def _can_stand_alone(self, workspace: str, settings: WorkspaceSettings) -> str | None:
+    async def _can_stand_alone(
+        self, workspace: str, settings: WorkspaceSettings
+    ) -> tuple[str, str] | None:
         """The workspace's own bank alone must have enough prompts in every layer up to its cap."""
         if settings.question_mode != "own":
             return None
+        self._cache.pop(workspace, None)  # decide on what is stored now
         active, _ = await self._prompts(workspace, None)
         need = min_prompts_to_stand_alone(settings)
         short = []
@@ -394,7 +397,7 @@ class TeamQuestions:
                 short.append(f"layer {layer} has {len(in_layer)} in {len(topics)} topic(s)")
         if not short:
             return None
-        return (
+        return "questions", (
             f"Your own questions can't be used alone yet: every layer up to {settings.max_layer} "
             f"needs at least {need} questions in at least 2 topics ({'; '.join(short)})."
         )

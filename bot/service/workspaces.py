@@ -307,11 +307,16 @@ def _setting_specs(bank_names: Collection[str]) -> tuple[SettingSpec, ...]:
     )
 
 
+# a check across settings: None, or (the setting it is about, what is wrong)
+Validator = Callable[[str, "WorkspaceSettings"], Awaitable[tuple[str, str] | None]]
+
+
 @dataclass(frozen=True)
 class ChangeResult:
     ok: bool
     message: str
     changed: tuple[str, ...] = ()
+    setting: str | None = None  # the setting a refusal is about, for a form to point at
 
 
 @dataclass(frozen=True)
@@ -349,7 +354,7 @@ class WorkspaceSettingsService:
         self._cache: dict[str, tuple[datetime, WorkspaceSettings, dict[str, str]]] = {}
         self._ttl = timedelta(seconds=cache_seconds)
         # checks that need more than one value (e.g. the team's own bank is big enough)
-        self.validators: list[Callable[[str, WorkspaceSettings], Awaitable[str | None]]] = []
+        self.validators: list[Validator] = []
 
     def specs_for(self, platform: str) -> tuple[SettingSpec, ...]:
         return tuple(s for s in self.specs if s.platform in (None, platform))
@@ -392,13 +397,16 @@ class WorkspaceSettingsService:
                 parsed[spec.name] = spec.parse(value)
             except SettingError as err:
                 return ChangeResult(
-                    False, f"{spec.label} must be {err} (you gave '{value}'). Nothing changed."
+                    False,
+                    f"{spec.label} must be {err} (you gave '{value}'). Nothing changed.",
+                    setting=spec.name,
                 )
         updated = _apply(current, {self._by_name[n]: v for n, v in parsed.items()})
         for validate in self.validators:
             problem = await validate(workspace, updated)
             if problem:
-                return ChangeResult(False, f"{problem} Nothing changed.")
+                setting, message = problem
+                return ChangeResult(False, f"{message} Nothing changed.", setting=setting)
         changes = [
             (name, _shown(self._by_name[name], current), _shown(self._by_name[name], updated))
             for name in parsed

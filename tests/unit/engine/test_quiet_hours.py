@@ -6,7 +6,7 @@ from datetime import UTC, datetime, time, timedelta
 
 from bot.engine.model import DeliveryKind, RoundSettings, Tick
 from bot.engine.timing import in_quiet_hours, into_daytime
-from tests.unit.engine.helpers import B, T0, active
+from tests.unit.engine.helpers import T0, B, active
 
 
 def test_quiet_hours_may_wrap_midnight_or_sit_inside_one_day() -> None:
