@@ -97,13 +97,12 @@ class SlackTeam:
         await ack(response_action="update", view=tb.done_view(title, result.message))
 
     async def on_edit_settings(self, ack: Respond, body: Body, client: AsyncWebClient) -> None:
-        """App Home's Edit button (leads only)."""
-        await ack()
+        """App Home's Edit button (leads only); answered once the modal is open."""
         member = wire.member(wire.team_of(body), str(body["user"]["id"]))
-        if not await self.is_lead(client, member):
-            return
-        views = await self.workspaces.view(member.workspace)
-        await _views_open(client, str(body["trigger_id"]), tb.settings_modal(views))
+        if await self.is_lead(client, member):
+            views = await self.workspaces.view(member.workspace)
+            await _views_open(client, str(body["trigger_id"]), tb.settings_modal(views))
+        await ack()
 
     async def home_blocks(self, member: Member) -> list[dict[str, Any]]:
         return tb.settings_home_blocks(await self.workspaces.view(member.workspace))

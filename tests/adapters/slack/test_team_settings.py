@@ -176,3 +176,27 @@ async def test_removing_an_unknown_or_forged_question_id_changes_nothing(
     reply = await slack.command("questions remove wp-1-routines-01", ALICE)
     assert "no active question 'wp-1-routines-01'" in reply["text"]
     assert await count(slack, workspace_prompts, sa.true()) == 0
+
+
+async def test_app_homes_edit_button_opens_the_settings_for_a_lead_only(
+    start_rapport: RapportStarter,
+) -> None:
+    slack = await start_rapport()
+
+    def edit_click(user: str) -> Inbound:
+        return slack.fake.payloads.button_click(
+            action_id=tb.SETTINGS_EDIT,
+            value="edit",
+            user_id=user,
+            channel_id=slack.fake.dm_channel(user),
+            message_ts="1.0",
+            block_id="team_settings_actions",
+            message={"blocks": []},
+        )
+
+    before = len(slack.fake.calls_to("views.open"))
+    await slack.deliver(edit_click(BOB))
+    await slack.deliver(edit_click(ALICE))
+    modal = await opened_modal(slack, before)
+    assert modal["callback_id"] == tb.SETTINGS_CALLBACK
+    assert len(slack.fake.calls_to("views.open")) == before + 1  # Bob's click opened nothing
