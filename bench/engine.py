@@ -22,7 +22,8 @@ from bot.clock import SystemClock
 from bot.engine.model import Accept, SubmitAnswer
 from bot.identity import Member
 from bot.questions.loader import load_bank
-from bot.service.rounds import RoundDefaults, RoundService
+from bot.service.rounds import RoundService
+from bot.service.workspaces import WorkspaceSettings
 from bot.store.database import Database
 
 BANK = Path(__file__).resolve().parents[1] / "questions" / "workplace.yaml"
@@ -45,7 +46,7 @@ async def service_rate(path: Path, rounds: int, answers: int) -> float:
     bank = load_bank(BANK)
     db = Database(f"sqlite+aiosqlite:///{path}")
     await db.upgrade()
-    defaults = RoundDefaults(bank=bank.name, max_layer=4, prompts_per_layer=50)
+    defaults = WorkspaceSettings(default_bank=bank.name, max_layer=4, prompts_per_layer=50)
     service = RoundService(db, {bank.name: bank}, SystemClock(), defaults)
     pairs = []
     for i in range(rounds):

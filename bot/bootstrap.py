@@ -19,9 +19,10 @@ from bot.service.members import MemberDirectory
 from bot.service.outbox import OutboxDispatcher, RetryPolicy
 from bot.service.ports import ChannelDirectory, Sender
 from bot.service.privacy import PrivacyService
-from bot.service.rounds import RoundDefaults, RoundService
+from bot.service.rounds import RoundService
 from bot.service.scheduler import TickScheduler
 from bot.service.schedules import ScheduleService
+from bot.service.workspaces import WorkspaceSettings
 from bot.store.database import Database
 
 # messages per second; Slack allows ~1/s per channel, so a workspace-wide 20/s stays safe
@@ -105,13 +106,15 @@ def build(
         rates_per_second or DEFAULT_RATES,
         retry_policy or RetryPolicy(lease=timedelta(seconds=settings.outbox_lease_seconds)),
     )
-    defaults = RoundDefaults(
-        bank=settings.default_bank,
+    defaults = WorkspaceSettings(
+        default_bank=settings.default_bank,
         max_layer=settings.max_layer,
         prompts_per_layer=settings.prompts_per_layer,
-        reminder_after=timedelta(hours=settings.reminder_hours),
+        reminder_hours=settings.reminder_hours,
         max_reminders=settings.max_reminders,
-        expire_after=timedelta(days=settings.expire_days),
+        expire_days=settings.expire_days,
+        lead_role=settings.discord_lead_role,
+        lead_users=tuple(sorted(settings.slack_lead_ids())),
     )
     service = RoundService(db, banks, clock, defaults, on_enqueued=dispatcher.wake)
     rapport = Rapport(
@@ -126,9 +129,7 @@ def build(
         health=HealthMonitor(
             db, clock, settings.tick_seconds, is_leader=lambda: rapport.leader.is_leader
         ),
-        schedules=ScheduleService(
-            db, service, clock, directories or {}, settings.max_layer, dispatcher.wake
-        ),
+        schedules=ScheduleService(db, service, clock, directories or {}, dispatcher.wake),
     )
     return rapport
 

@@ -268,6 +268,24 @@ def _not_paired(data: Mapping[str, Any], names: Names) -> Rendered:
     )
 
 
+def _suggestion_decided(data: Mapping[str, Any], names: Names) -> Rendered:
+    if data.get("approved"):
+        return Rendered(
+            title="Your question was added",
+            body=(
+                f"A lead added the question you suggested: {data['text']}",
+                "Future rounds in this workspace may draw it. Thank you!",
+            ),
+        )
+    return Rendered(
+        title="About the question you suggested",
+        body=(
+            f"A lead decided not to add this one for now: {data['text']}",
+            "Thanks for suggesting it. You're welcome to suggest another any time.",
+        ),
+    )
+
+
 _RENDERERS: dict[DeliveryKind, Callable[[Mapping[str, Any], Names], Rendered]] = {
     DeliveryKind.INVITATION: _invitation,
     DeliveryKind.INVITATION_ACCEPTED: _accepted,
@@ -283,4 +301,5 @@ _RENDERERS: dict[DeliveryKind, Callable[[Mapping[str, Any], Names], Rendered]] =
     DeliveryKind.COMPLETED: _completed,
     DeliveryKind.SESSION_SUMMARY: _session_summary,
     DeliveryKind.NOT_PAIRED: _not_paired,
+    DeliveryKind.SUGGESTION_DECIDED: _suggestion_decided,
 }

@@ -27,13 +27,16 @@ class Bank:
     prompts: tuple[Prompt, ...]
     topics: tuple[str, ...] = ()
     audience: str = "workplace"
+    # prompts that still resolve by id (a round asked them before they were retired) but are
+    # never drawn again
+    retired: tuple[Prompt, ...] = ()
     _by_id: dict[str, Prompt] = field(default_factory=dict, compare=False, repr=False)
     _by_layer: dict[int, tuple[Prompt, ...]] = field(
         default_factory=dict, compare=False, repr=False
     )
 
     def __post_init__(self) -> None:
-        self._by_id.update({p.id: p for p in self.prompts})
+        self._by_id.update({p.id: p for p in (*self.retired, *self.prompts)})
         for prompt in self.prompts:  # every reveal draws from one layer: sort them once
             self._by_layer[prompt.layer] = (*self._by_layer.get(prompt.layer, ()), prompt)
 
@@ -42,6 +45,17 @@ class Bank:
 
     def in_layer(self, layer: int) -> tuple[Prompt, ...]:
         return self._by_layer.get(layer, ())
+
+    def with_prompts(self, extra: tuple[Prompt, ...], retired: tuple[Prompt, ...] = ()) -> Bank:
+        """This bank with more prompts drawn from it (a workspace's own questions)."""
+        return Bank(
+            name=self.name,
+            title=self.title,
+            prompts=(*self.prompts, *extra),
+            topics=tuple(dict.fromkeys((*self.topics, *(p.topic for p in extra)))),
+            audience=self.audience,
+            retired=(*self.retired, *retired),
+        )
 
     @property
     def layers(self) -> tuple[int, ...]:

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from enum import StrEnum
 from typing import Any
+
+from bot.engine.timing import DAY_ENDS, DAY_STARTS
 
 MemberKey = str
 
@@ -47,6 +49,11 @@ class RoundSettings:
     max_reminders: int = 2
     expire_after: timedelta = timedelta(days=7)
     morning_hour: int = 9
+    # members' quiet hours, local time: nothing is delivered from `quiet_from` to `quiet_until`
+    quiet_from: time = DAY_ENDS
+    quiet_until: time = DAY_STARTS
+    # the workspace's own prompts are drawn along with the bank's (the bank itself stays shared)
+    team_prompts: bool = False
 
 
 @dataclass(frozen=True)
@@ -210,6 +217,7 @@ class DeliveryKind(StrEnum):
     COMPLETED = "completed"
     SESSION_SUMMARY = "session_summary"  # to a channel
     NOT_PAIRED = "not_paired"
+    SUGGESTION_DECIDED = "suggestion_decided"  # a lead approved or declined a member's question
 
 
 @dataclass(frozen=True)

@@ -259,11 +259,18 @@ def _send_step(state: RoundState, prompt: Prompt, now: datetime, *, reason: str)
             m,
             DeliveryKind.PROMPT,
             data,
-            not_before=into_daytime(now, state.timezones.get(m)) if paced else None,
+            not_before=_daytime(state, m, now) if paced else None,
         )
         for m in state.members
     )
     return Decision(state, deliveries)
+
+
+def _daytime(state: RoundState, member: MemberKey, now: datetime) -> datetime:
+    settings = state.settings
+    return into_daytime(
+        now, state.timezones.get(member), settings.quiet_from, settings.quiet_until
+    )
 
 
 def _current_step(state: RoundState, step: int | None) -> Step:
@@ -491,7 +498,7 @@ def _remind(state: RoundState, now: datetime, bank: Bank) -> Decision:
                 "text": prompt.text if prompt else "",
                 "reminder_no": sent,
             },
-            not_before=into_daytime(now, state.timezones.get(m)),
+            not_before=_daytime(state, m, now),
         )
         for m in state.members
         if m not in current.answers

@@ -41,11 +41,25 @@ def next_morning(now: datetime, tz_name: str | None, hour: int) -> datetime:
     return candidate
 
 
-def into_daytime(moment: datetime, tz_name: str | None) -> datetime:
-    """`moment` if it is daytime for the member, else the next 08:00 local."""
+def in_quiet_hours(local: time, quiet_from: time, quiet_until: time) -> bool:
+    """Whether local wall-clock time is in [quiet_from, quiet_until), which may wrap midnight."""
+    if quiet_from == quiet_until:
+        return False
+    if quiet_from < quiet_until:
+        return quiet_from <= local < quiet_until
+    return local >= quiet_from or local < quiet_until
+
+
+def into_daytime(
+    moment: datetime,
+    tz_name: str | None,
+    quiet_from: time = DAY_ENDS,
+    quiet_until: time = DAY_STARTS,
+) -> datetime:
+    """`moment` if it is outside the member's quiet hours, else when they next end (local)."""
     tz = zone(tz_name)
     local = moment.astimezone(tz)
-    if DAY_STARTS <= local.time() < DAY_ENDS:
+    if not in_quiet_hours(local.time().replace(tzinfo=None), quiet_from, quiet_until):
         return moment
-    day = local if local.time() < DAY_STARTS else local + timedelta(days=1)
-    return _at_local(day, DAY_STARTS, tz)
+    day = local if local.time() < quiet_until else local + timedelta(days=1)
+    return _at_local(day, quiet_until, tz)

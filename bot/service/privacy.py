@@ -25,6 +25,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.clock import Clock
+from bot.engine.bank import Bank
 from bot.engine.model import RoundState, StepOutcome
 from bot.identity import Member
 from bot.service.rounds import Outcome, RoundService
@@ -213,10 +214,16 @@ class PrivacyService:
                 .order_by(rounds.c.created_at)
             )
             avoiding = [Member.from_key(k).user_id for k in avoided.scalars()]
-            exported = [
-                self._export_round(repo.decode_state(r.state), key, r.answers_purged_at)
-                for r in round_rows
-            ]
+            states = [(repo.decode_state(r.state), r.answers_purged_at) for r in round_rows]
+        exported = [
+            self._export_round(
+                state,
+                key,
+                purged_at,
+                await self.rounds.questions.bank_for(member.workspace, state.settings),
+            )
+            for state, purged_at in states
+        ]
         return {
             "member": {
                 "platform": member.platform,
@@ -234,7 +241,7 @@ class PrivacyService:
         return json.dumps(data, indent=2, ensure_ascii=False)
 
     def _export_round(
-        self, state: RoundState, key: str, purged_at: datetime | None
+        self, state: RoundState, key: str, purged_at: datetime | None, bank: Bank | None
     ) -> dict[str, Any]:
         return {
             "round_id": state.id,
@@ -248,11 +255,10 @@ class PrivacyService:
             "ended_at": _iso(state.ended_at),
             "your_rating": state.ratings.get(key),
             "answers_deleted_at": _iso(purged_at),
-            "your_answers": self._own_answers(state, key),
+            "your_answers": self._own_answers(state, key, bank),
         }
 
-    def _own_answers(self, state: RoundState, key: str) -> list[dict[str, Any]]:
-        bank = self.rounds.banks.get(state.settings.bank)
+    def _own_answers(self, state: RoundState, key: str, bank: Bank | None) -> list[dict[str, Any]]:
         steps: list[tuple[Any, bool]] = [
             (r, True) for r in state.history if r.outcome is StepOutcome.REVEALED
         ]

@@ -12,7 +12,7 @@ import random
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -34,6 +34,8 @@ from bot.engine.model import (
 from bot.engine.rules import answerable, decide, start_round
 from bot.identity import Member
 from bot.service.committer import Batch, Duplicate, GroupCommitter, Work
+from bot.service.team_questions import TeamQuestions
+from bot.service.workspaces import WorkspaceSettings, WorkspaceSettingsService
 from bot.store import repository as repo
 from bot.store.database import Database
 
@@ -49,16 +51,6 @@ class Outcome:
     round_id: str | None = None
     code: str | None = None
     duplicate: bool = False
-
-
-@dataclass(frozen=True)
-class RoundDefaults:
-    bank: str = "workplace"
-    max_layer: int = 3
-    prompts_per_layer: int = 2
-    reminder_after: timedelta = timedelta(hours=24)
-    max_reminders: int = 2
-    expire_after: timedelta = timedelta(days=7)
 
 
 @dataclass(frozen=True)
@@ -119,14 +111,16 @@ class RoundService:
         db: Database,
         banks: Mapping[str, Bank],
         clock: Clock,
-        defaults: RoundDefaults | None = None,
+        defaults: WorkspaceSettings | None = None,
         on_enqueued: Callable[[], None] = lambda: None,
         new_id: Callable[[], str] = lambda: uuid.uuid4().hex[:16],
     ) -> None:
         self.db = db
         self.banks = banks
         self.clock = clock
-        self.defaults = defaults or RoundDefaults()
+        defaults = defaults or WorkspaceSettings()
+        self.workspaces = WorkspaceSettingsService(db, clock, defaults, banks)
+        self.questions = TeamQuestions(db, clock, banks, self.workspaces)
         self._new_id = new_id
         self.committer = GroupCommitter(db, clock, on_enqueued)
 
@@ -138,15 +132,19 @@ class RoundService:
         *,
         initiator: Member | None,
         bank: str | None = None,
-        pace: Pace = Pace.LIVE,
+        pace: Pace | None = None,
         max_layer: int | None = None,
         hierarchy_safe_only: bool = False,
         event_key: str | None = None,
     ) -> Outcome:
-        """Invite members to a new round (a slash command, or a lead pairing two others)."""
+        """Invite members to a new round (a slash command, or a lead pairing two others).
+
+        What the starter didn't choose follows the workspace's settings, frozen into the round."""
         try:
-            settings = self._settings(bank, pace, max_layer, hierarchy_safe_only)
             self._check_workspace(members)
+            settings = await self._settings(
+                members[0].workspace, bank, pace, max_layer, hierarchy_safe_only
+            )
         except Rejected as rejected:
             return Outcome(False, rejected.message, code=rejected.code)
         round_id = self._new_id()
@@ -167,7 +165,7 @@ class RoundService:
         groups: Sequence[SessionGroupStart],
         *,
         bank: str | None,
-        pace: Pace,
+        pace: Pace | None,
         max_layer: int | None,
     ) -> list[Outcome]:
         """Start one round per session group in one transaction, with a handful of statements.
@@ -176,10 +174,14 @@ class RoundService:
         have a round are left alone, so running a session again never invites twice.
         """
         try:
-            plain = self._settings(bank, pace, max_layer, False)
-            safe = self._settings(bank, pace, max_layer, True)
             for group in groups:
                 self._check_workspace(group.members)
+            workspaces = {g.members[0].workspace for g in groups}
+            if len(workspaces) > 1:
+                raise Rejected("bad_members", "A session's groups must share one workspace.")
+            workspace = workspaces.pop() if workspaces else ""
+            plain = await self._settings(workspace, bank, pace, max_layer, False)
+            safe = await self._settings(workspace, bank, pace, max_layer, True)
         except Rejected as rejected:
             return [Outcome(False, rejected.message, code=rejected.code) for _ in groups]
 
@@ -215,25 +217,30 @@ class RoundService:
                 log.info("round %s now invited at layer 1", outcome.round_id)
         return outcomes
 
-    def _settings(
-        self, bank: str | None, pace: Pace, max_layer: int | None, hierarchy_safe_only: bool
+    async def _settings(
+        self,
+        workspace: str,
+        bank: str | None,
+        pace: Pace | None,
+        max_layer: int | None,
+        hierarchy_safe_only: bool,
     ) -> RoundSettings:
-        name = bank or self.defaults.bank
-        if name not in self.banks:
-            available = ", ".join(sorted(self.banks)) or "none"
+        if bank is not None and not self.questions.has_bank(bank):
+            available = ", ".join(self.questions.bank_names()) or "none"
             raise Rejected(
-                "unknown_bank", f"There's no question bank called '{name}'. Available: {available}."
+                "unknown_bank", f"There's no question bank called '{bank}'. Available: {available}."
             )
-        return RoundSettings(
-            bank=name,
-            max_layer=max_layer or self.defaults.max_layer,
-            prompts_per_layer=self.defaults.prompts_per_layer,
-            pace=pace,
-            hierarchy_safe_only=hierarchy_safe_only,
-            reminder_after=self.defaults.reminder_after,
-            max_reminders=self.defaults.max_reminders,
-            expire_after=self.defaults.expire_after,
+        chosen = await self.workspaces.settings_of(workspace)
+        settings = chosen.round_settings(
+            bank=bank, pace=pace, max_layer=max_layer, hierarchy_safe_only=hierarchy_safe_only
         )
+        if not self.questions.has_bank(settings.bank):
+            raise Rejected(
+                "bank_missing",
+                f"Your team's question bank '{settings.bank}' is no longer installed: a lead can "
+                "choose another with /rapport settings.",
+            )
+        return settings
 
     @staticmethod
     def _check_workspace(members: Sequence[Member]) -> None:
@@ -288,7 +295,7 @@ class RoundService:
         if loaded is None:
             raise Rejected("unknown_round", "I couldn't find that round, so nothing changed.")
         state, version = loaded
-        decision = decide(state, command, batch.now, self._bank_for(state))
+        decision = decide(state, command, batch.now, await self._bank_for(state, batch.conn))
         await batch.update_round(decision.state, version)
         batch.record(decision, previous=state)
         return decision
@@ -379,11 +386,20 @@ class RoundService:
         log.debug("round %s now %s at layer %d", state.id, state.status.value, state.layer)
         return Outcome(True, result.reply or "", state.id)
 
-    def _bank_for(self, state: RoundState) -> Bank:
-        bank = self.banks.get(state.settings.bank)
+    async def _bank_for(self, state: RoundState, conn: AsyncConnection | None = None) -> Bank:
+        workspace = Member.from_key(state.members[0]).workspace
+        bank = await self.questions.bank_for(workspace, state.settings, conn)
         if bank is None:
             raise Rejected("bank_missing", "This round's question bank is no longer installed.")
         return bank
+
+    async def prompt_text(self, state: RoundState, prompt_id: str) -> str | None:
+        """A prompt's text as this round's members saw it (shipped or the team's own)."""
+        bank = await self.questions.bank_for(
+            Member.from_key(state.members[0]).workspace, state.settings
+        )
+        prompt = bank.get(prompt_id) if bank else None
+        return prompt.text if prompt else None
 
     # --- reading ----------------------------------------------------------------------------
 
@@ -403,7 +419,7 @@ class RoundService:
         if state is None:
             raise Rejected("unknown_round", "I couldn't find that round, so nothing changed.")
         current = answerable(state, member.key, step)
-        prompt = self._bank_for(state).get(current.prompt_id)
+        prompt = (await self._bank_for(state)).get(current.prompt_id)
         return OpenPrompt(state.id, current.number, prompt.text if prompt else "", current.layer)
 
 

@@ -60,12 +60,12 @@ class ScheduleRequest:
     weekday: int
     at: time
     timezone: str
-    depth: int
-    bank: str | None
+    depth: int | None  # None: the workspace's depth cap when each session runs
+    bank: str | None  # None: the workspace's bank
     pace: Pace
 
 
-def parse_schedule(text: str, default_depth: int) -> ScheduleRequest:
+def parse_schedule(text: str) -> ScheduleRequest:
     """Parse `every:2 day:mon time:10:00 tz:Europe/Berlin ...`; Rejected names the problem."""
     fields: dict[str, str] = {}
     for token in text.split():
@@ -84,7 +84,7 @@ def parse_schedule(text: str, default_depth: int) -> ScheduleRequest:
         weekday=_parse_day(fields["day"]),
         at=_parse_time(fields["time"]),
         timezone=_parse_zone(fields["tz"]),
-        depth=_parse_depth(fields.get("depth"), default_depth),
+        depth=_parse_depth(fields.get("depth")),
         bank=fields.get("bank"),
         pace=_parse_pace(fields.get("pace", "daily")),
     )
@@ -117,9 +117,9 @@ def _parse_zone(value: str) -> str:
     return value
 
 
-def _parse_depth(value: str | None, default: int) -> int:
+def _parse_depth(value: str | None) -> int | None:
     if value is None:
-        return default
+        return None
     if not value.isdigit() or not 1 <= int(value) <= 4:
         raise Rejected("bad_depth", f"depth:{value} must be a layer from 1 to 4.")
     return int(value)
@@ -149,14 +149,12 @@ class ScheduleService:
         rounds: RoundService,
         clock: Clock,
         directories: Mapping[str, ChannelDirectory],
-        default_depth: int = 3,
         on_enqueued: Callable[[], None] = lambda: None,
     ) -> None:
         self.db = db
         self.rounds = rounds
         self.clock = clock
         self.directories = directories
-        self.default_depth = default_depth
         self._on_enqueued = on_enqueued
 
     # --- lead commands ----------------------------------------------------------------------
@@ -165,12 +163,12 @@ class ScheduleService:
         if not is_lead:
             return Outcome(False, LEAD_ONLY, code="not_lead")
         try:
-            request = parse_schedule(text, self.default_depth)
-            if request.bank is not None and request.bank not in self.rounds.banks:
+            request = parse_schedule(text)
+            if request.bank is not None and not self.rounds.questions.has_bank(request.bank):
                 raise Rejected(
                     "unknown_bank",
                     f"bank:{request.bank} isn't installed. Available: "
-                    f"{', '.join(sorted(self.rounds.banks))}.",
+                    f"{', '.join(self.rounds.questions.bank_names())}.",
                 )
         except Rejected as rejected:
             return Outcome(False, rejected.message, code=rejected.code)
@@ -532,7 +530,8 @@ def _view(row: sa.Row) -> ScheduleView:
     every = "every week" if row.every_weeks == 1 else f"every {row.every_weeks} weeks"
     description = (
         f"{every} on {WEEKDAYS[row.weekday].title()} {row.time_of_day} {row.timezone}"
-        f" · depth {row.max_layer} · {row.pace}" + (f" · bank {row.bank}" if row.bank else "")
+        f" · depth {row.max_layer or 'as the team'} · {row.pace}"
+        + (f" · bank {row.bank}" if row.bank else "")
     )
     skip = None
     if row.last_skip_at is not None:

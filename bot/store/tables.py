@@ -132,7 +132,7 @@ schedules = sa.Table(
     sa.Column("weekday", sa.Integer, nullable=False),
     sa.Column("time_of_day", sa.String(5), nullable=False),
     sa.Column("timezone", sa.String(64), nullable=False),
-    sa.Column("max_layer", sa.Integer, nullable=False),
+    sa.Column("max_layer", sa.Integer, nullable=True),  # None: the workspace's cap
     sa.Column("bank", sa.String(64), nullable=True),
     sa.Column("pace", sa.String(8), nullable=False),
     sa.Column("status", sa.String(16), nullable=False),
@@ -172,4 +172,49 @@ avoid_pairs = sa.Table(
     metadata,
     sa.Column("member_key", sa.String(200), primary_key=True),
     sa.Column("avoided_key", sa.String(200), primary_key=True),
+)
+
+# --- workspaces own their settings and questions ----------------------------------------------
+
+workspace_settings = sa.Table(
+    "workspace_settings",
+    metadata,
+    sa.Column("workspace", sa.String(200), primary_key=True),  # "slack:T123", "discord:456"
+    # only the settings a lead changed, as JSON; the rest follow the environment's defaults
+    sa.Column("values", sa.Text, nullable=False),
+    sa.Column("version", sa.Integer, nullable=False, default=1),
+    sa.Column("updated_at", UTCDateTime(), nullable=False),
+)
+
+workspace_settings_history = sa.Table(
+    "workspace_settings_history",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("workspace", sa.String(200), nullable=False),
+    sa.Column("actor", sa.String(200), nullable=False),  # the lead's member key
+    sa.Column("at", UTCDateTime(), nullable=False),
+    sa.Column("setting", sa.String(64), nullable=False),
+    sa.Column("old", sa.Text, nullable=True),
+    sa.Column("new", sa.Text, nullable=True),
+    sa.Index("ix_workspace_settings_history", "workspace", "id"),
+)
+
+workspace_prompts = sa.Table(
+    "workspace_prompts",
+    metadata,
+    sa.Column("workspace", sa.String(200), primary_key=True),
+    sa.Column("prompt_id", sa.String(80), primary_key=True),
+    sa.Column("layer", sa.Integer, nullable=False),
+    sa.Column("topic", sa.String(64), nullable=False),
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("example", sa.Text, nullable=True),
+    sa.Column("hierarchy_safe", sa.Boolean, nullable=False, default=True),
+    # active (drawn), pending (a member's suggestion), declined, retired (kept so rounds that
+    # asked it can still show it)
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("suggested_by", sa.String(200), nullable=True),  # only to tell them the outcome
+    sa.Column("created_at", UTCDateTime(), nullable=False),
+    sa.Column("decided_by", sa.String(200), nullable=True),
+    sa.Column("decided_at", UTCDateTime(), nullable=True),
+    sa.Index("ix_workspace_prompts_status", "workspace", "status"),
 )

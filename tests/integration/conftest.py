@@ -13,7 +13,8 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from bot.clock import FakeClock
 from bot.config import Settings
 from bot.questions.loader import load_bank
-from bot.service.rounds import RoundDefaults, RoundService
+from bot.service.rounds import RoundService
+from bot.service.workspaces import WorkspaceSettings
 from bot.store.database import Database
 
 FIXTURE_BANK = Path(__file__).parents[1] / "fixtures" / "banks" / "tiny.yaml"
@@ -74,4 +75,4 @@ async def db(database_url: str) -> AsyncIterator[Database]:
 
 @pytest.fixture
 def service(db: Database, tiny_banks: dict, clock: FakeClock) -> RoundService:
-    return RoundService(db, tiny_banks, clock, RoundDefaults(bank="tiny"))
+    return RoundService(db, tiny_banks, clock, WorkspaceSettings(default_bank="tiny"))

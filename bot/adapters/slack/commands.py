@@ -27,7 +27,8 @@ SCHEDULE_ADD_EXAMPLE = (
 USAGE = "\n".join(
     (
         "*How to use /rapport*",
-        "• `/rapport start @someone` starts a round with them (add `daily` for one prompt a day)",
+        "• `/rapport start @someone` starts a round with them (add `daily` or `live` to choose "
+        "the pace)",
         "• `/rapport start @a @b` pairs two other people (team leads)",
         "• `/rapport status` shows your rounds and settings",
         "• `/rapport stop` leaves every round you're in",
@@ -39,7 +40,11 @@ USAGE = "\n".join(
         "• `/rapport export` sends you a file of everything Rapport stores about you",
         "• `/rapport forget-me` deletes everything Rapport stores about you (asks first)",
         "• `/rapport help` explains how rounds work",
+        "• `/rapport settings show` shows your team's settings; "
+        "`/rapport questions suggest` suggests a question",
         "*Team leads*",
+        "• `/rapport settings` changes the team's settings (depth, pace, reminders, quiet hours…)",
+        "• `/rapport questions add|list|review|remove <id>|export` manages your own questions",
         f"• {SCHEDULE_ADD_EXAMPLE} pairs the channel's members every 1-4 weeks",
         "• `/rapport schedule list`, `/rapport schedule pause|resume|remove <id>`, "
         "`/rapport schedule run-now <id>`",
@@ -51,7 +56,7 @@ USAGE = "\n".join(
 @dataclass(frozen=True)
 class Start:
     user_ids: tuple[str, ...]
-    pace: Pace
+    pace: Pace | None  # None: the workspace's default pace
 
 
 @dataclass(frozen=True)
@@ -137,6 +142,16 @@ class Export:
     pass
 
 
+@dataclass(frozen=True)
+class TeamSettings:
+    args: tuple[str, ...]  # show | history | <setting> <value> | nothing (the form)
+
+
+@dataclass(frozen=True)
+class TeamQuestions:
+    args: tuple[str, ...]  # add | suggest | list | review | remove <id> | export
+
+
 Request = (
     Start
     | Status
@@ -153,6 +168,8 @@ Request = (
     | Stats
     | ForgetMe
     | Export
+    | TeamSettings
+    | TeamQuestions
     | Usage
 )
 
@@ -182,7 +199,7 @@ def _start(args: list[str]) -> Request:
     unknown = [w for w in rest if w not in ("daily", "live")]
     if unknown:
         return Usage(f"I didn't understand `{_shown(unknown[0])}` after the mentions.")
-    pace = Pace.DAILY if "daily" in rest else Pace.LIVE
+    pace = Pace.DAILY if "daily" in rest else Pace.LIVE if "live" in rest else None
     return Start(user_ids, pace)
 
 
@@ -280,4 +297,6 @@ _PARSERS: dict[str, Callable[[list[str]], Request]] = {
     "forget-me": _no_args(ForgetMe()),
     "forgetme": _no_args(ForgetMe()),
     "export": _no_args(Export()),
+    "settings": lambda args: TeamSettings(tuple(args)),
+    "questions": lambda args: TeamQuestions(tuple(args)),
 }

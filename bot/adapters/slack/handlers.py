@@ -24,6 +24,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.adapters.slack import blocks, commands, home, wire
 from bot.adapters.slack.blocks import escape
 from bot.adapters.slack.directory import SlackDirectory
+from bot.adapters.slack.team import SlackTeam, register_team
 from bot.bootstrap import Rapport
 from bot.config import Settings
 from bot.engine.model import (
@@ -157,6 +158,9 @@ def register(app: AsyncApp, handlers: SlackHandlers) -> Registration:
     done.commands.append(wire.COMMAND)
     app.event("app_home_opened")(handlers.on_home)
     done.events.append("app_home_opened")
+    views, action_groups = register_team(app, handlers.team)
+    done.views += views
+    done.action_groups += action_groups
     return done
 
 
@@ -181,6 +185,13 @@ class SlackHandlers:
         self.bot_user_id = bot_user_id
         self.activity = Activity()
         self._running: set[asyncio.Task[None]] = set()
+        self.team = SlackTeam(
+            rapport.service.workspaces,
+            rapport.service.questions,
+            self._is_lead,
+            self._dm_channel,
+            lambda: f"{self.service.clock.now():%Y-%m-%d}",
+        )
 
     async def _finish(self, run: Awaitable[None]) -> None:
         """A listener's run, after its ack: errors are logged here, as bolt no longer sees them."""
@@ -244,6 +255,10 @@ class SlackHandlers:
                 | commands.Stats()
             ):
                 return await self._lead_command(request, member, client)
+            case commands.TeamSettings(args):
+                return await self.team.settings_command(args, member, command, client)
+            case commands.TeamQuestions(args):
+                return await self.team.questions_command(args, member, command, client)
             case commands.Usage():
                 return request.text
         raise AssertionError(request)
@@ -254,7 +269,7 @@ class SlackHandlers:
         self, request: commands.Request, member: Member, client: AsyncWebClient
     ) -> str:
         """Schedules and stats: a non-lead gets a clear refusal and nothing changes."""
-        if not await self._is_lead(client, member.user_id):
+        if not await self._is_lead(client, member):
             if isinstance(request, commands.Stats):
                 return "Only team leads can see stats."
             return LEAD_ONLY
@@ -361,7 +376,7 @@ class SlackHandlers:
         if not others:
             return "A round needs someone else: mention the person you'd like to get to know."
         if len(others) == 2:
-            if not await self._is_lead(client, member.user_id):
+            if not await self._is_lead(client, member):
                 return "Only team leads can pair two other people. Mention one person instead."
             initiator = None
         user_ids = others if initiator is None else [member.user_id, *others]
@@ -394,9 +409,11 @@ class SlackHandlers:
         if zone and (await self.members.profile(member)).timezone is None:
             await self.members.set_timezone(member, zone)
 
-    async def _is_lead(self, client: AsyncWebClient, user_id: str) -> bool:
-        """Leads: ids in RAPPORT_SLACK_LEADS, or the workspace's admins and owners."""
-        if user_id in self.settings.slack_lead_ids():
+    async def _is_lead(self, client: AsyncWebClient, member: Member) -> bool:
+        """Leads: the workspace's `leads` setting (by default RAPPORT_SLACK_LEADS), or the
+        workspace's admins and owners."""
+        user_id = member.user_id
+        if user_id in (await self.service.workspaces.settings_of(member.workspace)).lead_users:
             return True
         try:
             user = (await client.users_info(user=user_id))["user"]
@@ -431,7 +448,7 @@ class SlackHandlers:
     async def _publish_home(
         self, member: Member, client: AsyncWebClient, notice: str | None = None
     ) -> None:
-        is_lead = await self._is_lead(client, member.user_id)
+        is_lead = await self._is_lead(client, member)
         schedules = (
             await self.rapport.schedules.list_for(wire.PLATFORM, member.workspace_id)
             if is_lead
@@ -443,6 +460,7 @@ class SlackHandlers:
             is_lead=is_lead,
             schedules=schedules,
             notice=notice,
+            team=await self.team.home_blocks(member) if is_lead else (),
         )
         await client.views_publish(user_id=member.user_id, view=view)
 
@@ -454,7 +472,7 @@ class SlackHandlers:
         await ack()
         member = wire.member(wire.team_of(body), str(body["user"]["id"]))
         verb = wire.SCHEDULE_ACTIONS[str(action["action_id"])]
-        is_lead = await self._is_lead(client, member.user_id)
+        is_lead = await self._is_lead(client, member)
         outcome = await self.rapport.schedules.set_status(
             member, is_lead, str(action.get("value", "")), verb
         )

@@ -126,6 +126,7 @@ def home_view(
     is_lead: bool,
     schedules: Sequence[ScheduleView] = (),
     notice: str | None = None,
+    team: Sequence[dict[str, Any]] = (),
 ) -> dict[str, Any]:
     blocks: list[dict[str, Any]] = [
         {"type": "header", "text": {"type": "plain_text", "text": "Rapport"}},
@@ -152,4 +153,6 @@ def home_view(
             section("*Schedules*", "schedules"),
             *_schedule_blocks(schedules),
         ]
+    if team:
+        blocks += [{"type": "divider"}, *team]
     return {"type": "home", "blocks": blocks}

@@ -16,6 +16,8 @@ from bot.adapters.slack.commands import (
     Start,
     Status,
     Stop,
+    TeamQuestions,
+    TeamSettings,
     Timezone,
     Usage,
     parse,
@@ -29,11 +31,14 @@ from bot.service.ports import PermanentSendError, TransientSendError
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("start <@U0BOB|bob>", Start(("U0BOB",), Pace.LIVE)),
-        ("start <@U0BOB>", Start(("U0BOB",), Pace.LIVE)),
+        ("start <@U0BOB|bob>", Start(("U0BOB",), None)),  # the workspace's default pace
+        ("start <@U0BOB> live", Start(("U0BOB",), Pace.LIVE)),
         ("START <@U0BOB|bob> daily", Start(("U0BOB",), Pace.DAILY)),
-        ("start <@U0BOB|bob> <@U0CAROL|carol>", Start(("U0BOB", "U0CAROL"), Pace.LIVE)),
-        ("start <@W0ENT|x>", Start(("W0ENT",), Pace.LIVE)),
+        ("start <@U0BOB|bob> <@U0CAROL|carol>", Start(("U0BOB", "U0CAROL"), None)),
+        ("start <@W0ENT|x>", Start(("W0ENT",), None)),
+        ("settings", TeamSettings(())),
+        ("settings depth 4", TeamSettings(("depth", "4"))),
+        ("questions review", TeamQuestions(("review",))),
         ("status", Status()),
         ("stop", Stop()),
         ("help", Help()),

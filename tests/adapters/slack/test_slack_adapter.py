@@ -390,6 +390,8 @@ async def test_app_home_shows_where_rounds_stand_without_content(
     assert "Taking part in new rounds: yes" in alice
     assert "Schedules" in alice and "/rapport schedule" in alice  # Alice is an admin
     assert "Schedules" not in bob
+    assert "Team settings" in alice and "Depth cap: *2*" in alice and "Edit settings" in alice
+    assert "Team settings" not in bob
 
 
 async def test_messages_tab_does_not_publish_home(start_rapport: RapportStarter) -> None:
@@ -405,7 +407,9 @@ def _home_text(view: dict[str, Any]) -> str:
     for block in view["blocks"]:
         if "text" in block:
             texts.append(block["text"]["text"])
-        texts += [e.get("text", "") for e in block.get("elements", [])]
+        for element in block.get("elements", []):
+            text = element.get("text", "")
+            texts.append(text["text"] if isinstance(text, dict) else text)
     return "\n".join(texts)
 
 

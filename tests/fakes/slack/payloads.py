@@ -20,7 +20,7 @@ import itertools
 import json
 import time
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 from urllib.parse import urlencode
@@ -298,21 +298,27 @@ class PayloadFactory:
         private_metadata: str = "",
         view_id: str | None = None,
         title: str = "Rapport",
+        state: Mapping[str, Any] | None = None,
+        blocks: Sequence[Mapping[str, Any]] | None = None,
     ) -> Inbound:
-        """A modal submitted with `values[block_id][action_id]` typed into plain_text_inputs."""
-        state = {
-            block_id: {
-                action_id: {"type": "plain_text_input", "value": text}
-                for action_id, text in actions.items()
+        """A modal submitted with `values[block_id][action_id]` typed into plain_text_inputs,
+        or with a whole `state` (selects, checkboxes) and the modal's own `blocks`."""
+        if state is None:
+            state = {
+                block_id: {
+                    action_id: {"type": "plain_text_input", "value": text}
+                    for action_id, text in actions.items()
+                }
+                for block_id, actions in values.items()
             }
-            for block_id, actions in values.items()
-        }
         vid = view_id or f"V{next(self._seq):010d}"
         view = {
             "id": vid,
             "team_id": self.team_id,
             "type": "modal",
-            "blocks": [_input_block(b, a) for b, actions in values.items() for a in actions],
+            "blocks": list(blocks)
+            if blocks is not None
+            else [_input_block(b, a) for b, actions in values.items() for a in actions],
             "private_metadata": private_metadata,
             "callback_id": callback_id,
             "state": {"values": state},
