@@ -40,6 +40,14 @@ def _parser() -> argparse.ArgumentParser:
     show = questions.add_parser("show", help="print the prompts of a bank")
     show.add_argument("--bank", required=True)
     show.add_argument("--layer", type=int, choices=range(1, 5))
+    imported = questions.add_parser(
+        "import", help="add a team's own questions from a bank file (linted first)"
+    )
+    imported.add_argument("--workspace", required=True, help="slack:T0123ABCD or discord:<id>")
+    imported.add_argument("path", type=Path, help="a bank file (bank: team), e.g. an export")
+    exported = questions.add_parser("export", help="print or write a team's own questions")
+    exported.add_argument("--workspace", required=True, help="slack:T0123ABCD or discord:<id>")
+    exported.add_argument("path", type=Path, nargs="?", help="file to write (default: stdout)")
 
     db = sub.add_parser("db", help="database").add_subparsers(
         dest="db_command", required=True, metavar="ACTION"
@@ -97,6 +105,14 @@ def _dispatch(args: argparse.Namespace, settings: Settings, console: Console) ->
 
         if args.questions_command == "lint":
             return run_lint(args.paths or settings.question_dirs(), console)
+        if args.questions_command in ("import", "export"):
+            from bot.service.team_cli import run_team_questions
+
+            return asyncio.run(
+                run_team_questions(
+                    args.questions_command, args.workspace, args.path, settings, console
+                )
+            )
         return run_show(args.bank, args.layer, settings.question_dirs(), console)
     if args.command == "db":
         from bot.store.cli import run_db_command
