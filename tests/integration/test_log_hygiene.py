@@ -12,7 +12,7 @@ from bot.bootstrap import build
 from bot.clock import FakeClock
 from bot.config import Settings
 from bot.engine.model import Accept, DeliveryKind, RoundStatus, SubmitAnswer, Swap
-from bot.ops.logging import LIBRARY_CAPS, JsonFormatter, Redactor, configure_logging, secret_values
+from bot.ops.logging import LIBRARY_CAPS, JsonFormatter, configure_logging, secret_values
 from bot.service.outbox import RetryPolicy
 from bot.service.ports import TransientSendError
 from tests.fakes.recording import RecordingSender
@@ -32,7 +32,7 @@ class _Capture(logging.Handler):
 
     def __init__(self) -> None:
         super().__init__(level=logging.DEBUG)
-        self.setFormatter(JsonFormatter(Redactor([])))
+        self.setFormatter(JsonFormatter())
         self.lines: list[str] = []
 
     def emit(self, record: logging.LogRecord) -> None:
