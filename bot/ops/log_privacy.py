@@ -89,8 +89,8 @@ SHAPES = (
     ),
     Shape(
         _SLACK,
-        re.compile(rf"(?i)(\b(?:{_SLACK_LABELS})\s*:\s).*", re.DOTALL),
-        rf"\1{WITHHELD}",
+        re.compile(rf"(?i)(\b(?:{_SLACK_LABELS})\s*:\s).*?(\)?)\Z", re.DOTALL),
+        rf"\1{WITHHELD}\2",
     ),
     Shape(
         _SLACK,
