@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -12,7 +11,7 @@ from pathlib import Path
 from rich.console import Console
 
 from bot.config import Settings
-from bot.ops.logging import configure_logging, secret_values
+from bot.ops.logging import command_log_level, configure_logging, secret_values
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -57,7 +56,7 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     settings = Settings()
-    configure_logging(settings.log_level, secrets=secret_values(settings))
+    configure_logging(command_log_level(args.command, settings), secrets=secret_values(settings))
     console = Console()
     return int(_dispatch(args, settings, console))
 
@@ -66,7 +65,6 @@ def _dispatch(args: argparse.Namespace, settings: Settings, console: Console) ->
     if args.command == "demo":
         from bot.adapters.console.demo import run_demo
 
-        logging.getLogger().setLevel(logging.WARNING)
         return asyncio.run(run_demo(settings, console, auto=args.auto))
     if args.command == "questions":
         from bot.questions.cli import run_lint, run_show
