@@ -52,8 +52,9 @@ _PERCENT_JSON = re.compile(rf"(%22(?:{_KEYS})%22(?:%20|\+)*%3A(?:%20|\+)*)%22.*?
 
 _TOKEN_SHAPES = (
     re.compile(r"\bx(?:ox[a-z]|app|wfp)(?:\.xox[a-z])?-[\w-]+"),  # Slack tokens
-    re.compile(r"[\w-]{20,}\.[\w-]{4,}\.[\w-]{20,}"),  # Discord bot tokens (id.time.hmac)
-    re.compile(r"(?i)\b(?:Bot|Bearer)\s+[\w.-]{16,}"),  # Authorization header values
+    # Discord bot tokens: base64 of the bot's id (always M, N or O first), time, HMAC
+    re.compile(r"\b[MNO][A-Za-z\d]{22,27}\.[\w-]{6,7}\.[\w-]{27,}"),
+    re.compile(r"\b(?:Bot|Bearer) [\w.-]{16,}"),  # Authorization header values
     re.compile(r"(?<=/interactions/)(\d+/)[^/\s?'\"]+"),  # interaction tokens in URLs
     re.compile(r"(?<=/webhooks/)(\d+/)[^/\s?'\"]+"),  # webhook tokens in URLs
     re.compile(r"hooks\.slack\.com/[^\s'\"]+"),  # Slack response URLs
@@ -196,6 +197,16 @@ class PrivacyFilter(logging.Filter):
         return self._secrets(withhold_tokens(withhold_content(text)))
 
     def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            self._clean_record(record)
+        except Exception:  # fail closed: the caller's logging call must neither raise nor leak
+            record.msg, record.args = f"log line {WITHHELD}: it could not be cleaned", None
+            record.exc_info = record.exc_text = record.stack_info = None
+            for name in extra_fields(record):
+                setattr(record, name, WITHHELD)
+        return True
+
+    def _clean_record(self, record: logging.LogRecord) -> None:
         message = record.getMessage()
         for shape in SHAPES:
             if shape.applies(record.name):
@@ -209,7 +220,6 @@ class PrivacyFilter(logging.Filter):
             record.stack_info = self.clean(record.stack_info)
         for name in extra_fields(record):
             setattr(record, name, self._scrub(name, getattr(record, name)))
-        return True
 
     def _scrub(self, key: str, value: Any) -> Any:
         if key in CONTENT_KEYS and isinstance(value, str | dict | list | tuple):

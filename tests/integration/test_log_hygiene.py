@@ -197,7 +197,23 @@ def test_tokens_are_withheld_by_their_shape_even_when_not_configured() -> None:
     assert "aW50ZXJhY3Rpb24" not in logged and "/interactions/123456/" in logged
 
 
+def rapport_handler() -> logging.Handler:
+    (handler,) = [h for h in logging.getLogger().handlers if getattr(h, "_rapport_handler", 0)]
+    return handler
+
+
 def output_format(json_lines: bool) -> None:
     """Switch Rapport's handler to JSON lines or terminal lines (same filter either way)."""
-    (handler,) = [h for h in logging.getLogger().handlers if getattr(h, "_rapport_handler", 0)]
-    handler.setFormatter(JsonFormatter() if json_lines else HumanFormatter())
+    rapport_handler().setFormatter(JsonFormatter() if json_lines else HumanFormatter())
+
+
+def test_a_line_that_cannot_be_formatted_is_withheld_not_dumped(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """logging's own error report would print the message and its arguments to stderr."""
+    with production_logs("INFO") as output:
+        bad = logging.makeLogRecord({"name": "bot.test", "msg": "answer %d", "args": (TYPED,)})
+        rapport_handler().handle(bad)  # straight to it: pytest's own handler would raise
+
+    assert "could not be cleaned" in output.getvalue()
+    assert MARKER not in output.getvalue() + capsys.readouterr().err
