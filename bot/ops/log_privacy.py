@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 import logging
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -67,7 +67,7 @@ class Shape:
 
     loggers: tuple[str, ...]
     pattern: re.Pattern[str]
-    replacement: str
+    replacement: str | Callable[[re.Match[str]], str]
 
     def applies(self, logger: str) -> bool:
         return any(logger == name or logger.startswith(f"{name}.") for name in self.loggers)
@@ -90,8 +90,8 @@ SHAPES = (
     ),
     Shape(
         _SLACK,
-        re.compile(rf"(?i)(\b(?:{_SLACK_LABELS})\s*:\s).*?(\)?)\Z", re.DOTALL),
-        rf"\1{WITHHELD}\2",
+        re.compile(rf"(?is)^(.*?\b(?:{_SLACK_LABELS})\s*:\s).*"),
+        lambda m: m[1] + WITHHELD + _closing(m[1]),
     ),
     Shape(
         _SLACK,
@@ -119,6 +119,11 @@ SHAPES = (
         rf"\1 {WITHHELD}",
     ),
 )
+
+
+def _closing(head: str) -> str:
+    """The parenthesis `head` left open, so a cut line still reads `(data: [withheld])`."""
+    return ")" if head.count("(") > head.count(")") else ""
 
 
 class SecretValues:

@@ -5,7 +5,7 @@ requests no listener handled (WARNING, with typed values for some kinds), and at
 Socket Mode client and the Web API client log raw envelopes and request bodies. Each test sends
 one hostile request per level (and, for the unhandled kinds, per mode: Socket Mode logs raw
 envelopes, HTTP mode so far does not) to the real app on FakeSlack and reads what Rapport's
-configured handler wrote.
+configured handler wrote. A last test plays answers and a reveal with every library at DEBUG.
 """
 
 from __future__ import annotations
@@ -13,14 +13,17 @@ from __future__ import annotations
 import time
 from typing import Any
 
+import pytest
+
 from bot.adapters.slack.wire import ANSWER_BLOCK, ANSWER_CALLBACK, ANSWER_INPUT
 from bot.ops.logging import secret_values
 from tests.adapters.logs import LogStream, leaks, production_logs
 from tests.fakes.slack import FakeSlack
-from tests.fakes.slack.harness import ALICE, SlackHarness
+from tests.fakes.slack.harness import ALICE, BOB, SlackHarness
 from tests.fakes.slack.payloads import Inbound
 
 from .conftest import RapportStarter
+from .test_slack_adapter import active_round
 
 MARKER = "velvet-kumquat"  # in every text a person typed
 LEVELS = ("INFO", "DEBUG")
@@ -194,3 +197,24 @@ async def test_an_unsubscribed_event_logs_no_text(start_rapport: RapportStarter)
 
         assert_clean(outputs, slack.fake)
         assert "reaction_added" in outputs[0].getvalue()
+
+
+# ===================================================================== an honest round at DEBUG
+
+
+@pytest.mark.parametrize("mode", ["socket", "http"])
+async def test_answers_and_reveals_at_debug_log_no_text(
+    start_rapport: RapportStarter, mode: str
+) -> None:
+    """DMs arrive as envelopes or events; reveals leave as chat.postMessage bodies."""
+    with production_logs("DEBUG") as output:
+        slack = await start_rapport(mode)
+        await active_round(slack)
+        await slack.handled(slack.dm(f"Alice {MARKER} answer", ALICE))
+        await slack.handled(slack.dm(f"Bob {MARKER} answer", BOB))
+        await slack.wait_dms(BOB, 3)
+        assert MARKER in str(slack.last(BOB, "reveal")["blocks"])  # the reveal went out
+
+    logged = output.getvalue()
+    assert "chat.postMessage" in logged and "Received the following response" in logged
+    assert leaks(logged, secrets(slack.fake)) == []
