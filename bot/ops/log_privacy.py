@@ -75,7 +75,7 @@ class Shape:
 
 _SLACK = ("slack_bolt", "slack_sdk")
 _DISCORD = ("discord",)
-# labels after which slack-bolt and slack_sdk put a body, a payload or headers
+# labels after which slack-bolt and slack_sdk put a body, a payload, an event or headers
 _SLACK_LABELS = r"body|data|payload|message|json|params|files|headers|extra|bytes|event"
 SHAPES = (
     Shape(
@@ -92,11 +92,6 @@ SHAPES = (
         _SLACK,
         re.compile(rf"(?is)^(.*?\b(?:{_SLACK_LABELS})\s*:\s).*"),
         lambda m: m[1] + WITHHELD + _closing(m[1]),
-    ),
-    Shape(
-        _SLACK,
-        re.compile(r"(Skipped self event).*", re.DOTALL),
-        rf"\1 ({WITHHELD})",
     ),
     Shape(
         _DISCORD,
