@@ -98,7 +98,7 @@ def unsubscribed_event(fake: FakeSlack) -> Inbound:
 
 
 async def deliver(slack: SlackHarness, inbound: Inbound, **signing: Any) -> int | None:
-    """Send as the mode does; the HTTP status (Socket Mode: None, the app acks on the socket)."""
+    """Send as the mode does; the HTTP status (Socket Mode: None; bolt acks no unhandled one)."""
     if slack.mode == "socket":
         await slack.fake.send(inbound)
         return None
@@ -139,7 +139,7 @@ async def in_both_modes(start_rapport: RapportStarter) -> list[SlackHarness]:
 
 async def test_a_stale_signature_logs_no_answer(start_rapport: RapportStarter) -> None:
     slack = await start_rapport("http")
-    an_hour_ago = int(time.time()) - 3600  # correctly signed, but replayed
+    an_hour_ago = int(time.time()) - 3600  # correctly signed, but replayed (bolt: wall clock)
 
     outputs = await played_at_each_level(
         slack,
