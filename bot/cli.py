@@ -13,7 +13,7 @@ from pydantic import ValidationError
 from rich.console import Console
 
 from bot.config import Settings
-from bot.ops.logging import configure_logging, secret_values
+from bot.ops.logging import command_log_level, configure_logging, secret_values
 from bot.ops.startup_errors import EXIT_OPERATOR_ERROR, OperatorError, invalid_settings
 from bot.version import VERSION
 
@@ -72,7 +72,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         settings = _settings()
-        configure_logging(settings.log_level, secrets=secret_values(settings))
+        configure_logging(
+            command_log_level(args.command, settings), secrets=secret_values(settings)
+        )
         _quiet_scheduler()
         return int(_dispatch(args, settings, Console()))
     except OperatorError as err:
@@ -98,7 +100,6 @@ def _dispatch(args: argparse.Namespace, settings: Settings, console: Console) ->
     if args.command == "demo":
         from bot.adapters.console.demo import run_demo
 
-        logging.getLogger().setLevel(logging.WARNING)
         return asyncio.run(run_demo(settings, console, auto=args.auto))
     if args.command == "questions":
         from bot.questions.cli import run_lint, run_show

@@ -1,4 +1,4 @@
-"""Suite-wide fixtures: fail a test when a platform library logged an ERROR, clear proxies."""
+"""Suite-wide fixtures: fail on library ERRORs, restore root logging, clear proxies."""
 
 from __future__ import annotations
 
@@ -33,6 +33,17 @@ def fail_on_library_errors(request: pytest.FixtureRequest) -> Iterator[None]:
     if collector.records and not request.node.get_closest_marker("allow_error_logs"):
         lines = [f"{r.name}: {r.getMessage()}" for r in collector.records]
         pytest.fail("library logged errors:\n" + "\n".join(lines))
+
+
+@pytest.fixture(autouse=True)
+def restore_root_logging() -> Iterator[None]:
+    """A CLI test installs Rapport's handler on pytest's per-test stderr, which is closed after
+    the test: put the root logger's handlers and level back so later tests don't write there."""
+    root = logging.getLogger()
+    saved = list(root.handlers), root.level
+    yield
+    root.handlers[:] = saved[0]
+    root.setLevel(saved[1])
 
 
 @pytest.fixture(autouse=True, scope="session")

@@ -1,9 +1,11 @@
 """Logging set-up: JSON lines when stderr is not a terminal, a readable format when it is.
 
 Every record becomes one JSON object (ts, level, logger, message, any `extra=` fields, and the
-traceback as `exc`). A redactor replaces every configured secret (tokens, signing secret, the
-database password) wherever it appears in the output. Libraries that log request bodies or SQL
-parameters at DEBUG (and so could log answer texts) are capped at a safe level.
+traceback as `exc`). The handler carries `PrivacyFilter` (`bot.ops.log_privacy`): whatever a
+record comes from, answer texts, DM texts and tokens (the configured secrets among them) are
+withheld before it is formatted. Chatty libraries are also capped to keep the volume down, but
+privacy does not depend on those levels. A command typed at a terminal logs warnings only,
+unless RAPPORT_LOG_LEVEL says otherwise; `rapport run` logs at RAPPORT_LOG_LEVEL (INFO).
 """
 
 from __future__ import annotations
@@ -19,9 +21,10 @@ from typing import IO, Any
 from sqlalchemy.engine import make_url
 
 from bot.config import Settings
+from bot.ops.log_privacy import REDACTED as REDACTED
+from bot.ops.log_privacy import PrivacyFilter, extra_fields
 
-REDACTED = "[redacted]"
-# the most these loggers may say: below this they log payloads (answers) or SQL parameters
+# the most these loggers say by default (their DEBUG is a flood); the filter keeps them clean
 LIBRARY_CAPS = {
     "sqlalchemy": logging.WARNING,
     "aiosqlite": logging.INFO,
@@ -31,8 +34,9 @@ LIBRARY_CAPS = {
     "slack_bolt": logging.INFO,
     "aiohttp.access": logging.WARNING,
 }
-_STANDARD_ATTRS = set(logging.makeLogRecord({}).__dict__) | {"message", "asctime", "taskName"}
 _HANDLER_MARK = "_rapport_handler"
+# notices that are false alarms for a text-only bot: Rapport never joins a voice channel
+NOISE = ("PyNaCl is not installed", "davey is not installed")
 
 
 def secret_values(settings: Settings) -> list[str]:
@@ -48,25 +52,23 @@ def secret_values(settings: Settings) -> list[str]:
     return [v for v in values if v]
 
 
-class Redactor:
-    """Replaces each secret (and its JSON-escaped form) with a marker."""
+def command_log_level(command: str, settings: Settings) -> str:
+    """`rapport run` logs at RAPPORT_LOG_LEVEL; other commands, typed at a terminal, log
+    warnings only unless RAPPORT_LOG_LEVEL is set, so a person sees Rapport's own output."""
+    if command == "run" or "log_level" in settings.model_fields_set:
+        return settings.log_level
+    return "WARNING"
 
-    def __init__(self, secrets: Iterable[str]) -> None:
-        forms = {form for s in secrets if len(s) >= 4 for form in (s, json.dumps(s)[1:-1])}
-        self._secrets = sorted(forms, key=len, reverse=True)
 
-    def __call__(self, text: str) -> str:
-        for secret in self._secrets:
-            text = text.replace(secret, REDACTED)
-        return text
+class QuietNoise(logging.Filter):
+    """Drops library notices that tell an operator nothing about Rapport (see `NOISE`)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (isinstance(record.msg, str) and record.msg.startswith(NOISE))
 
 
 class JsonFormatter(logging.Formatter):
     """One JSON object per record."""
-
-    def __init__(self, redact: Redactor) -> None:
-        super().__init__()
-        self.redact = redact
 
     def format(self, record: logging.LogRecord) -> str:
         entry: dict[str, Any] = {
@@ -75,23 +77,21 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "message": record.getMessage(),
         }
-        entry.update(
-            {k: v for k, v in record.__dict__.items() if k not in _STANDARD_ATTRS | set(entry)}
-        )
-        if record.exc_info:
-            entry["exc"] = self.formatException(record.exc_info)
-        return self.redact(json.dumps(entry, default=str, ensure_ascii=False))
+        entry.update({k: getattr(record, k) for k in extra_fields(record) if k not in entry})
+        if record.exc_info and not record.exc_text:
+            record.exc_text = self.formatException(record.exc_info)
+        if record.exc_text:
+            entry["exc"] = record.exc_text
+        if record.stack_info:
+            entry["stack"] = record.stack_info
+        return json.dumps(entry, default=str, ensure_ascii=False)
 
 
 class HumanFormatter(logging.Formatter):
     """`12:00:01 INFO bot.service.rounds: message` for a terminal."""
 
-    def __init__(self, redact: Redactor) -> None:
+    def __init__(self) -> None:
         super().__init__("%(asctime)s %(levelname)s %(name)s: %(message)s", "%H:%M:%S")
-        self.redact = redact
-
-    def format(self, record: logging.LogRecord) -> str:
-        return self.redact(super().format(record))
 
 
 def configure_logging(
@@ -101,19 +101,24 @@ def configure_logging(
     stream: IO[str] | None = None,
     json_lines: bool | None = None,
 ) -> logging.Handler:
-    """Install Rapport's root handler (replacing an earlier one) and cap chatty libraries."""
+    """Install Rapport's root handler (replacing an earlier one) and cap chatty libraries.
+
+    Python warnings are routed through the same handler, so they obey the level and the filter.
+    """
     stream = stream or sys.stderr
     if json_lines is None:
         json_lines = not (hasattr(stream, "isatty") and stream.isatty())
-    redact = Redactor(secrets)
     handler = logging.StreamHandler(stream)
-    handler.setFormatter(JsonFormatter(redact) if json_lines else HumanFormatter(redact))
+    handler.setFormatter(JsonFormatter() if json_lines else HumanFormatter())
+    handler.addFilter(QuietNoise())
+    handler.addFilter(PrivacyFilter(secrets))
     setattr(handler, _HANDLER_MARK, True)
     root = logging.getLogger()
     for old in [h for h in root.handlers if getattr(h, _HANDLER_MARK, False)]:
         root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(level)
+    logging.captureWarnings(True)
     _cap_libraries(root.getEffectiveLevel())
     return handler
 

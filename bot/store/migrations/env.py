@@ -1,4 +1,8 @@
-"""Alembic environment: runs on the connection the application hands over."""
+"""Alembic environment: runs on the connection the application hands over.
+
+Logging stays Rapport's: unlike alembic's template this calls no `fileConfig`, which would swap
+Rapport's handler (and its privacy filter) for its own and disable every existing logger.
+"""
 
 from alembic import context
 
