@@ -31,6 +31,7 @@ from bot.bootstrap import Rapport
 from bot.config import Settings
 from bot.engine.model import Decline
 from bot.identity import Member
+from bot.text import plural
 
 log = logging.getLogger(__name__)
 
@@ -124,7 +125,8 @@ class DiscordRuntime:
         self._task = asyncio.create_task(client.connect(reconnect=True), name="rapport-discord")
         await self._wait_ready(client, self._task)
         await sync.at_start(list(client.guilds))
-        log.info("discord: ready as %s in %d servers", client.user, len(client.guilds))
+        servers = plural(len(client.guilds), "server", "servers")
+        log.info("discord: ready as %s in %s", client.user, servers)
 
     def _new_client(self) -> discord.Client:
         sharded, count, ids = self.settings.discord_shard_plan()
