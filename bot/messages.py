@@ -105,6 +105,8 @@ PROMPT_BUTTONS = (
     Button(Action.LEAVE, "Leave", "danger"),
 )
 
+# how to answer on a chat platform; the console adapter swaps in its own words (no buttons there)
+ANSWER_HINT = "Answer with the button, or simply reply here in this chat."
 RATING_QUESTION = "How close do you feel to your partner now? (1 = not at all, 7 = very)"
 HELP_TEXT = (
     "Rapport runs short getting-to-know-you rounds. You and a partner get the same prompt by DM; "
@@ -171,7 +173,7 @@ def _prompt(data: Mapping[str, Any], names: Names) -> Rendered:
     position = f"{_layer_label(int(data['layer']))} · prompt {data['number_in_layer']}"
     return Rendered(
         title=str(data["text"]),
-        body=(lead, position, "Answer with the button, or simply reply here in this chat."),
+        body=(lead, position, ANSWER_HINT),
         buttons=PROMPT_BUTTONS,
     )
 
