@@ -13,7 +13,12 @@ from rich.console import Console
 
 from bot.adapters.console import demo
 from bot.adapters.console.demo import run_demo
-from bot.adapters.console.wording import DECLINED_ENDING, NO_EXAMPLE
+from bot.adapters.console.wording import (
+    DECLINED_ENDING,
+    INVITATION_RETRY,
+    NO_EXAMPLE,
+    RATING_RETRY,
+)
 from bot.config import Settings
 from bot.messages import ANSWER_HINT
 
@@ -138,17 +143,18 @@ async def test_a_person_can_swap_retry_a_bad_answer_and_leave(tmp_path: Path) ->
 
 
 async def test_staying_keeps_the_round_going_at_that_depth(tmp_path: Path) -> None:
-    text = await _play(tmp_path, ["y", "/stay", "First answer.", "Second answer.", "6"])
+    text = await _play(tmp_path, ["y", "/stay", "First answer.", "Second answer.", "lots", "6"])
     done = text.index("Done. This round won't go any deeper.")
     assert text.index("Back to the prompt:") > done
     assert "First answer." in text and "Second answer." in text
     assert "one layer deeper" not in text
     assert "reached Layer 1 · Hello" in text and "You rated this round 6 out of 7" in text
+    assert RATING_RETRY in text  # "lots" isn't a rating: asked again, nothing saved
 
 
 async def test_declining_the_invitation_ends_kindly(tmp_path: Path) -> None:
-    text = await _play(tmp_path, ["n"])
-    assert "No problem. Maybe another time." in text
+    text = await _play(tmp_path, ["maybe", "n"])
+    assert text.index(INVITATION_RETRY) < text.index("No problem. Maybe another time.")
     assert text.index(DECLINED_ENDING) < text.index("What's next")
     assert "Everyone answered" not in text
 

@@ -19,6 +19,7 @@ from bot.adapters.console.wording import (
     INVITATION_QUESTION,
     INVITATION_RETRY,
     NO_EXAMPLE,
+    RATING_ASK,
     RATING_RETRY,
     UNKNOWN_COMMAND,
 )
@@ -34,7 +35,6 @@ from bot.engine.model import (
     Swap,
 )
 from bot.identity import Member
-from bot.messages import RATING_QUESTION
 from bot.service.ports import OutgoingMessage
 
 YOU = Member("console", "demo", "you")
@@ -63,7 +63,7 @@ def human_player(console: Console, keyboard: Keyboard, example_of: Answers) -> P
 
     async def rating() -> list[Command]:
         while True:
-            reply = await ask(f"{RATING_QUESTION} Enter 1-7, or nothing to skip")
+            reply = await ask(RATING_ASK)  # the question itself is in the message above
             if not reply:
                 return []
             if reply.isdigit():

@@ -23,6 +23,7 @@ BUTTON_KEYS = {
 
 ANSWER_QUESTION = "Your answer (or /example, /swap, /stay, /leave, /help)"
 INVITATION_QUESTION = "Accept? (y/n)"
+RATING_ASK = "Your rating, 1-7 (or Enter to skip)"
 COMMANDS = (
     ("/example", "see an example answer to this prompt"),
     ("/swap", "draw a different prompt at the same depth"),
