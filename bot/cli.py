@@ -64,10 +64,14 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _dispatch(args: argparse.Namespace, settings: Settings, console: Console) -> int:
     if args.command == "demo":
-        from bot.adapters.console.demo import run_demo
+        try:
+            from bot.adapters.console.demo import run_demo
 
-        logging.getLogger().setLevel(logging.WARNING)
-        return asyncio.run(run_demo(settings, console, auto=args.auto))
+            logging.getLogger().setLevel(logging.WARNING)
+            return asyncio.run(run_demo(settings, console, auto=args.auto))
+        except KeyboardInterrupt:  # Ctrl-C while starting, before the demo handles it itself
+            console.print()
+            return 130
     if args.command == "questions":
         from bot.questions.cli import run_lint, run_show
 
