@@ -172,7 +172,8 @@ class DiscordRuntime:
 
     async def stop(self) -> None:
         if not await self.activity.wait_idle(SHUTDOWN_GRACE):
-            log.warning("discord: closing with %d handlers still running", self.activity.running)
+            running = plural(self.activity.running, "handler", "handlers")
+            log.warning("discord: closing with %s still running", running)
         await self.sender.unbind(SHUTDOWN_GRACE)
         self.directory.unbind()
         if self.client is not None:
