@@ -98,9 +98,13 @@ def _settings() -> Settings:
 
 def _dispatch(args: argparse.Namespace, settings: Settings, console: Console) -> int:
     if args.command == "demo":
-        from bot.adapters.console.demo import run_demo
+        try:
+            from bot.adapters.console.demo import run_demo
 
-        return asyncio.run(run_demo(settings, console, auto=args.auto))
+            return asyncio.run(run_demo(settings, console, auto=args.auto))
+        except KeyboardInterrupt:  # Ctrl-C while starting, before the demo handles it itself
+            console.print()
+            return 130
     if args.command == "questions":
         from bot.questions.cli import run_lint, run_show
 

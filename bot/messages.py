@@ -23,6 +23,7 @@ from bot.engine.model import (
     Stay,
     Swap,
 )
+from bot.text import plural
 
 
 class Action(StrEnum):
@@ -104,6 +105,8 @@ PROMPT_BUTTONS = (
     Button(Action.LEAVE, "Leave", "danger"),
 )
 
+# how to answer on a chat platform; the console adapter swaps in its own words (no buttons there)
+ANSWER_HINT = "Answer with the button, or simply reply here in this chat."
 RATING_QUESTION = "How close do you feel to your partner now? (1 = not at all, 7 = very)"
 HELP_TEXT = (
     "Rapport runs short getting-to-know-you rounds. You and a partner get the same prompt by DM; "
@@ -170,7 +173,7 @@ def _prompt(data: Mapping[str, Any], names: Names) -> Rendered:
     position = f"{_layer_label(int(data['layer']))} · prompt {data['number_in_layer']}"
     return Rendered(
         title=str(data["text"]),
-        body=(lead, position, "Answer with the button, or simply reply here in this chat."),
+        body=(lead, position, ANSWER_HINT),
         buttons=PROMPT_BUTTONS,
     )
 
@@ -231,7 +234,7 @@ def _expired(data: Mapping[str, Any], names: Names) -> Rendered:
 
 
 def _completed(data: Mapping[str, Any], names: Names) -> Rendered:
-    shared = f"You shared {data['prompts_revealed']} prompts"
+    shared = f"You shared {plural(int(data['prompts_revealed']), 'prompt', 'prompts')}"
     return Rendered(
         title="That's the end of this round",
         body=(
@@ -245,12 +248,12 @@ def _completed(data: Mapping[str, Any], names: Names) -> Rendered:
 def _session_summary(data: Mapping[str, Any], names: Names) -> Rendered:
     groups = int(data["groups"])
     trios = int(data["trios"])
-    started = f"{groups} pair{'s' if groups != 1 else ''} started"
-    if trios:
-        started += f" (including {trios} trio{'s' if trios > 1 else ''})"
-    parts = [started]
-    if data.get("unplaced"):
-        parts.append(f"{data['unplaced']} couldn't be paired this time and were told why")
+    kinds = [plural(groups - trios, "pair", "pairs")] if groups > trios or not trios else []
+    kinds += [plural(trios, "trio", "trios")] if trios else []
+    parts = [f"{' and '.join(kinds)} started"]
+    if unplaced := int(data.get("unplaced") or 0):
+        who = plural(unplaced, "member", "members")
+        parts.append(f"{who} couldn't be paired this time and got a note saying why")
     parts.append(f"next session {data['next_session']}")
     return Rendered(
         title="Rapport session started",

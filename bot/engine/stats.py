@@ -9,6 +9,7 @@ from statistics import mean, median
 
 from bot.engine.bank import LAYER_NAMES
 from bot.engine.model import RoundState, RoundStatus, StepOutcome
+from bot.text import plural
 
 MIN_GROUP = 5
 BAR_WIDTH = 10
@@ -87,7 +88,7 @@ def render(stats: Stats, period_days: int) -> str:
             "can be singled out. Check back once more people have taken part."
         )
     lines = [
-        f"Last {period_days} days · {stats.members} members",
+        f"Last {plural(period_days, 'day', 'days')} · {plural(stats.members, 'member', 'members')}",
         f"Rounds started {stats.started} · completed {stats.completed}",
         "Both answered, by layer:",
     ]

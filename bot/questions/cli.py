@@ -17,14 +17,11 @@ from bot.engine.bank import LAYER_NAMES, Bank
 from bot.questions.lint import LintReport, SummaryRow, lint_banks
 from bot.questions.loader import BankError, load_banks
 from bot.questions.schema import Problem
+from bot.text import plural
 
 
 def _layer_label(layer: int) -> str:
     return f"{layer} {LAYER_NAMES.get(layer, '')}".strip()
-
-
-def _count(n: int, noun: str) -> str:
-    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 def _print_problems(problems: Sequence[Problem], console: Console) -> None:
@@ -32,7 +29,8 @@ def _print_problems(problems: Sequence[Problem], console: Console) -> None:
     for problem in problems:
         by_file.setdefault(problem.file, []).append(problem)
     for file, found in by_file.items():
-        console.print(Text(f"{file} — {_count(len(found), 'problem')}", style="bold red"))
+        count = plural(len(found), "problem", "problems")
+        console.print(Text(f"{file} — {count}", style="bold red"))
         for problem in found:
             line = Text("  ")
             line.append(f"[{problem.rule}] ", style="yellow")
@@ -66,11 +64,13 @@ def _verdict(report: LintReport, console: Console) -> int:
         banks = len({row.bank for row in report.summary})
         prompts = sum(row.prompts for row in report.summary)
         console.print(
-            f"[green]OK[/]: {_count(banks, 'bank')}, {_count(prompts, 'prompt')}, no problems."
+            f"[green]OK[/]: {plural(banks, 'bank', 'banks')}, "
+            f"{plural(prompts, 'prompt', 'prompts')}, no problems."
         )
         return 0
     files = len({problem.file for problem in report.problems})
-    console.print(f"[red]{_count(len(report.problems), 'problem')}[/] in {_count(files, 'file')}.")
+    problems = plural(len(report.problems), "problem", "problems")
+    console.print(f"[red]{problems}[/] in {plural(files, 'file', 'files')}.")
     return 1
 
 

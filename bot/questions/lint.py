@@ -30,6 +30,7 @@ from pathlib import Path
 from bot.engine.bank import Bank, Prompt
 from bot.questions.loader import bank_files, cross_bank_problems, display_path, parse_bank_file
 from bot.questions.schema import Problem
+from bot.text import plural
 
 MIN_PROMPTS_PER_TOPIC = 2
 BREADTH_MIN_LAYER_SIZE = 20
@@ -259,7 +260,7 @@ def breadth_problems(shown: str, bank: Bank) -> list[Problem]:
             continue
         if len(counts) < MIN_TOPICS_PER_LAYER:
             message = (
-                f"layer {layer} covers {len(counts)} topics; "
+                f"layer {layer} covers {plural(len(counts), 'topic', 'topics')}; "
                 f"it needs at least {MIN_TOPICS_PER_LAYER}"
             )
             problems.append(Problem(shown, None, None, message, "breadth"))

@@ -41,6 +41,7 @@ from bot.store.tables import (
     schedules,
     session_groups,
 )
+from bot.text import plural
 
 log = logging.getLogger(__name__)
 
@@ -143,7 +144,8 @@ class PrivacyService:
             await _rewrite_payloads(conn, _sent_reveals(round_ids), strip_reveal_payload)
         if round_ids:
             self.rounds.committer.cache.clear()
-            log.info("retention: removed the answers of %d ended rounds", len(round_ids))
+            ended = plural(len(round_ids), "ended round", "ended rounds")
+            log.info("retention: removed the answers of %s", ended)
         return len(round_ids)
 
     async def _past_retention(
@@ -191,7 +193,7 @@ class PrivacyService:
             await _forget_messages(conn, key, placeholder, round_ids)
             await _forget_member_rows(conn, key, placeholder)
         self.rounds.committer.cache.clear()
-        log.info("forgot a member (%d rounds anonymised)", len(round_ids))
+        log.info("forgot a member (%s anonymised)", plural(len(round_ids), "round", "rounds"))
         return Outcome(
             True,
             "Done. I've deleted everything I stored about you: your settings, your answers "

@@ -38,6 +38,7 @@ from bot.service.team_questions import TeamQuestions
 from bot.service.workspaces import WorkspaceSettings, WorkspaceSettingsService
 from bot.store import repository as repo
 from bot.store.database import Database
+from bot.text import plural
 
 log = logging.getLogger(__name__)
 
@@ -353,10 +354,8 @@ class RoundService:
         for round_id in round_ids:
             key = f"{event_key}:{round_id}" if event_key else None
             await self.act(round_id, Leave(member.key), key)
-        count = len(round_ids)
-        return Outcome(
-            True, f"You've left {count} round{'s' if count > 1 else ''}. Thanks for taking part."
-        )
+        left = plural(len(round_ids), "round", "rounds")
+        return Outcome(True, f"You've left {left}. Thanks for taking part.")
 
     async def run_due(self, limit: int = 500) -> int:
         """The scheduler tick: apply Tick to every round whose deadline has passed."""

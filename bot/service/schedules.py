@@ -39,6 +39,7 @@ from bot.store.tables import (
     schedules,
     session_groups,
 )
+from bot.text import plural
 
 log = logging.getLogger(__name__)
 
@@ -509,7 +510,8 @@ class ScheduleService:
                 data["unplaced"],
             )
         self._on_enqueued()
-        return f"{data['groups']} groups started · next session {data['next_session']}"
+        groups = plural(int(data["groups"]), "group", "groups")
+        return f"{groups} started · next session {data['next_session']}"
 
 
 # --- helpers --------------------------------------------------------------------------------

@@ -89,7 +89,7 @@ async def test_a_session_pairs_the_channel_once_and_posts_a_summary(
 
     [summary] = await bot.fake.wait_until(lambda: bot.fake.messages_in(TEAM["id"]))
     assert kind_of(summary) == "session_summary"
-    assert f"{groups} pairs started (including 1 trio)" in embed_texts(summary)[0]
+    assert f"{groups - 1} pairs and 1 trio started" in embed_texts(summary)[0]
     assert summary.allowed_mentions == {"parse": []}
 
     for person in people:

@@ -247,3 +247,11 @@ async def test_stats_for_a_channel_are_content_free_and_for_leads_only(
     assert "private words" not in report.message
     other_channel = await sessions.stats(LEAD, True, "C2")
     assert "at least 5" in other_channel.message
+
+
+async def test_a_session_of_one_pair_says_one_group(
+    sessions: ScheduleService, directory: FakeDirectory
+) -> None:
+    directory.put("T1", "C1", [ChannelMember("lead", is_lead=True), ChannelMember("u0")])
+    report = await sessions.run_now(LEAD, True, await _schedule_id(sessions))
+    assert report.ok and report.message.startswith("1 group started ·"), report.message

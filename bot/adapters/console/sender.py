@@ -10,20 +10,21 @@ from rich.console import Console
 from rich.panel import Panel
 from rich.text import Text
 
+from bot.adapters.console.wording import console_body, console_keys
 from bot.messages import Names, Rendered, render
 from bot.service.ports import OutgoingMessage
 
 
 def to_panel(rendered: Rendered, recipient: str) -> Panel:
     body = Text()
-    for paragraph in rendered.body:
+    for paragraph in console_body(rendered):
         body.append(paragraph + "\n")
     for section in rendered.sections:
         body.append(f"\n{section.heading}\n", style="bold cyan")
         body.append(section.text + "\n")  # Text keeps answers literal: no markup injection
-    if rendered.buttons:
-        labels = " · ".join(b.label for b in rendered.buttons)
-        body.append(f"\n[{labels}]", style="dim")
+    if keys := console_keys(rendered):
+        body.append(f"\n{keys}", style="dim")
+    body.rstrip()  # no blank last line inside the panel
     return Panel(
         body,
         title=Text(rendered.title, style="bold"),

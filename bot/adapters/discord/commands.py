@@ -29,6 +29,7 @@ from bot.messages import HELP_TEXT
 from bot.service.members import MemberProfile, parse_pause
 from bot.service.rounds import RoundSummary
 from bot.service.schedules import LEAD_ONLY
+from bot.text import plural
 
 log = logging.getLogger(__name__)
 
@@ -293,7 +294,7 @@ def status_text(summaries: list[RoundSummary], profile: MemberProfile) -> str:
             state = "the next prompt is on its way"
         lines.append(
             f"• With {partners}: layer {s.layer} of {s.max_layer}, "
-            f"{s.revealed} prompts shared · {state}"
+            f"{plural(s.revealed, 'prompt', 'prompts')} shared · {state}"
         )
     if not lines:
         lines.append("You're not in any round right now. Start one with `/rapport start`.")

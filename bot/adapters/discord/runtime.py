@@ -38,6 +38,7 @@ from bot.ops.startup_errors import (
     platform_unreachable,
     privileged_intents_refused,
 )
+from bot.text import plural
 
 log = logging.getLogger(__name__)
 
@@ -134,7 +135,8 @@ class DiscordRuntime:
         except discord.PrivilegedIntentsRequired:
             raise privileged_intents_refused(self.settings.discord_message_content) from None
         await sync.at_start(list(client.guilds))
-        log.info("discord: ready as %s in %d servers", client.user, len(client.guilds))
+        servers = plural(len(client.guilds), "server", "servers")
+        log.info("discord: ready as %s in %s", client.user, servers)
 
     @staticmethod
     async def _login(client: discord.Client, token: str) -> None:
@@ -190,7 +192,8 @@ class DiscordRuntime:
 
     async def stop(self) -> None:
         if not await self.activity.wait_idle(SHUTDOWN_GRACE):
-            log.warning("discord: closing with %d handlers still running", self.activity.running)
+            running = plural(self.activity.running, "handler", "handlers")
+            log.warning("discord: closing with %s still running", running)
         await self.sender.unbind(SHUTDOWN_GRACE)
         self.directory.unbind()
         if self.client is not None:

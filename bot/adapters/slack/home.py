@@ -17,6 +17,7 @@ from bot.messages import HELP_TEXT
 from bot.service.members import MemberProfile
 from bot.service.rounds import RoundSummary
 from bot.service.schedules import ScheduleView
+from bot.text import plural
 
 MAX_ROUNDS_SHOWN = 20
 MAX_SCHEDULES_SHOWN = 25
@@ -33,7 +34,8 @@ def round_line(summary: RoundSummary) -> str:
     name = LAYER_NAMES.get(summary.layer)
     if name:
         layer += f" ({escape(name)})"
-    return f"With {partners} · {layer} · {summary.revealed} shared · {_where(summary)}"
+    shared = plural(summary.revealed, "prompt", "prompts")
+    return f"With {partners} · {layer} · {shared} shared · {_where(summary)}"
 
 
 def _where(summary: RoundSummary) -> str:

@@ -4,6 +4,7 @@ channel directory and plain DM replies; plus the runner's wiring and the invite 
 from __future__ import annotations
 
 import asyncio
+import logging
 from urllib.parse import parse_qs, urlparse
 
 import discord
@@ -38,6 +39,15 @@ async def test_intents_are_the_minimum_and_base_urls_are_restored(
     assert bot.rt.connected
     await bot.stop()
     assert saved == discord.http.Route.BASE
+
+
+async def test_the_ready_line_counts_servers_in_words(
+    start_bot: BotStarter, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="bot.adapters.discord.runtime")
+    await start_bot()
+    ready = [r.getMessage() for r in caplog.records if "ready as" in r.getMessage()]
+    assert len(ready) == 1 and ready[0].endswith(" in 1 server"), ready
 
 
 async def test_message_content_can_be_requested(

@@ -119,6 +119,11 @@ def test_breadth_large_layer_needs_six_topics(write_bank: BankWriter) -> None:
     assert messages == ["layer 2 covers 5 topics; it needs at least 6"]
 
 
+def test_breadth_a_one_topic_layer_says_one_topic(write_bank: BankWriter) -> None:
+    report = lint_banks([write_bank("one", layer_of(2, {"a": 20}))])
+    assert "layer 2 covers 1 topic; it needs at least 6" in [p.message for p in report.problems]
+
+
 def test_breadth_no_topic_above_35_percent(write_bank: BankWriter) -> None:
     spread = {"a": 8, "b": 2, "c": 2, "d": 2, "e": 2, "f": 2, "g": 2}  # a = 8/20 = 40%
     messages = [

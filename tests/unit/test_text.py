@@ -1,0 +1,64 @@
+"""One plural helper, and the counts people see that it now words correctly."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from bot.engine.model import DeliveryKind
+from bot.engine.stats import Stats
+from bot.engine.stats import render as render_stats
+from bot.messages import Names, render
+from bot.text import plural
+
+
+@pytest.mark.parametrize(
+    ("count", "expected"), [(0, "0 groups"), (1, "1 group"), (2, "2 groups"), (11, "11 groups")]
+)
+def test_plural_takes_the_singular_only_for_one(count: int, expected: str) -> None:
+    assert plural(count, "group", "groups") == expected
+
+
+def test_plural_uses_the_given_forms_for_irregular_words() -> None:
+    assert plural(1, "person", "people") == "1 person"
+    assert plural(3, "person", "people") == "3 people"
+
+
+def _body(kind: DeliveryKind, **data: Any) -> str:
+    rendered = render(kind, data, Names(lambda key: key, "slack:T1:U1"))
+    return " ".join(rendered.body)
+
+
+def test_a_round_with_one_shared_prompt_says_prompt() -> None:
+    body = _body(DeliveryKind.COMPLETED, prompts_revealed=1, layer_reached=1)
+    assert body.startswith("You shared 1 prompt and reached Layer 1")
+
+
+@pytest.mark.parametrize(
+    ("groups", "trios", "unplaced", "expected"),
+    [
+        (1, 0, 0, "1 pair started ·"),
+        (1, 1, 0, "1 trio started ·"),
+        (3, 1, 0, "2 pairs and 1 trio started ·"),
+        (2, 0, 1, "2 pairs started · 1 member couldn't be paired this time"),
+        (2, 0, 3, "2 pairs started · 3 members couldn't be paired this time"),
+    ],
+)
+def test_a_session_summary_counts_pairs_and_trios_apart(
+    groups: int, trios: int, unplaced: int, expected: str
+) -> None:
+    body = _body(
+        DeliveryKind.SESSION_SUMMARY,
+        groups=groups,
+        trios=trios,
+        unplaced=unplaced,
+        next_session="Monday 09:00",
+    )
+    assert body.startswith(expected), body
+    assert "1 pairs" not in body and "1 groups" not in body
+
+
+def test_the_stats_report_says_one_day() -> None:
+    stats = Stats(5, 3, 1, (), None, None, None)
+    assert render_stats(stats, 1).splitlines()[0] == "Last 1 day · 5 members"
