@@ -51,7 +51,7 @@ CONCEPTS: dict[str, str] = {
     "xfilm": r"\b(films?|movies?|cinema|shows?|series)\b",
     "xsong": r"\b(songs?|tunes?|tracks?|albums?|music)\b",
     "xbook": r"\b(books?|novels?|reads?)\b",
-    "xlearn": r"\b(learn(ed|t|ing|s)?|taught|teach(es|ing)?)\b",
+    "xlearn": r"\b(learn(ed|t|ing|s)?)\b",
     "xproud": r"\b(proud(er|est)?|pride)\b",
     "xhelp": r"\b(help(ed|s|ing)?|support(ed|s|ing)?|lend a hand)\b",
     "xenjoy": r"\b(enjoy(ed|s|ing)?|love[sd]?|loving|fond of)\b",
