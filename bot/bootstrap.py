@@ -98,7 +98,8 @@ def build(
 ) -> Rapport:
     clock = clock or SystemClock()
     db = open_database(settings.database_url)
-    banks = banks if banks is not None else load_banks(settings.question_dirs())
+    if banks is None:
+        banks = load_banks(settings.question_dirs(), depth=settings.max_layer)
     dispatcher = OutboxDispatcher(
         db,
         senders,

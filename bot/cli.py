@@ -15,6 +15,7 @@ from rich.console import Console
 from bot.config import Settings
 from bot.ops.logging import command_log_level, configure_logging, secret_values
 from bot.ops.startup_errors import EXIT_OPERATOR_ERROR, OperatorError, invalid_settings
+from bot.questions.profiles import PROFILES
 from bot.version import VERSION
 
 
@@ -35,8 +36,24 @@ def _parser() -> argparse.ArgumentParser:
     questions = sub.add_parser("questions", help="question banks").add_subparsers(
         dest="questions_command", required=True, metavar="ACTION"
     )
-    lint = questions.add_parser("lint", help="check bank files and print a summary")
-    lint.add_argument("paths", nargs="*", type=Path, help="files or folders (default: configured)")
+    lint = questions.add_parser(
+        "lint",
+        help="check bank files and print a summary",
+        description=(
+            "Lint what the bot would load (RAPPORT_QUESTIONS_DIR, then "
+            "RAPPORT_EXTRA_QUESTIONS_DIR) together with any PATHs given, so ids that clash "
+            "with the shipped banks are caught; every layer up to RAPPORT_MAX_LAYER must exist."
+        ),
+    )
+    lint.add_argument("paths", nargs="*", type=Path, help="more bank files or folders to check")
+    lint.add_argument(
+        "--alone", action="store_true", help="check only the PATHs, not the configured banks too"
+    )
+    lint.add_argument(
+        "--profile",
+        choices=sorted(PROFILES),
+        help="size rules for the PATHs (default: shipped for Rapport's own banks, else custom)",
+    )
     show = questions.add_parser("show", help="print the prompts of a bank")
     show.add_argument("--bank", required=True)
     show.add_argument("--layer", type=int, choices=range(1, 5))
@@ -106,10 +123,16 @@ def _dispatch(args: argparse.Namespace, settings: Settings, console: Console) ->
             console.print()
             return 130
     if args.command == "questions":
-        from bot.questions.cli import run_lint, run_show
+        from bot.questions.cli import lint_targets, run_lint, run_show
 
         if args.questions_command == "lint":
-            return run_lint(args.paths or settings.question_dirs(), console)
+            sources = lint_targets(
+                args.paths,
+                settings.question_dirs(),
+                alone=args.alone,
+                profile=PROFILES[args.profile] if args.profile else None,
+            )
+            return run_lint(sources, console, depth=settings.max_layer)
         if args.questions_command in ("import", "export"):
             from bot.service.team_cli import run_team_questions
 

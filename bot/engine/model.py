@@ -113,6 +113,9 @@ class RoundState:
     current: Step | None = None
     history: tuple[StepRecord, ...] = ()
     excluded_prompts: frozenset[str] = frozenset()
+    # no pair in this round was ever asked a prompt before: only then may `first_meeting`
+    # prompts be drawn (False for states stored before the flag existed: the safe side)
+    first_round: bool = False
     next_prompt_at: datetime | None = None
     ratings: Mapping[MemberKey, int] = field(default_factory=dict)
     timezones: Mapping[MemberKey, str] = field(default_factory=dict)

@@ -56,8 +56,12 @@ def start_round(
     initiator: MemberKey | None = None,
     excluded_prompts: frozenset[str] = frozenset(),
     timezones: Mapping[MemberKey, str] | None = None,
+    first_round: bool = False,
 ) -> Decision:
-    """Invite every member; the initiator of a slash command has accepted by starting it."""
+    """Invite every member; the initiator of a slash command has accepted by starting it.
+
+    `first_round`: no pair among the members has been asked a prompt before, so prompts
+    phrased for a first meeting may be drawn."""
     unique = tuple(dict.fromkeys(members))
     if len(unique) != len(members) or not 2 <= len(unique) <= 3:
         raise Rejected("bad_members", "A round needs two different people (three at most).")
@@ -76,6 +80,7 @@ def start_round(
         initiator=initiator,
         accepted=frozenset({initiator}) if initiator else frozenset(),
         excluded_prompts=excluded_prompts,
+        first_round=first_round,
         timezones=dict(timezones or {}),
     )
     invitations = tuple(
@@ -194,6 +199,7 @@ def _candidates(state: RoundState, bank: Bank, layer: int) -> list[Prompt]:
         for p in bank.in_layer(layer)
         if p.id not in state.excluded_prompts
         and (p.hierarchy_safe or not state.settings.hierarchy_safe_only)
+        and (state.first_round or not p.first_meeting)
     ]
 
 

@@ -1,6 +1,9 @@
 """Terminal output for the question-bank commands (`rapport questions lint|show`).
 
-Both functions print to the given rich `Console` and return a process exit code.
+Both functions print to the given rich `Console` and return a process exit code. Problem lines
+are printed with `soft_wrap`, so piped output keeps one problem per line whatever the width.
+`lint_targets` decides what `rapport questions lint` checks: what the bot would load (the
+configured question folders) plus any paths given, each with its profile.
 """
 
 from __future__ import annotations
@@ -13,9 +16,11 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
+from bot.config import DEFAULT_QUESTIONS_DIR
 from bot.engine.bank import LAYER_NAMES, Bank
-from bot.questions.lint import LintReport, SummaryRow, lint_banks
+from bot.questions.lint import LintReport, LintSource, SummaryRow, lint_sources
 from bot.questions.loader import BankError, load_banks
+from bot.questions.profiles import CUSTOM, SHIPPED, LintProfile
 from bot.questions.schema import Problem
 from bot.text import plural
 
@@ -30,12 +35,12 @@ def _print_problems(problems: Sequence[Problem], console: Console) -> None:
         by_file.setdefault(problem.file, []).append(problem)
     for file, found in by_file.items():
         count = plural(len(found), "problem", "problems")
-        console.print(Text(f"{file} — {count}", style="bold red"))
-        for problem in found:
+        console.print(Text(f"{file} — {count}", style="bold red"), soft_wrap=True)
+        for problem in sorted(found, key=lambda p: p.line or 0):
             line = Text("  ")
             line.append(f"[{problem.rule}] ", style="yellow")
             line.append(str(problem))
-            console.print(line)
+            console.print(line, soft_wrap=True)
 
 
 def _summary_table(rows: Sequence[SummaryRow]) -> Table:
@@ -46,6 +51,7 @@ def _summary_table(rows: Sequence[SummaryRow]) -> Table:
         ("Prompts", "right"),
         ("Topics", "right"),
         ("Not hierarchy-safe", "right"),
+        ("Profile", "left"),
     ):
         table.add_column(name, justify=justify)  # type: ignore[arg-type]
     for row in rows:
@@ -55,6 +61,7 @@ def _summary_table(rows: Sequence[SummaryRow]) -> Table:
             str(row.prompts),
             str(row.topics),
             str(row.not_hierarchy_safe),
+            row.profile,
         )
     return table
 
@@ -65,18 +72,43 @@ def _verdict(report: LintReport, console: Console) -> int:
         prompts = sum(row.prompts for row in report.summary)
         console.print(
             f"[green]OK[/]: {plural(banks, 'bank', 'banks')}, "
-            f"{plural(prompts, 'prompt', 'prompts')}, no problems."
+            f"{plural(prompts, 'prompt', 'prompts')}, no problems.",
+            soft_wrap=True,
         )
         return 0
     files = len({problem.file for problem in report.problems})
     problems = plural(len(report.problems), "problem", "problems")
-    console.print(f"[red]{problems}[/] in {plural(files, 'file', 'files')}.")
+    console.print(f"[red]{problems}[/] in {plural(files, 'file', 'files')}.", soft_wrap=True)
     return 1
 
 
-def run_lint(paths: Sequence[Path], console: Console) -> int:
-    """Lint the given bank files/directories; print problems and a summary; 0 when clean."""
-    report = lint_banks(paths)
+def _profile_of(path: Path) -> LintProfile:
+    """The shipped profile for the banks shipped with Rapport, the custom one elsewhere."""
+    try:
+        path.resolve().relative_to(DEFAULT_QUESTIONS_DIR.resolve())
+    except ValueError:
+        return CUSTOM
+    return SHIPPED
+
+
+def lint_targets(
+    paths: Sequence[Path],
+    configured: Sequence[Path],
+    *,
+    alone: bool = False,
+    profile: LintProfile | None = None,
+) -> list[LintSource]:
+    """What to lint: the configured folders (what the bot loads: the shipped banks, then
+    RAPPORT_EXTRA_QUESTIONS_DIR) unless `alone`, then `paths`. `profile` overrides the profile
+    of the given paths (else: shipped inside Rapport's own questions folder, custom elsewhere)."""
+    context = [] if alone and paths else [LintSource(p, _profile_of(p)) for p in configured]
+    given = [LintSource(p, profile or _profile_of(p)) for p in paths]
+    return context + given
+
+
+def run_lint(sources: Sequence[LintSource], console: Console, depth: int | None = None) -> int:
+    """Lint the given sources together; print problems and a summary; 0 when clean."""
+    report = lint_sources(sources, depth)
     _print_problems(report.problems, console)
     if report.summary:
         console.print(_summary_table(report.summary))

@@ -1,13 +1,15 @@
 """Load question-bank YAML files into the engine's `Bank` / `Prompt` values.
 
 Every problem is collected before anything is raised, so one run of `load_banks` names every bad
-file, prompt and field at once (`BankError.problems`). Banks from later directories are added to
-those of earlier ones; the same bank name or prompt id in two files is an error.
+file, prompt and field at once (`BankError.problems`), each at its `file:line`. Banks from later
+directories are added to those of earlier ones; the same bank name or prompt id in two files is an
+error, and so (given the configured depth) is a bank with no prompts in a layer up to it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +17,8 @@ import yaml
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
-from bot.engine.bank import Bank, Prompt
+from bot.engine.bank import LAYER_NAMES, Bank, Prompt
+from bot.questions.marks import LineMap, load_with_lines, yaml_error_message
 from bot.questions.schema import (
     BankError,
     BankFileModel,
@@ -27,13 +30,16 @@ from bot.questions.schema import (
 
 __all__ = [
     "BankError",
+    "ParsedFile",
     "Problem",
     "bank_files",
     "cross_bank_problems",
+    "depth_problems",
     "display_path",
     "load_bank",
     "load_banks",
     "parse_bank_file",
+    "read_dirs",
 ]
 
 BANK_SUFFIXES = (".yaml", ".yml")
@@ -45,25 +51,6 @@ _TYPE_MESSAGES = {
     "model_type": "must be a mapping of keys to values",
     "dict_type": "must be a mapping of keys to values",
 }
-
-
-class _UniqueKeyLoader(yaml.SafeLoader):
-    """SafeLoader that rejects a key repeated in one mapping (PyYAML silently keeps the last)."""
-
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Hashable, Any]:
-        seen: set[Hashable] = set()
-        for key_node, _ in node.value:
-            key = self.construct_object(key_node, deep=deep)
-            if isinstance(key, Hashable) and key in seen:
-                raise yaml.constructor.ConstructorError(
-                    "while constructing a mapping",
-                    node.start_mark,
-                    f"found duplicate key {key!r}",
-                    key_node.start_mark,
-                )
-            if isinstance(key, Hashable):
-                seen.add(key)
-        return super().construct_mapping(node, deep)
 
 
 def display_path(path: Path) -> str:
@@ -79,9 +66,9 @@ def bank_files(directory: Path) -> list[Path]:
     return sorted(p for p in directory.iterdir() if p.suffix in BANK_SUFFIXES and p.is_file())
 
 
-def _read_yaml(path: Path, shown: str) -> tuple[Any, list[Problem]]:
-    def fail(message: str) -> tuple[Any, list[Problem]]:
-        return None, [Problem(shown, None, None, message)]
+def _read_yaml(path: Path, shown: str) -> tuple[Any, LineMap, list[Problem]]:
+    def fail(message: str, line: int | None = None) -> tuple[Any, LineMap, list[Problem]]:
+        return None, LineMap(), [Problem(shown, None, None, message, line=line)]
 
     try:
         text = path.read_text(encoding="utf-8")
@@ -94,13 +81,11 @@ def _read_yaml(path: Path, shown: str) -> tuple[Any, list[Problem]]:
     except OSError as exc:
         return fail(f"cannot be read ({exc.strerror})")
     try:
-        return yaml.load(text, Loader=_UniqueKeyLoader), []
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        return fail(f"invalid YAML{where}: {exc.problem or exc.context}")
+        raw, lines = load_with_lines(text)
     except yaml.YAMLError as exc:
-        return fail(f"invalid YAML: {exc}")
+        line, message = yaml_error_message(exc, text)
+        return fail(message, line)
+    return raw, lines, []
 
 
 def _short(value: object) -> str:
@@ -125,21 +110,28 @@ def _message(error: ErrorDetails, model: type[BaseModel]) -> str:
     return str(error["msg"])
 
 
-def _validation_problems(exc: ValidationError, raw: dict[str, Any], shown: str) -> list[Problem]:
+def _validation_problems(
+    exc: ValidationError, raw: dict[str, Any], shown: str, lines: LineMap
+) -> list[Problem]:
     prompts = raw.get("prompts")
     problems = []
     for error in exc.errors():
         loc = error["loc"]
         if len(loc) >= 2 and loc[0] == "prompts" and isinstance(loc[1], int):
-            entry = prompts[loc[1]] if isinstance(prompts, list) else None
-            field = ".".join(map(str, loc[2:])) or None
+            index = loc[1]
+            entry = prompts[index] if isinstance(prompts, list) else None
+            field_name = ".".join(map(str, loc[2:])) or None
             message = _message(error, PromptModel)
-            if field is None and error["type"] in ("model_type", "dict_type"):
+            if field_name is None and error["type"] in ("model_type", "dict_type"):
                 message = "must be a mapping with id, layer, topic and text"
-            problems.append(Problem(shown, prompt_label(entry, loc[1]), field, message))
+            line = lines.of_prompt(index, str(loc[2]) if len(loc) > 2 else None)
+            label = prompt_label(entry, index)
+            problems.append(Problem(shown, label, field_name, message, line=line))
         else:
-            field = ".".join(map(str, loc)) or None
-            problems.append(Problem(shown, None, field, _message(error, BankFileModel)))
+            field_name = ".".join(map(str, loc)) or None
+            message = _message(error, BankFileModel)
+            line = lines.of_header(str(loc[0])) if loc else None
+            problems.append(Problem(shown, None, field_name, message, line=line))
     return problems
 
 
@@ -165,71 +157,109 @@ def _to_bank(model: BankFileModel) -> Bank:
     )
 
 
-def parse_bank_file(path: Path) -> tuple[Bank | None, list[Problem]]:
-    """Read and validate one file: the bank when it is valid, and every problem found."""
+@dataclass(frozen=True)
+class ParsedFile:
+    """One bank file read and validated: the bank when it is valid, every problem, its lines."""
+
+    shown: str
+    bank: Bank | None
+    problems: list[Problem] = field(default_factory=list)
+    lines: LineMap = field(default_factory=LineMap)
+
+
+def parse_bank_file(path: Path) -> ParsedFile:
+    """Read and validate one file, naming each problem's line."""
     shown = display_path(path)
-    raw, problems = _read_yaml(path, shown)
+    raw, lines, problems = _read_yaml(path, shown)
     if problems:
-        return None, problems
+        return ParsedFile(shown, None, problems, lines)
     if not isinstance(raw, dict):
         found = "the file is empty" if raw is None else f"found {type(raw).__name__}"
         keys = "bank, title, audience, topics, prompts"
         message = f"top level must be a mapping with {keys} ({found})"
-        return None, [Problem(shown, None, None, message)]
-    problems = [
-        Problem(shown, label, field, message)
-        for label, field, message in cross_field_problems(raw, path.stem)
-    ]
+        return ParsedFile(shown, None, [Problem(shown, None, None, message, line=1)], lines)
+    problems = cross_field_problems(raw, path.stem, shown, lines)
     try:
         model = BankFileModel.model_validate(raw)
     except ValidationError as exc:
-        return None, _validation_problems(exc, raw, shown) + problems
-    return (None if problems else _to_bank(model)), problems
+        problems = _validation_problems(exc, raw, shown, lines) + problems
+        return ParsedFile(shown, None, problems, lines)
+    return ParsedFile(shown, None if problems else _to_bank(model), problems, lines)
 
 
 def load_bank(path: Path) -> Bank:
     """Load one bank file; raise `BankError` listing every problem in it."""
-    bank, problems = parse_bank_file(path)
-    if problems or bank is None:
-        raise BankError(problems)
-    return bank
+    parsed = parse_bank_file(path)
+    if parsed.problems or parsed.bank is None:
+        raise BankError(parsed.problems)
+    return parsed.bank
 
 
-def cross_bank_problems(entries: Sequence[tuple[str, Bank]]) -> list[Problem]:
+def cross_bank_problems(files: Sequence[ParsedFile]) -> list[Problem]:
     """Bank names and prompt ids must be unique across all files loaded together."""
     problems: list[Problem] = []
     bank_owner: dict[str, str] = {}
     id_owner: dict[str, str] = {}
-    for shown, bank in entries:
+    for parsed in files:
+        bank, shown = parsed.bank, parsed.shown
+        if bank is None:
+            continue
         if bank.name in bank_owner:
             message = f"bank '{bank.name}' is already defined in {bank_owner[bank.name]}"
-            problems.append(Problem(shown, None, "bank", message))
+            line = parsed.lines.of_header("bank")
+            problems.append(Problem(shown, None, "bank", message, line=line))
             continue
         bank_owner[bank.name] = shown
         for prompt in bank.prompts:
             if prompt.id in id_owner:
                 message = f"is already used in {id_owner[prompt.id]}"
-                problems.append(Problem(shown, prompt.id, "id", message))
+                line = parsed.lines.of_prompt_id(prompt.id, "id")
+                problems.append(Problem(shown, prompt.id, "id", message, line=line))
             else:
                 id_owner[prompt.id] = shown
     return problems
 
 
-def load_banks(dirs: Iterable[Path]) -> dict[str, Bank]:
-    """Load every `*.yaml` / `*.yml` bank in each directory, in order; raise `BankError` if any
-    file, directory or cross-file check fails."""
+def depth_problems(parsed: ParsedFile, depth: int) -> list[Problem]:
+    """Every layer up to the configured depth (RAPPORT_MAX_LAYER) needs prompts; otherwise a
+    round silently stops early at the last layer the bank has."""
+    bank = parsed.bank
+    if bank is None:
+        return []
+    missing = [layer for layer in range(1, depth + 1) if not bank.in_layer(layer)]
+    if not missing:
+        return []
+    names = ", ".join(f"{layer} ({LAYER_NAMES[layer]})" for layer in missing)
+    noun = "layer" if len(missing) == 1 else "layers"
+    message = (
+        f"has no prompts in {noun} {names}; rounds go {depth} layers deep "
+        f"(RAPPORT_MAX_LAYER={depth}): add prompts there or lower RAPPORT_MAX_LAYER"
+    )
+    line = parsed.lines.of_header("prompts")
+    return [Problem(parsed.shown, None, "prompts", message, "depth", line)]
+
+
+def read_dirs(dirs: Iterable[Path]) -> tuple[list[ParsedFile], list[Problem]]:
+    """Parse every `*.yaml` / `*.yml` file in each directory, in order."""
+    files: list[ParsedFile] = []
     problems: list[Problem] = []
-    entries: list[tuple[str, Bank]] = []
     for directory in dirs:
         if not directory.is_dir():
             problems.append(Problem(display_path(directory), None, None, "directory not found"))
             continue
-        for path in bank_files(directory):
-            bank, found = parse_bank_file(path)
-            problems.extend(found)
-            if bank is not None:
-                entries.append((display_path(path), bank))
-    problems.extend(cross_bank_problems(entries))
+        files.extend(parse_bank_file(path) for path in bank_files(directory))
+    return files, problems
+
+
+def load_banks(dirs: Iterable[Path], depth: int | None = None) -> dict[str, Bank]:
+    """Load every bank in each directory, in order; raise `BankError` if any file, directory or
+    cross-file check fails, or (given `depth`) a bank has no prompts in a layer up to it."""
+    files, problems = read_dirs(dirs)
+    for parsed in files:
+        problems.extend(parsed.problems)
+        if depth is not None:
+            problems.extend(depth_problems(parsed, depth))
+    problems.extend(cross_bank_problems(files))
     if problems:
         raise BankError(problems)
-    return {bank.name: bank for _, bank in entries}
+    return {parsed.bank.name: parsed.bank for parsed in files if parsed.bank is not None}

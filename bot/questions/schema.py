@@ -30,6 +30,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from bot.questions.marks import LineMap
+
 MAX_TEXT_CHARS = 180
 MAX_TEXT_WORDS = 25
 MIN_LAYER, MAX_LAYER = 1, 4
@@ -46,9 +48,15 @@ class Problem:
     field: str | None
     message: str
     rule: str = "schema"
+    line: int | None = None
+
+    @property
+    def where(self) -> str:
+        """`file:line`, or just the file for a problem that belongs to no line."""
+        return self.file if self.line is None else f"{self.file}:{self.line}"
 
     def __str__(self) -> str:
-        parts = [self.file]
+        parts = [self.where]
         if self.prompt_id is not None:
             parts.append(f"prompt {self.prompt_id}")
         if self.field is not None:
@@ -160,14 +168,16 @@ def prompt_label(raw: object, index: int) -> str:
     return f"#{index + 1}"
 
 
-def cross_field_problems(raw: Mapping[str, Any], stem: str) -> list[tuple[str | None, str, str]]:
-    """Checks spanning fields, as (prompt label, field, message).
-
-    Wrong types are left to pydantic, so each problem is reported once."""
-    found: list[tuple[str | None, str, str]] = []
+def cross_field_problems(
+    raw: Mapping[str, Any], stem: str, shown: str, lines: LineMap
+) -> list[Problem]:
+    """Checks spanning fields, each at its line. Wrong types are left to pydantic, so each
+    problem is reported once."""
+    found: list[Problem] = []
     bank = raw.get("bank")
     if isinstance(bank, str) and bank != stem:
-        found.append((None, "bank", f"must equal the file name '{stem}' (got '{bank}')"))
+        message = f"must equal the file name '{stem}' (got '{bank}')"
+        found.append(Problem(shown, None, "bank", message, line=lines.of_header("bank")))
     topics = raw.get("topics")
     declared = {t for t in topics if isinstance(t, str)} if isinstance(topics, list) else None
     prompts = raw.get("prompts")
@@ -181,13 +191,16 @@ def cross_field_problems(raw: Mapping[str, Any], stem: str) -> list[tuple[str | 
         topic = entry.get("topic")
         if declared is not None and isinstance(topic, str) and topic not in declared:
             allowed = ", ".join(sorted(declared)) or "none declared"
-            found.append((label, "topic", f"'{topic}' is not one of the bank's topics ({allowed})"))
+            message = f"'{topic}' is not one of the bank's topics ({allowed})"
+            line = lines.of_prompt(index, "topic")
+            found.append(Problem(shown, label, "topic", message, line=line))
         prompt_id = entry.get("id")
         if isinstance(prompt_id, str):
             if prompt_id in first_seen:
-                first = first_seen[prompt_id] + 1
-                message = f"is used more than once in this file (first at #{first})"
-                found.append((label, "id", message))
+                first = lines.of_prompt(first_seen[prompt_id], "id")
+                message = f"is used more than once in this file (first at line {first})"
+                line = lines.of_prompt(index, "id")
+                found.append(Problem(shown, label, "id", message, line=line))
             else:
                 first_seen[prompt_id] = index
     return found

@@ -266,6 +266,7 @@ class RoundService:
                 raise Rejected("unavailable", "They aren't taking part in rounds right now.")
         if frozenset(keys) in context.open_sets:
             raise Rejected("already_running", "You already have a round going together.")
+        seen = context.seen_by(keys)
         return start_round(
             round_id=round_id,
             members=keys,
@@ -273,7 +274,8 @@ class RoundService:
             now=now,
             seed=random.SystemRandom().randrange(2**31),
             initiator=initiator.key if initiator else None,
-            excluded_prompts=context.seen_by(keys),
+            excluded_prompts=seen,
+            first_round=not seen,
             timezones={
                 k: context.rows[k].timezone
                 for k in keys

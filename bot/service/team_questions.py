@@ -27,7 +27,10 @@ from bot.clock import Clock
 from bot.engine.bank import Bank, Prompt
 from bot.engine.model import Delivery, DeliveryKind, RoundSettings
 from bot.identity import Member
-from bot.questions.lint import BANK_RULES, breadth_problems, duplicate_problems
+from bot.questions.lint import prompt_problems
+from bot.questions.profiles import TEAM, LintProfile
+from bot.questions.rules.breadth import breadth_problems
+from bot.questions.rules.duplicates import duplicate_problems
 from bot.questions.schema import MAX_LAYER, MIN_LAYER, SLUG, Problem, text_issues
 from bot.service.workspaces import TEAM_BANK, WorkspaceSettings, WorkspaceSettingsService
 from bot.store import repository as repo
@@ -361,24 +364,15 @@ class TeamQuestions:
         base = self.shipped.get(settings.default_bank)
         audience = base.audience if base else "workplace"
         team = Bank(TEAM_BANK, TEAM_TITLE, (*own, candidate), audience=audience)
-        found = [
-            p
-            for rule in BANK_RULES
-            if rule is not breadth_problems
-            for p in rule(TEAM_BANK, team)
-            if p.prompt_id == "draft"
-        ]
-        entries = [(name, bank) for name, bank in self.shipped.items()] + [(TEAM_BANK, team)]
+        found = [p for p in prompt_problems(TEAM_BANK, team, TEAM) if p.prompt_id == "draft"]
+        entries = [*self.shipped.items(), (TEAM_BANK, team)]
         found += [p for p in duplicate_problems(entries) if p.prompt_id == "draft"]
         return [p.message for p in found]
 
     def _bank_problems(self, bank: Bank) -> list[Problem]:
         entries = [*self.shipped.items(), (TEAM_BANK, bank)]
-        found = [
-            p for rule in BANK_RULES if rule is not breadth_problems for p in rule(TEAM_BANK, bank)
-        ]
-        found += [p for p in duplicate_problems(entries) if p.file == TEAM_BANK]
-        return found
+        found = prompt_problems(TEAM_BANK, bank, TEAM)
+        return found + [p for p in duplicate_problems(entries) if p.file == TEAM_BANK]
 
     async def _can_stand_alone(
         self, workspace: str, settings: WorkspaceSettings
@@ -389,12 +383,13 @@ class TeamQuestions:
         self._cache.pop(workspace, None)  # decide on what is stored now
         active, _ = await self._prompts(workspace, None)
         need = min_prompts_to_stand_alone(settings)
-        short = []
-        for layer in range(1, settings.max_layer + 1):
-            in_layer = [p for p in active if p.layer == layer]
-            topics = {p.topic for p in in_layer}
-            if len(in_layer) < need or len(topics) < 2:
-                short.append(f"layer {layer} has {len(in_layer)} in {len(topics)} topic(s)")
+        alone = LintProfile("team alone", need, 2, 1, None, 6, require_example=False)
+        capped = tuple(p for p in active if p.layer <= settings.max_layer)
+        bank = Bank(TEAM_BANK, TEAM_TITLE, capped)
+        short = [p.message for p in breadth_problems(TEAM_BANK, bank, alone) if p.prompt_id is None]
+        missing = [n for n in range(1, settings.max_layer + 1) if not bank.in_layer(n)]
+        if missing:
+            short.append("no questions in layer " + ", ".join(map(str, missing)))
         if not short:
             return None
         return "questions", (

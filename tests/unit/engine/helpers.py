@@ -75,6 +75,7 @@ def started(
     excluded: frozenset[str] = frozenset(),
     timezones: dict[str, str] | None = None,
     initiator: str | None = A,
+    first_round: bool = False,
 ) -> Driver:
     decision = start_round(
         round_id="r1",
@@ -85,6 +86,7 @@ def started(
         initiator=initiator,
         excluded_prompts=excluded,
         timezones=timezones,
+        first_round=first_round,
     )
     return Driver(decision, bank)
 

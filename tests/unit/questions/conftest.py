@@ -12,19 +12,24 @@ import yaml
 BankWriter = Callable[..., Path]
 
 
+EXAMPLE = "A short, warm answer written for this test."
+
+
 def prompt(pid: str, layer: int, topic: str, text: str, **extra: Any) -> dict[str, Any]:
-    return {"id": pid, "layer": layer, "topic": topic, "text": text, **extra}
+    """A prompt entry; it has an example answer unless `example=None` is given."""
+    entry = {"id": pid, "layer": layer, "topic": topic, "text": text, "example": EXAMPLE, **extra}
+    return {k: v for k, v in entry.items() if not (k == "example" and v is None)}
 
 
 CLEAN_PROMPTS = [
     prompt("cl-1-morning-01", 1, "morning", "What is the first thing you do after you wake up?"),
-    prompt("cl-1-morning-02", 1, "morning", "Which drink starts your day off well?"),
+    prompt("cl-1-morning-02", 1, "morning", "Which drink starts your day off well, and why?"),
     prompt("cl-1-music-01", 1, "music", "What song is stuck in your head this week?"),
     prompt(
         "cl-1-music-02",
         1,
         "music",
-        "Where do you listen to music most often?",
+        "Where do you listen to music, and how did that start?",
         hierarchy_safe=False,
     ),
 ]

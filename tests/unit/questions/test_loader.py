@@ -8,7 +8,7 @@ import pytest
 
 from bot.engine.bank import Bank, Prompt
 from bot.questions.loader import BankError, Problem, load_bank, load_banks
-from tests.unit.questions.conftest import CLEAN_PROMPTS, BankWriter, prompt
+from tests.unit.questions.conftest import CLEAN_PROMPTS, EXAMPLE, BankWriter, prompt
 
 
 def problems_of(path: Path) -> list[Problem]:
@@ -24,7 +24,12 @@ def test_load_bank_builds_the_engine_bank(write_bank: BankWriter) -> None:
     assert bank.topics == ("morning", "music")
     assert bank.layers == (1,)
     assert bank.get("cl-1-morning-01") == Prompt(
-        "cl-1-morning-01", 1, "morning", "What is the first thing you do after you wake up?", True
+        "cl-1-morning-01",
+        1,
+        "morning",
+        "What is the first thing you do after you wake up?",
+        True,
+        example=EXAMPLE,
     )
     assert bank.get("cl-1-music-02") is not None
     assert bank.get("cl-1-music-02").hierarchy_safe is False  # type: ignore[union-attr]
@@ -52,8 +57,9 @@ def test_problem_names_file_prompt_and_field(
         "wp-1-x-01",
         "layer",
     )
+    assert problem.line == 9
     assert str(caught.value).startswith(
-        "questions/x.yaml: prompt wp-1-x-01: field 'layer': must be between 1 and 4"
+        "questions/x.yaml:9: prompt wp-1-x-01: field 'layer': must be between 1 and 4"
     )
 
 
@@ -184,8 +190,33 @@ def test_prompt_that_is_not_a_mapping_is_named_by_position(write_bank: BankWrite
 def test_duplicate_ids_within_a_file(write_bank: BankWriter) -> None:
     prompts = [prompt("d-1", 1, "music", "What is up?"), prompt("d-1", 1, "music", "Who is it?")]
     [problem] = problems_of(write_bank("dupes", prompts))
-    assert (problem.prompt_id, problem.field) == ("d-1", "id")
-    assert "more than once" in problem.message
+    assert (problem.prompt_id, problem.field, problem.line) == ("d-1", "id", 13)
+    assert problem.message == "is used more than once in this file (first at line 8)"
+
+
+def test_unclosed_quote_names_the_line_it_opens_on(tmp_path: Path) -> None:
+    entries = "".join(
+        f"  - id: q-{n}\n    layer: 1\n    topic: a\n    text: 'What is {n}?'\n" for n in range(6)
+    )
+    broken = entries.replace("text: 'What is 1?'", "text: 'What is 1?", 1)
+    path = tmp_path / "quote.yaml"
+    path.write_text("bank: quote\ntitle: Q\naudience: community\ntopics: [a]\nprompts:\n" + broken)
+    [problem] = problems_of(path)
+    assert problem.line == 13  # where the quote opens, not where the parser gave up
+    assert "is its closing quote missing?" in problem.message
+
+
+def test_load_banks_with_a_depth_fails_on_a_missing_layer(
+    write_bank: BankWriter, tmp_path: Path
+) -> None:
+    write_bank("clean", CLEAN_PROMPTS)
+    assert sorted(load_banks([tmp_path], depth=1)) == ["clean"]
+    with pytest.raises(BankError) as caught:
+        load_banks([tmp_path], depth=3)
+    [problem] = caught.value.problems
+    assert (problem.rule, problem.field) == ("depth", "prompts")
+    assert "has no prompts in layers 2 (How I tick), 3 (What matters to me)" in problem.message
+    assert "RAPPORT_MAX_LAYER" in problem.message
 
 
 def test_load_banks_merges_directories_in_order(write_bank: BankWriter, tmp_path: Path) -> None:
@@ -234,6 +265,6 @@ def test_load_banks_reports_problems_from_every_file(
         load_banks([tmp_path, tmp_path / "missing"])
     lines = str(caught.value).splitlines()
     assert len(lines) == 3
-    assert any("one.yaml: prompt o-1: field 'layer'" in line for line in lines)
-    assert any("two.yaml: prompt t-1: field 'text'" in line for line in lines)
+    assert any("one.yaml:9: prompt o-1: field 'layer'" in line for line in lines)
+    assert any("two.yaml:11: prompt t-1: field 'text'" in line for line in lines)
     assert any(line.endswith("missing: directory not found") for line in lines)

@@ -1,0 +1,165 @@
+"""Duplicates: the same question twice, in the same words or in other words.
+
+- Exact: equal after normalising case, punctuation and spacing.
+- Near (on meaning, not only on shared words): scikit-learn's TF-IDF over unigrams and bigrams
+  of Snowball-stemmed content words, after everyday phrasings of one idea are folded into one
+  token (`CONCEPTS`: "wake up", "breakfast" and "mornings" are one idea; so are "unwind",
+  "switch off" and "the end of the day"), compared by cosine similarity. TF-IDF weighs words by
+  how rare they are in the banks checked together, so two prompts that share "changed your mind"
+  and "food" score high while two that share only "your partner" or "today" do not. Pairs at or
+  above `NEAR_DUPLICATE_LIMIT` are reported.
+
+Banks are compared within one audience (a workplace bank with other workplace banks, e.g. the
+shipped one and a workspace's own): banks of different audiences never meet in one round.
+Each problem is reported on the later prompt of a pair, naming the earlier one.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cache
+from itertools import pairwise
+
+from bot.engine.bank import Bank, Prompt
+from bot.questions.schema import Problem
+
+RULE = "duplicate"
+# Tuned on the shipped banks: every pair at or above it asks the same thing in other words
+# (the old banks' six morning-routine prompts, three end-of-day wind-downs); genuinely different
+# prompts on one topic ("a place you go to think" / "a place you would show a visitor") stay
+# well below it. Raise it only with a test showing a false positive.
+NEAR_DUPLICATE_LIMIT = 0.6
+
+# Everyday phrasings of one idea, folded to one token before weighing, so that two prompts about
+# the same moment of the day or the same move match even in different words. Each key is the
+# token; each value a regular expression over the lowercased text.
+CONCEPTS: dict[str, str] = {
+    "xmorning": r"\b(mornings?|wak(e|es|ing) up|woke up|breakfast|start (of )?(your|the) day)\b",
+    "xdayend": (
+        r"\b(end of (the|your) (work ?)?day|wind(ing)? down|unwind\w*|switch(ing)? off|"
+        r"before bed|bedtime|evenings?|log(ging)? off|after work)\b"
+    ),
+    "xworkstart": r"\b(sit down to work|start(ing)? work|start of (the|your) work ?day)\b",
+    "xmindchange": (
+        r"\b(chang\w* your mind|once dislike\w*|used to dislike|came (a)?round to|"
+        r"grown to (like|love)|dislike\w* but (like|love))\b"
+    ),
+    "xfavourite": r"\b(favou?rites?|faves?|go-to|best-loved)\b",
+    "xfood": r"\b(foods?|dish(es)?|meals?|snacks?|cook\w*|recipes?)\b",
+    "xfilm": r"\b(films?|movies?|cinema|shows?|series)\b",
+    "xsong": r"\b(songs?|tunes?|tracks?|albums?|music)\b",
+    "xbook": r"\b(books?|novels?|reads?)\b",
+    "xlearn": r"\b(learn(ed|t|ing|s)?)\b",
+    "xproud": r"\b(proud(er|est)?|pride)\b",
+    "xhelp": r"\b(help(ed|s|ing)?|support(ed|s|ing)?|lend a hand)\b",
+    "xenjoy": r"\b(enjoy(ed|s|ing)?|love[sd]?|loving|fond of)\b",
+    "xnotice": r"\b(notic(e|ed|es|ing)|spot(ted|s)?|spy)\b",
+    "xsmall": r"\b(small(est)?|little|tiny|short)\b",
+}
+_CONCEPT_RES = tuple((re.compile(pattern), token) for token, pattern in CONCEPTS.items())
+# Function words and the question frame every prompt shares; anything else carries meaning.
+_STOP_TEXT = """
+    a about again all also an and any anything are as at be been being bit but by can could did do
+    does doing ever for from get got had happen happened has have how i if in into is it its just
+    kind lot made make makes me more most much my now of on once one or our really so some someone
+    something sort than that the their them then there these they thing things this those to type
+    us very was we were what what's whats when where which who whom why will with would you your
+    yours yourself
+"""
+STOP_WORDS = frozenset(_STOP_TEXT.split())
+
+
+@cache
+def _stemmer():  # type: ignore[no-untyped-def]
+    import snowballstemmer
+
+    return snowballstemmer.stemmer("english")
+
+
+def normalise(text: str) -> str:
+    """Lowercase, punctuation removed, spacing collapsed: the key for exact duplicates."""
+    return " ".join(re.sub(r"[^\w\s]", "", text.lower()).split())
+
+
+def content_tokens(text: str) -> list[str]:
+    """Concepts folded, stop words dropped, the rest stemmed: what TF-IDF weighs."""
+    folded = text.lower().replace("’", "'")
+    for regex, token in _CONCEPT_RES:
+        folded = regex.sub(f" {token} ", folded)
+    words = [w.removesuffix("'s") for w in re.findall(r"[a-z][a-z'-]*", folded)]
+    kept = [w for w in words if w not in STOP_WORDS and len(w) > 1]
+    stems = _stemmer().stemWords(kept)
+    tokens = [word if word in CONCEPTS else stem for word, stem in zip(kept, stems, strict=True)]
+    # "changed your mind" and "once disliked" in one prompt are one idea, not two mentions
+    return [t for i, t in enumerate(tokens) if i == 0 or t != tokens[i - 1]]
+
+
+def features(text: str) -> list[str]:
+    """The content tokens and each pair of neighbours, in either order ("help you unwind" and
+    "unwind, and what helps" share the pair): pairs weigh ideas said together."""
+    tokens = content_tokens(text)
+    pairs = (" ".join(sorted(pair)) for pair in pairwise(tokens))
+    return tokens + list(pairs)
+
+
+@dataclass(frozen=True)
+class _Item:
+    shown: str
+    prompt: Prompt
+
+
+def similarities(texts: Sequence[str]) -> list[list[float]]:
+    """Pairwise TF-IDF cosine similarity of the texts (1.0 on the diagonal)."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.metrics.pairwise import linear_kernel
+
+    if not texts:
+        return []
+    vectorizer = TfidfVectorizer(
+        analyzer=features, sublinear_tf=True, token_pattern=None, lowercase=False
+    )
+    try:
+        matrix = vectorizer.fit_transform(texts)
+    except ValueError:  # no content words at all
+        return [[0.0] * len(texts) for _ in texts]
+    return [list(map(float, row)) for row in linear_kernel(matrix).tolist()]
+
+
+def duplicate_problems(entries: Sequence[tuple[str, Bank]]) -> list[Problem]:
+    """Exact and near duplicates among banks of the same audience."""
+    problems: list[Problem] = []
+    audiences = sorted({bank.audience for _, bank in entries})
+    for audience in audiences:
+        items = [
+            _Item(shown, prompt)
+            for shown, bank in entries
+            if bank.audience == audience
+            for prompt in bank.prompts
+        ]
+        problems.extend(_audience_problems(items))
+    return problems
+
+
+def _audience_problems(items: Sequence[_Item]) -> list[Problem]:
+    keys = [normalise(item.prompt.text) for item in items]
+    scores = similarities([item.prompt.text for item in items])
+    problems = []
+    for j, later in enumerate(items):
+        for i in range(j):
+            earlier = items[i]
+            where = f"prompt {earlier.prompt.id}" + (
+                "" if earlier.shown == later.shown else f" in {earlier.shown}"
+            )
+            if keys[i] == keys[j]:
+                message = f"same text as {where}"
+            elif scores[i][j] >= NEAR_DUPLICATE_LIMIT:
+                message = (
+                    f"asks the same as {where} in other words (similarity {scores[i][j]:.2f} >= "
+                    f"{NEAR_DUPLICATE_LIMIT})"
+                )
+            else:
+                continue
+            problems.append(Problem(later.shown, later.prompt.id, "text", message, RULE))
+    return problems
