@@ -47,9 +47,10 @@ async def run_team_questions(
                 console.print(f"Wrote {workspace}'s questions to {path}.", markup=False)
             return 0
         assert path is not None
-        bank, problems = parse_bank_file(path)
+        parsed = parse_bank_file(path)
+        bank = parsed.bank
         if bank is None:
-            for problem in problems:
+            for problem in parsed.problems:
                 console.print(str(problem), markup=False, highlight=False, soft_wrap=True)
             console.print(f"Nothing was imported: fix {path} and try again.", markup=False)
             return 1

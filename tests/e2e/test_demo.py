@@ -84,6 +84,18 @@ def bank_with_examples(tmp_path: Path) -> Path:
     return folder
 
 
+@pytest.fixture
+def bank_without_examples(tmp_path: Path) -> Path:
+    """The tiny test bank with its examples taken out (as a team's own questions may be)."""
+    bank = yaml.safe_load(TINY_BANK.read_text())
+    for prompt in bank["prompts"]:
+        prompt.pop("example", None)
+    folder = tmp_path / "bare"
+    folder.mkdir()
+    (folder / "tiny.yaml").write_text(yaml.safe_dump(bank, sort_keys=False))
+    return folder
+
+
 def _prompt_texts(folder: Path) -> list[str]:
     return [p["text"] for p in yaml.safe_load((folder / "tiny.yaml").read_text())["prompts"]]
 
@@ -187,8 +199,10 @@ async def test_example_shows_the_current_prompts_example(
     assert answered == latest  # the example of the prompt on screen, not of another
 
 
-async def test_example_without_one_says_so_kindly(tmp_path: Path) -> None:
-    text = await _play(tmp_path, ["y", "/example", "/leave"], TINY_BANK.parent)
+async def test_example_without_one_says_so_kindly(
+    tmp_path: Path, bank_without_examples: Path
+) -> None:
+    text = await _play(tmp_path, ["y", "/example", "/leave"], bank_without_examples)
     assert NO_EXAMPLE.split(".")[0] in text
 
 

@@ -67,7 +67,7 @@ def test_a_shipped_id_or_a_malformed_workspace_is_refused_in_one_sentence(
     database: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     source = tmp_path / "team.yaml"
-    source.write_text(TEAM_BANK.replace("team-1-rituals-01", "wp-1-routines-01"))
+    source.write_text(TEAM_BANK.replace("team-1-rituals-01", "wp-1-small-joys-11"))
     assert main(["questions", "import", "--workspace", "slack:T0TEAM", str(source)]) == 1
     assert "belongs to a shipped bank" in capsys.readouterr().out
     assert main(["questions", "export", "--workspace", "T0TEAM"]) == 2

@@ -281,8 +281,9 @@ async def test_export_then_import_round_trips_into_another_workspace(
     exported = await service.questions.export_yaml("test:T1")
     path = tmp_path / "team.yaml"
     path.write_text(exported)
-    bank, problems = parse_bank_file(path)
-    assert bank is not None, problems
+    parsed = parse_bank_file(path)
+    bank = parsed.bank
+    assert bank is not None, parsed.problems
 
     imported = await service.questions.import_bank("test:T2", bank)
     assert imported.ok and "Imported 2" in imported.message, imported.message

@@ -17,7 +17,7 @@ PARTNER_NAME = "Sam (demo partner)"
 def fitting_answer(app: Rapport, prompt: OutgoingMessage, choice: int = 0) -> str:
     """An answer to this PROMPT delivery; `choice` picks among the fitting ones (0 = best)."""
     data = prompt.data
-    options = answers_for(bank_prompt(app.banks, data), int(data["layer"]), str(data["topic"]))
+    options = answers_for(bank_prompt(app.banks, data), int(data["layer"]))
     return options[min(choice, len(options) - 1)]
 
 

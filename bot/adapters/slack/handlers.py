@@ -190,7 +190,6 @@ class SlackHandlers:
             rapport.service.questions,
             self._is_lead,
             self._dm_channel,
-            lambda: f"{self.service.clock.now():%Y-%m-%d}",
         )
 
     async def _finish(self, run: Awaitable[None]) -> None:

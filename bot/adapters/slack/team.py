@@ -51,13 +51,11 @@ class SlackTeam:
         questions: TeamQuestions,
         is_lead: IsLead,
         dm_channel: DmChannel,
-        today: Callable[[], str],
     ) -> None:
         self.workspaces = workspaces
         self.questions = questions
         self.is_lead = is_lead
         self.dm_channel = dm_channel
-        self.today = today
 
     # --- /rapport settings ------------------------------------------------------------------
 
@@ -184,7 +182,7 @@ class SlackTeam:
             await client.files_upload_v2(
                 channel=await self.dm_channel(member, client),
                 content=content,
-                filename=f"rapport-team-questions-{self.today()}.yaml",
+                filename="team.yaml",  # a bank file is named after its bank (`bank: team`)
                 title="Your team's questions",
                 initial_comment="Your team's own questions, in the same YAML as Rapport's banks.",
             )

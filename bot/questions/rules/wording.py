@@ -36,7 +36,8 @@ PREFERENCE_MARKERS = re.compile(
 # ...and these ask for one: a reason, a moment or a small story.
 STORY_MARKERS = re.compile(
     r"\b(why|how|story|stories|when|what happened|what (made|makes|drew|draws|got|gets|changed)|"
-    r"the reason|what's behind|what is behind|tell)\b",
+    r"the reason|what's behind|what is behind|tell|where (did|were|was)|what was happening|"
+    r"what did you (find|learn|notice))\b",
     re.IGNORECASE,
 )
 # Phrasing that presumes the pair is meeting for the first time.

@@ -1,4 +1,4 @@
-"""The demo's scripted answers fit the prompt: its example, else its topic's, else its layer's."""
+"""The demo's scripted answers fit the prompt: its example, else its layer's."""
 
 from __future__ import annotations
 
@@ -6,13 +6,7 @@ from dataclasses import replace
 
 import pytest
 
-from bot.adapters.console.answers import (
-    LAYER_ANSWERS,
-    LAYER_TOPIC_ANSWERS,
-    TOPIC_ANSWERS,
-    answers_for,
-    bank_prompt,
-)
+from bot.adapters.console.answers import LAYER_ANSWERS, answers_for, bank_prompt
 from bot.config import DEFAULT_QUESTIONS_DIR
 from bot.engine.bank import Bank, Prompt
 from bot.questions.loader import load_banks
@@ -23,30 +17,22 @@ PROMPT = Prompt("x-1", 1, "routines", "What do you do first?", example="I stretc
 
 
 def test_a_prompts_own_example_comes_first() -> None:
-    assert answers_for(PROMPT, 1, "routines")[0] == "I stretch."
+    assert answers_for(PROMPT, 1)[0] == "I stretch."
 
 
 @pytest.mark.parametrize("prompt", SHIPPED_PROMPTS, ids=lambda p: p.id)
-def test_every_shipped_prompt_without_its_example_still_gets_its_topics_answers(
-    prompt: Prompt,
-) -> None:
-    options = answers_for(replace(prompt, example=None), prompt.layer, prompt.topic)
-    written = LAYER_TOPIC_ANSWERS.get((prompt.layer, prompt.topic)) or TOPIC_ANSWERS[prompt.topic]
-    assert options[: len(written)] == list(written)
+def test_sam_answers_every_shipped_prompt_with_its_own_example(prompt: Prompt) -> None:
+    assert prompt.example and answers_for(prompt, prompt.layer)[0] == prompt.example
 
 
-def test_a_topic_nobody_wrote_for_gets_its_layers_neutral_answers() -> None:
-    assert answers_for(None, 3, "sailing") == list(LAYER_ANSWERS[3])
-
-
-def test_layer_four_curiosity_asks_about_the_partner_not_the_field() -> None:
-    assert answers_for(None, 4, "curiosity")[0] == LAYER_TOPIC_ANSWERS[(4, "curiosity")][0]
-    assert answers_for(None, 3, "curiosity")[0] == TOPIC_ANSWERS["curiosity"][0]
+def test_a_prompt_without_an_example_gets_its_layers_neutral_answers() -> None:
+    bare = replace(PROMPT, example=None, layer=3)
+    assert answers_for(bare, 3) == list(LAYER_ANSWERS[3])
+    assert answers_for(None, 3) == list(LAYER_ANSWERS[3])
 
 
 def test_there_are_always_two_different_answers_and_all_are_short() -> None:
-    written = [*TOPIC_ANSWERS.values(), *LAYER_TOPIC_ANSWERS.values(), *LAYER_ANSWERS.values()]
-    for answers in written:
+    for answers in LAYER_ANSWERS.values():
         assert len(set(answers)) >= 2
         assert all(0 < len(a) <= 120 for a in answers), answers
 

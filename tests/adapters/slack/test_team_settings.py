@@ -164,7 +164,7 @@ async def test_a_lead_exports_the_teams_questions_as_a_yaml_file(
     (completed,) = [c for c in slack.fake.calls_to("files.completeUploadExternal") if c.ok]
     (shared,) = completed.response["files"]
     assert shared["channels"] == [slack.fake.dm_channel(ALICE)]
-    assert shared["name"].endswith(".yaml")
+    assert shared["name"] == "team.yaml"  # a bank file is named after its bank
     content = slack.fake.files[shared["id"]]["content"].decode()
     assert "bank: team" in content and QUESTION in content
 
@@ -173,8 +173,8 @@ async def test_removing_an_unknown_or_forged_question_id_changes_nothing(
     start_rapport: RapportStarter,
 ) -> None:
     slack = await start_rapport()
-    reply = await slack.command("questions remove wp-1-routines-01", ALICE)
-    assert "no active question 'wp-1-routines-01'" in reply["text"]
+    reply = await slack.command("questions remove wp-1-small-joys-11", ALICE)
+    assert "no active question 'wp-1-small-joys-11'" in reply["text"]
     assert await count(slack, workspace_prompts, sa.true()) == 0
 
 

@@ -15,6 +15,7 @@ from bot.questions.rules.wording import (
     count_syllables,
     flesch_reading_ease,
     is_closed_question,
+    is_one_word_preference,
 )
 from tests.unit.questions.conftest import CLEAN_PROMPTS, BankWriter, prompt
 
@@ -118,7 +119,7 @@ def test_breadth_every_layer_topic_pair_needs_its_minimum(write_bank: BankWriter
     prompts = [*CLEAN_PROMPTS, prompt("cl-1-books-01", 1, "books", "How did you pick your book?")]
     [problem] = by_rule(lint_banks([write_bank("clean", prompts)]), "breadth")
     assert (problem.prompt_id, problem.field) == ("cl-1-books-01", "topic")
-    assert "topic 'books' has 1 layer-1 prompt(s)" in problem.message
+    assert "topic 'books' has 1 layer-1 prompt;" in problem.message
     assert "at least 2 (custom bank)" in problem.message
 
 
@@ -510,3 +511,19 @@ def test_unclosed_quote_is_reported_where_it_opens() -> None:
     [problem] = lint_banks([BAD / "unclosed-quote.yaml"]).problems
     assert problem.line == 13
     assert "runs on to line 18; is its closing quote missing?" in problem.message
+
+
+@pytest.mark.parametrize(
+    ("text", "one_word"),
+    [
+        ("Which snack do you keep close at hand?", True),
+        ("What is your favourite season?", True),
+        ("What did you last hum without noticing, and where did you pick it up?", False),
+        ("What's the best view you found lately, and where were you?", False),
+        ("Which song pulls you back into focus, and why that one?", False),
+    ],
+)
+def test_one_word_check_knows_a_story_ask_from_a_bare_preference(
+    text: str, one_word: bool
+) -> None:
+    assert is_one_word_preference(text) is one_word
