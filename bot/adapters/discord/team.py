@@ -27,15 +27,17 @@ from bot.adapters.discord.views import MISSING_CONTROL, acknowledge
 from bot.bootstrap import Rapport
 from bot.identity import Member
 from bot.service.team_questions import ACTIVE, PENDING, Draft
-from bot.service.workspaces import LEAD_ONLY
+from bot.service.workspaces import LEAD_ONLY, TEAM_BANK
 
 NOT_IN_A_SERVER = "Please use this in your server: team settings belong to a server."
+FORM_EXPIRED = "This form has expired. Please open it again with `/rapport settings edit`."
 HISTORY_LEADS_ONLY = "Only team leads can see the settings history."
 QUESTIONS_LEADS_ONLY = (
     "Only team leads can see and manage your team's questions. "
     "Anyone can suggest one with `/rapport questions suggest`."
 )
 MAX_CHOICES = 25
+EXPORT_NAME = f"{TEAM_BANK}.yaml"  # the loader wants a bank file named after its bank
 
 
 class DiscordTeam:
@@ -44,7 +46,6 @@ class DiscordTeam:
     def __init__(self, rapport: Rapport, activity: Activity) -> None:
         self.workspaces = rapport.service.workspaces
         self.questions = rapport.service.questions
-        self.clock = rapport.service.clock
         self.activity = activity
 
     @staticmethod
@@ -141,9 +142,10 @@ class DiscordTeam:
 
     async def on_modal_submitted(self, interaction: discord.Interaction, setting: str) -> None:
         async with self.activity.track():
-            if interaction.message is None:  # not opened from the editor: a reply of its own
-                await interaction.response.defer(ephemeral=True, thinking=True)
-            elif not await acknowledge(interaction):
+            if interaction.message is None:  # only the editor opens this form
+                await _tell(interaction, FORM_EXPIRED)
+                return
+            if not await acknowledge(interaction):
                 return
             typed = wire.modal_value(interaction.data, tv.VALUE_INPUT)
             await self._save(interaction, {setting: typed})
@@ -204,10 +206,12 @@ class DiscordTeam:
         if not await self.questions.listing(workspace):
             return tv.NO_QUESTIONS
         content = (await self.questions.export_yaml(workspace)).encode()
-        name = f"rapport-team-questions-{self.clock.now():%Y-%m-%d}.yaml"
         return {
-            "content": "Your team's own questions, in the same YAML as Rapport's banks.",
-            "attachments": [discord.File(io.BytesIO(content), filename=name)],
+            "content": (
+                "Your team's own questions, in the same YAML as Rapport's banks. "
+                f"Keep the name `{EXPORT_NAME}`: a bank file is named after its bank."
+            ),
+            "attachments": [discord.File(io.BytesIO(content), filename=EXPORT_NAME)],
         }
 
     async def prompt_ids(
