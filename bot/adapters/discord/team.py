@@ -271,7 +271,8 @@ async def on_team_interaction(interaction: discord.Interaction) -> None:
     """The part of `on_interaction` that is the team's: a submitted settings form (routed by
     custom id), and a click on a team control its message doesn't show (discord.py would drop
     it silently; it gets a refusal instead). Anything else is left alone."""
-    custom_id = str((interaction.data or {}).get("custom_id", ""))
+    data: Any = interaction.data or {}
+    custom_id = str(data.get("custom_id", ""))
     if not custom_id.startswith(tv.TEAM + ":"):
         return
     team = cast(DiscordTeam, tv.team_of(interaction))

@@ -7,7 +7,7 @@ message when it refuses).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import discord
 from discord import app_commands
@@ -89,7 +89,10 @@ def _question_commands(group: app_commands.Group, h: CommandHandlers) -> None:
         await h.respond(interaction, lambda: team.questions_export(interaction))
 
 
-def _draft_command(h: CommandHandlers, name: str, description: str) -> app_commands.Command:
+DraftCommand = app_commands.Command[Any, ..., None]
+
+
+def _draft_command(h: CommandHandlers, name: str, description: str) -> DraftCommand:
     """`add` (leads) and `suggest` (anyone) take the same question."""
     team = h.team
     work = team.questions_add if name == "add" else team.questions_suggest
@@ -105,6 +108,8 @@ def _draft_command(h: CommandHandlers, name: str, description: str) -> app_comma
         draft = Draft(layer.value, topic.strip().lower(), text, hierarchy_safe, example or None)
         await h.respond(interaction, lambda: work(interaction, draft))
 
-    command = app_commands.Command(name=name, description=description, callback=callback)
+    command: DraftCommand = app_commands.Command(
+        name=name, description=description, callback=callback
+    )
     command = app_commands.choices(layer=LAYERS)(command)
     return app_commands.describe(**DRAFT_OPTIONS)(command)

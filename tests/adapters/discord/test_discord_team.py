@@ -15,6 +15,7 @@ import yaml
 from bot.adapters.discord import team_views as tv
 from bot.adapters.discord.team import FORM_EXPIRED, HISTORY_LEADS_ONLY
 from bot.adapters.discord.views import MISSING_CONTROL
+from bot.engine.bank import Prompt
 from bot.engine.model import Pace
 from bot.identity import Member
 from bot.questions.loader import parse_bank_file
@@ -330,6 +331,7 @@ async def test_a_lead_adds_a_member_suggests_the_lead_approves_and_a_round_draws
     )
     assert "✓ Added team-1-music-01" in review.content
     assert "No suggestions are waiting for review." in review.content
+    assert all(edit["allowed_mentions"] == {"parse": []} for edit in review.edits)
     [told] = await bot.wait_dms(bob["id"], 1)
     assert told.embeds[0]["title"] == "Your question was added"
     assert told.allowed_mentions == {"parse": []}
@@ -427,7 +429,8 @@ async def test_a_lead_exports_the_teams_questions_as_a_yaml_file(
 ) -> None:
     bot = await start_bot()
     alice, general = discord_world.alice, discord_world.general
-    await questions(bot, alice, general, "add", *draft(2, "rituals", QUESTION))
+    extra = [p.string_option("example", "Tea first."), p.boolean_option("hierarchy_safe", False)]
+    await questions(bot, alice, general, "add", *draft(2, "rituals", QUESTION), *extra)
     refused = await questions(bot, discord_world.bob, general, "export", permissions="0")
     assert bot.reply(refused).startswith("Only team leads")
 
@@ -442,7 +445,9 @@ async def test_a_lead_exports_the_teams_questions_as_a_yaml_file(
         path.write_bytes(upload.data)
         bank, problems = parse_bank_file(path)
     assert problems == [] and bank is not None
-    assert [(q.id, q.layer, q.text) for q in bank.prompts] == [("team-2-rituals-01", 2, QUESTION)]
+    [prompt] = bank.prompts
+    assert (prompt.id, prompt.layer, prompt.text) == ("team-2-rituals-01", 2, QUESTION)
+    assert (prompt.hierarchy_safe, prompt.example) == (False, "Tea first.")
     assert yaml.safe_load(upload.data)["bank"] == "team"
 
 
@@ -461,3 +466,43 @@ async def test_a_lead_removes_a_question_and_an_unknown_id_changes_nothing(
     )
     assert bot.reply(removed).startswith("Retired team-1-rituals-01")
     assert await bot.count(workspace_prompts, workspace_prompts.c.status == "retired") == 1
+
+
+async def test_every_form_and_list_stays_within_discords_limits(
+    start_bot: BotStarter, discord_world: DiscordWorld
+) -> None:
+    bot = await start_bot()
+    views = await bot.core.service.workspaces.view(f"discord:{discord_world.guild_id}")
+    for view in views:
+        if tv.picks_from_a_list(view):
+            [_, values] = tv.editor_view(views, view).children
+            assert 0 < len(values.to_component_dict()["options"]) <= 25
+            continue
+        form = tv.SettingModal(view).to_dict()
+        [label] = form["components"]
+        assert len(form["title"]) <= 45 and len(label["label"]) <= 45, form
+        assert len(label["description"]) <= 100 and label["component"]["max_length"] <= 100
+    picker = tv.editor_view(views).children[0].to_component_dict()
+    assert all(len(o["description"]) <= 100 for o in picker["options"])
+
+    pending = [
+        team_questions.TeamPrompt(
+            Prompt(f"team-1-music-{n:02d}", 1, "music", SUGGESTED), "pending", True
+        )
+        for n in range(1, 8)
+    ]
+    reply = tv.review_reply(pending)
+    rows = {item.row for item in reply["view"].children}
+    assert rows == {0, 1, 2, 3, 4} and len(reply["view"].children) == 10
+    assert reply["content"].endswith("2 more wait after these.")
+
+
+async def test_suggestions_can_be_turned_off_by_a_lead(
+    start_bot: BotStarter, discord_world: DiscordWorld
+) -> None:
+    bot = await start_bot()
+    alice, bob, general = discord_world.alice, discord_world.bob, discord_world.general
+    assert (await set_setting(bot, alice, general, "suggestions", "off")).startswith("Saved.")
+    refused = await questions(bot, bob, general, "suggest", *draft(1, "music", SUGGESTED))
+    assert bot.reply(refused) == "Your team's leads have turned question suggestions off."
+    assert await bot.count(workspace_prompts) == 0
