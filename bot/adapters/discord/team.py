@@ -61,9 +61,13 @@ class DiscordTeam:
             interaction.user, interaction.permissions, self.workspaces, interaction.guild_id
         )
 
+    @staticmethod
+    def _actor(interaction: discord.Interaction) -> Member:
+        """Who used a command: commands are guild-only, so it always has its guild."""
+        return wire.member(interaction.guild_id or 0, interaction.user.id)
+
     def _workspace(self, interaction: discord.Interaction) -> str:
-        """Commands are guild-only: a slash command always has its guild."""
-        return wire.member(interaction.guild_id or 0, interaction.user.id).workspace
+        return self._actor(interaction).workspace
 
     # --- /rapport settings ------------------------------------------------------------------
 
@@ -74,7 +78,7 @@ class DiscordTeam:
     async def settings_set(
         self, interaction: discord.Interaction, setting: str, value: str
     ) -> Reply:
-        member = wire.member(interaction.guild_id or 0, interaction.user.id)
+        member = self._actor(interaction)
         is_lead = await self.is_lead(interaction)
         return (await self.workspaces.change(member, is_lead, {setting: value})).message
 
@@ -174,11 +178,11 @@ class DiscordTeam:
     # --- /rapport questions -----------------------------------------------------------------
 
     async def questions_add(self, interaction: discord.Interaction, draft: Draft) -> Reply:
-        member = wire.member(interaction.guild_id or 0, interaction.user.id)
+        member = self._actor(interaction)
         return (await self.questions.add(member, await self.is_lead(interaction), draft)).message
 
     async def questions_suggest(self, interaction: discord.Interaction, draft: Draft) -> Reply:
-        member = wire.member(interaction.guild_id or 0, interaction.user.id)
+        member = self._actor(interaction)
         return (await self.questions.suggest(member, draft)).message
 
     async def questions_list(self, interaction: discord.Interaction) -> Reply:
@@ -194,7 +198,7 @@ class DiscordTeam:
         return tv.review_reply(pending)
 
     async def questions_remove(self, interaction: discord.Interaction, prompt_id: str) -> Reply:
-        member = wire.member(interaction.guild_id or 0, interaction.user.id)
+        member = self._actor(interaction)
         is_lead = await self.is_lead(interaction)
         return (await self.questions.retire(member, is_lead, prompt_id.strip())).message
 
