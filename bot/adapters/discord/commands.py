@@ -19,8 +19,10 @@ from discord import app_commands
 
 from bot.adapters.discord import wire
 from bot.adapters.discord.activity import Activity
-from bot.adapters.discord.render import NO_MENTIONS, text_reply
+from bot.adapters.discord.render import NO_MENTIONS, Reply, reply_kwargs
 from bot.adapters.discord.sender import DiscordSender
+from bot.adapters.discord.team import DiscordTeam
+from bot.adapters.discord.team_commands import add_team_commands
 from bot.bootstrap import Rapport
 from bot.config import Settings
 from bot.engine.model import Pace, RoundStatus
@@ -44,7 +46,11 @@ USAGE = "\n".join(
         "• `/rapport optout` / `/rapport optin` stops or allows new rounds with you",
         "• `/rapport timezone Europe/Berlin` sets your time zone for daily prompts",
         "• `/rapport avoid member` keeps scheduled sessions from pairing you two (private)",
+        "• `/rapport settings show` shows this server's settings; "
+        "`/rapport questions suggest` suggests a question",
         "• Leads: `/rapport schedule add|list|pause|resume|remove|run-now`, `/rapport stats`",
+        "• Leads: `/rapport settings edit|set|history`, "
+        "`/rapport questions add|list|review|remove|export`",
     )
 )
 DAYS = [
@@ -54,7 +60,7 @@ DAYS = [
 PACE = Literal["live", "daily"]
 Every = app_commands.Range[int, 1, 4]
 Depth = app_commands.Range[int, 1, 4]
-Work = Callable[[], Awaitable[str]]
+Work = Callable[[], Awaitable[Reply]]
 
 
 @functools.cache
@@ -86,20 +92,21 @@ class CommandHandlers:
         self.settings = settings
         self.sender = sender
         self.activity = activity or Activity()
+        self.team = DiscordTeam(rapport, self.activity)
 
     async def respond(self, interaction: discord.Interaction, work: Work) -> None:
-        """Defer ephemerally at once, run `work`, then put its text in the deferred reply."""
+        """Defer ephemerally at once, run `work`, then put its reply in the deferred message."""
         async with self.activity.track():
             await interaction.response.defer(ephemeral=True, thinking=True)
-            text = await work()
-            await interaction.edit_original_response(**text_reply(text))  # type: ignore[arg-type]
+            reply = await work()
+            await interaction.edit_original_response(**reply_kwargs(reply))
 
     @staticmethod
     def member(interaction: discord.Interaction) -> Member:
         return wire.member(interaction.guild_id or 0, interaction.user.id)
 
-    def is_lead(self, interaction: discord.Interaction) -> bool:
-        return wire.is_lead(interaction.user, self.settings, interaction.permissions)
+    async def is_lead(self, interaction: discord.Interaction) -> bool:
+        return await self.team.is_lead(interaction)
 
     # --- rounds -----------------------------------------------------------------------------
 
@@ -108,7 +115,7 @@ class CommandHandlers:
         interaction: discord.Interaction,
         member: discord.User | discord.Member,
         second: discord.User | discord.Member | None,
-        pace: str,
+        pace: str | None,
     ) -> str:
         me = interaction.user
         if second is None:
@@ -116,7 +123,7 @@ class CommandHandlers:
                 return "A round needs someone else: pick the person you'd like to get to know."
             people, initiated = [me, member], True
         else:
-            if not self.is_lead(interaction):
+            if not await self.is_lead(interaction):
                 return (
                     "Only team leads (Manage Server or the lead role) can pair two other "
                     "people. Pick one person to start a round with you instead."
@@ -130,7 +137,8 @@ class CommandHandlers:
         guild_id = interaction.guild_id or 0
         members = [wire.member(guild_id, p.id) for p in people]
         invitees = members[1:] if initiated else members
-        return await self._start(interaction, members, invitees, initiated, Pace(pace))
+        chosen = Pace(pace) if pace else None  # None: the workspace's default pace
+        return await self._start(interaction, members, invitees, initiated, chosen)
 
     async def _start(
         self,
@@ -138,7 +146,7 @@ class CommandHandlers:
         members: list[Member],
         invitees: list[Member],
         initiated: bool,
-        pace: Pace,
+        pace: Pace | None,
     ) -> str:
         for invitee in invitees:  # a DM channel that can't be opened: refuse before starting
             if not await self.sender.can_open_dm(invitee):
@@ -208,7 +216,7 @@ class CommandHandlers:
     ) -> str:
         outcome = await self.rapport.schedules.stats(
             self.member(interaction),
-            self.is_lead(interaction),
+            await self.is_lead(interaction),
             str(channel.id) if channel else None,
         )
         if outcome.ok and "\n" in outcome.message:
@@ -227,14 +235,14 @@ class CommandHandlers:
             f"{key}:{_token(value)}" for key, value in options.items() if value is not None
         )
         outcome = await self.rapport.schedules.add(
-            self.member(interaction), self.is_lead(interaction), str(channel.id), text
+            self.member(interaction), await self.is_lead(interaction), str(channel.id), text
         )
         if outcome.ok:
             await self.rapport.sync_session_jobs()
         return outcome.message
 
     async def schedule_list(self, interaction: discord.Interaction) -> str:
-        if not self.is_lead(interaction):
+        if not await self.is_lead(interaction):
             return LEAD_ONLY
         views = await self.rapport.schedules.list_for(wire.PLATFORM, str(interaction.guild_id))
         if not views:
@@ -253,7 +261,7 @@ class CommandHandlers:
         self, interaction: discord.Interaction, schedule_id: str, action: str
     ) -> str:
         outcome = await self.rapport.schedules.set_status(
-            self.member(interaction), self.is_lead(interaction), schedule_id.strip(), action
+            self.member(interaction), await self.is_lead(interaction), schedule_id.strip(), action
         )
         if outcome.ok:
             await self.rapport.sync_session_jobs()
@@ -261,7 +269,7 @@ class CommandHandlers:
 
     async def schedule_run_now(self, interaction: discord.Interaction, schedule_id: str) -> str:
         outcome = await self.rapport.schedules.run_now(
-            self.member(interaction), self.is_lead(interaction), schedule_id.strip()
+            self.member(interaction), await self.is_lead(interaction), schedule_id.strip()
         )
         return outcome.message
 
@@ -321,6 +329,7 @@ def build_group(handlers: CommandHandlers) -> app_commands.Group:
     _round_commands(rapport, handlers)
     _preference_commands(rapport, handlers)
     _lead_commands(rapport, handlers)
+    add_team_commands(rapport, handlers)
     return rapport
 
 
@@ -329,13 +338,13 @@ def _round_commands(group: app_commands.Group, h: CommandHandlers) -> None:
     @app_commands.describe(
         member="Who to get to know",
         second_member="Leads only: pair `member` with this person instead of you",
-        pace="live: next prompt right after each reveal; daily: one prompt a day",
+        pace="live: next prompt after each reveal; daily: one a day (default: the server's)",
     )
     async def start(
         interaction: discord.Interaction,
         member: discord.Member,
         second_member: discord.Member | None = None,
-        pace: PACE = "live",
+        pace: PACE | None = None,
     ) -> None:
         await h.respond(interaction, lambda: h.start(interaction, member, second_member, pace))
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import discord
 
@@ -105,7 +106,17 @@ def to_parts(rendered: Rendered, target: Target | None) -> list[Part]:
     return parts
 
 
-def text_reply(text: str) -> dict[str, object]:
+Reply = str | dict[str, Any]  # a text, or keyword arguments for a message (a view, files)
+
+
+def reply_kwargs(reply: Reply) -> dict[str, Any]:
+    """Keyword arguments for `edit_original_response`: never pinging anyone."""
+    if isinstance(reply, str):
+        return text_reply(reply)
+    return {**reply, "allowed_mentions": NO_MENTIONS}
+
+
+def text_reply(text: str) -> dict[str, Any]:
     """Keyword arguments for a plain reply: content when short, embed description when long."""
     if len(text) <= CONTENT_LIMIT:
         return {"content": text, "allowed_mentions": NO_MENTIONS}

@@ -27,6 +27,7 @@ from bot.adapters.discord.commands import CommandHandlers, CommandSync, RapportT
 from bot.adapters.discord.directory import DiscordDirectory
 from bot.adapters.discord.dm import DmAnswers
 from bot.adapters.discord.sender import DiscordSender, Unreachable
+from bot.adapters.discord.team import attach_team, on_team_interaction
 from bot.adapters.discord.views import DYNAMIC_ITEMS, ComponentHandlers, unroutable_click
 from bot.bootstrap import Rapport
 from bot.config import Settings
@@ -73,6 +74,7 @@ class _Rapport:
         a click on a control its message doesn't show is refused rather than left unanswered."""
         if unroutable_click(interaction):
             await self.rapport_components.on_unroutable_click(interaction)
+        await on_team_interaction(interaction)
         if interaction.type is not discord.InteractionType.modal_submit:
             return
         target = wire.parse_modal_id(str((interaction.data or {}).get("custom_id", "")))
@@ -107,7 +109,7 @@ class DiscordRuntime:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.sender = DiscordSender()
-        self.directory = DiscordDirectory(settings)
+        self.directory = DiscordDirectory()
         self.client: discord.Client | None = None
         self.tree: RapportTree | None = None
         self.activity = Activity()
@@ -128,6 +130,7 @@ class DiscordRuntime:
         self._bind(client, rapport, sync)
         commands = CommandHandlers(rapport, self.settings, self.sender, self.activity)
         self.tree.add_command(build_group(commands))
+        attach_team(client, commands.team)
         await self._login(client, self.settings.discord_token)
         self._task = asyncio.create_task(client.connect(reconnect=True), name="rapport-discord")
         try:
@@ -169,7 +172,7 @@ class DiscordRuntime:
         client.add_dynamic_items(*DYNAMIC_ITEMS)
         self.client = client
         self.sender.bind(client, rapport.members, _unreachable(rapport))
-        self.directory.bind(client)
+        self.directory.bind(client, rapport.service.workspaces)
 
     @staticmethod
     async def _wait_ready(client: discord.Client, task: asyncio.Task[None]) -> None:

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
 import discord
 
-from bot.config import Settings
 from bot.identity import Member
 from bot.messages import Action
+from bot.service.workspaces import WorkspaceSettingsService
 
 PLATFORM = "discord"
 PREFIX = "rapport"
@@ -80,11 +81,44 @@ def message_key(message: discord.Message) -> str:
     return f"{PLATFORM}:message:{message.id}"
 
 
-def is_lead(user: discord.abc.User, settings: Settings, permissions: discord.Permissions) -> bool:
-    """Leads: Manage Server (or Administrator) or the configured lead role."""
+async def is_lead(
+    user: discord.abc.User,
+    permissions: discord.Permissions,
+    workspaces: WorkspaceSettingsService,
+    guild_id: int | str,
+) -> bool:
+    """Leads: Manage Server (or Administrator), or the guild's `lead-role` setting (a role id
+    or exact name; by default RAPPORT_DISCORD_LEAD_ROLE), looked up through the cached port."""
     if permissions.manage_guild or permissions.administrator:
         return True
-    role = (settings.discord_lead_role or "").strip()
-    if not role or not isinstance(user, discord.Member):
+    if not isinstance(user, discord.Member):
         return False
-    return any(str(r.id) == role or r.name == role for r in user.roles)
+    settings = await workspaces.settings_of(f"{PLATFORM}:{guild_id}")
+    role = (settings.lead_role or "").strip()
+    return bool(role) and any(str(r.id) == role or r.name == role for r in user.roles)
+
+
+def modal_value(data: Any, custom_id: str) -> str:
+    """The value of the text input `custom_id` in a modal submission (inside a Label, or in a
+    classic action row)."""
+    stack = list((data or {}).get("components") or [])
+    while stack:
+        component = stack.pop(0)
+        if component.get("custom_id") == custom_id:
+            return str(component.get("value") or "")
+        stack.extend(component.get("components") or [])
+        if isinstance(component.get("component"), dict):
+            stack.append(component["component"])
+    return ""
+
+
+def shown_custom_ids(message: discord.Message | None) -> set[str]:
+    """Every custom id on a message's components (rows, buttons, selects, nested layouts)."""
+    found: set[str] = set()
+    stack: list[Any] = list(message.components) if message is not None else []
+    while stack:
+        component = stack.pop()
+        if getattr(component, "custom_id", None):
+            found.add(component.custom_id)
+        stack.extend(getattr(component, "children", None) or [])
+    return found

@@ -323,6 +323,29 @@ def _rapport_commands(events: asyncio.Queue[tuple[str, Any]]) -> app_commands.Gr
     return rapport
 
 
+async def test_commands_over_discords_limits_are_refused_like_discord_does(
+    fake_discord: FakeDiscord, discord_world: DiscordWorld, discord_client: ClientStarter
+) -> None:
+    client = RecordingClient()
+    tree = app_commands.CommandTree(client)
+    guild = discord.Object(discord_world.guild_id)
+    group = app_commands.Group(name="rapport", description="Rounds")
+
+    @group.command(name="start", description="Start")
+    @app_commands.choices(n=[app_commands.Choice(name=str(i), value=i) for i in range(26)])
+    async def start(interaction: discord.Interaction, n: int) -> None: ...
+
+    tree.add_command(group, guild=guild)
+    await discord_client(client)
+
+    with pytest.raises(discord.HTTPException) as refused:
+        await tree.sync(guild=guild)
+    assert refused.value.status == 400 and refused.value.code == 50035
+    assert "In parameter 'n'" in str(refused.value)
+    assert "choices: Must be 25 or fewer in length." in str(refused.value)
+    assert str(discord_world.guild_id) not in fake_discord.commands
+
+
 async def test_slash_command_group_is_synced_and_invoked(
     fake_discord: FakeDiscord, discord_world: DiscordWorld, discord_client: ClientStarter
 ) -> None:

@@ -31,8 +31,8 @@ GUILD_TEXT, DM = 0, 1
 PING, APPLICATION_COMMAND, MESSAGE_COMPONENT, AUTOCOMPLETE, MODAL_SUBMIT = 1, 2, 3, 4, 5
 CONTEXT_GUILD, CONTEXT_BOT_DM = 0, 1
 ACTION_ROW, BUTTON, STRING_SELECT, TEXT_INPUT, TEXT_DISPLAY, LABEL = 1, 2, 3, 4, 10, 18
-SUB_COMMAND, SUB_COMMAND_GROUP, STRING_OPTION, INTEGER_OPTION, USER_OPTION = 1, 2, 3, 4, 6
-CHANNEL_OPTION = 7
+SUB_COMMAND, SUB_COMMAND_GROUP, STRING_OPTION, INTEGER_OPTION, BOOLEAN_OPTION = 1, 2, 3, 4, 5
+USER_OPTION, CHANNEL_OPTION = 6, 7
 
 _last_snowflake = 0
 _tokens = itertools.count(1)
@@ -399,6 +399,11 @@ def integer_option(name: str, value: int) -> Payload:
     return {"name": name, "type": INTEGER_OPTION, "value": value}
 
 
+def boolean_option(name: str, value: bool) -> Payload:
+    """A BOOLEAN option value."""
+    return {"name": name, "type": BOOLEAN_OPTION, "value": value}
+
+
 def subcommand(name: str, options: Sequence[Payload] = ()) -> Payload:
     """A SUB_COMMAND option, e.g. `start` in `/rapport start`."""
     return {"name": name, "type": SUB_COMMAND, "options": list(options)}
@@ -481,8 +486,10 @@ def button_click(
     channel: Payload,
     message_payload: Payload | None = None,
     application_id: Snowflake = APPLICATION_ID,
+    permissions: str = ALL_PERMISSIONS,
 ) -> Payload:
-    """INTERACTION_CREATE for a button click; by default on a bot message holding that button."""
+    """INTERACTION_CREATE for a button click; by default on a bot message holding that button.
+    In a guild the clicker has `permissions` there (`"0"`: no Manage Server)."""
     msg = message_payload or _component_message(channel, action_row(button(custom_id)), DEFAULT_BOT)
     data = {"custom_id": custom_id, "component_type": BUTTON}
     return _interaction(
@@ -492,6 +499,7 @@ def button_click(
         channel=channel,
         message=msg,
         application_id=application_id,
+        permissions=permissions,
     )
 
 
@@ -503,8 +511,9 @@ def select_choice(
     channel: Payload,
     message_payload: Payload | None = None,
     application_id: Snowflake = APPLICATION_ID,
+    permissions: str = ALL_PERMISSIONS,
 ) -> Payload:
-    """INTERACTION_CREATE for a string-select choice of `values`."""
+    """INTERACTION_CREATE for a string-select choice of `values` (see `button_click`)."""
     msg = message_payload or _component_message(
         channel, action_row(string_select_menu(custom_id, values)), DEFAULT_BOT
     )
@@ -516,6 +525,7 @@ def select_choice(
         channel=channel,
         message=msg,
         application_id=application_id,
+        permissions=permissions,
     )
 
 
@@ -568,11 +578,12 @@ def modal_submit(
     channel: Payload,
     message_payload: Payload | None = None,
     application_id: Snowflake = APPLICATION_ID,
+    permissions: str = ALL_PERMISSIONS,
 ) -> Payload:
     """INTERACTION_CREATE for a modal submit (see `modal_answers`, `label_text_input`).
 
-    Pass `message_payload` when the modal was opened from a button: Discord then includes the
-    message, and a deferred update edits it."""
+    Pass `message_payload` when the modal was opened from a component: Discord then includes
+    the message, and a deferred update edits it."""
     data = {"custom_id": custom_id, "components": list(components)}
     return _interaction(
         MODAL_SUBMIT,
@@ -581,6 +592,7 @@ def modal_submit(
         channel=channel,
         message=message_payload,
         application_id=application_id,
+        permissions=permissions,
     )
 
 

@@ -17,6 +17,8 @@ from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 from typing import Any
 
+import sqlalchemy as sa
+
 from bot.adapters.discord.runtime import DiscordRuntime
 from bot.bootstrap import Rapport, build
 from bot.clock import FakeClock
@@ -207,22 +209,56 @@ class DiscordRapport:
         )
         return await self.push(choice)
 
+    async def choose(
+        self,
+        user: Payload,
+        message: SentMessage,
+        custom_id: str,
+        values: Sequence[str],
+        *,
+        permissions: str = p.ALL_PERMISSIONS,
+    ) -> Payload:
+        """`user` chooses `values` in the message's select `custom_id`, as the message is now."""
+        channel = self.fake.channel(message.channel_id or "") or {}
+        choice = p.select_choice(
+            custom_id,
+            values,
+            user=user,
+            channel=channel,
+            message_payload=message.payload,
+            permissions=permissions,
+        )
+        return await self.push(choice)
+
+    async def submit_modal(
+        self,
+        user: Payload,
+        modal: InteractionCallback,
+        values: p.Answers,
+        opened_from: SentMessage,
+        *,
+        permissions: str = p.ALL_PERMISSIONS,
+    ) -> Payload:
+        """Fill a modal Rapport opened (callback type 9) from a message's control and submit."""
+        assert modal.type == 9 and modal.data is not None, modal
+        channel = self.fake.channel(opened_from.channel_id or "") or {}
+        submit = p.modal_submit(
+            modal.data["custom_id"],
+            p.modal_answers(modal.data, values),
+            user=user,
+            channel=channel,
+            message_payload=opened_from.payload,
+            permissions=permissions,
+        )
+        return await self.push(submit)
+
     async def answer_by_modal(
         self, user: Payload, prompt: SentMessage, text: str
     ) -> tuple[InteractionCallback, Payload]:
         """Press Answer, fill the modal, submit; returns the modal callback and the submit."""
         click = await self.click(user, prompt, "answer")
         [modal] = self.fake.interaction_callbacks(click["id"])
-        assert modal.type == 9 and modal.data is not None, modal
-        channel = self.fake.channel(prompt.channel_id or "") or {}
-        submit = p.modal_submit(
-            modal.data["custom_id"],
-            p.modal_answers(modal.data, {"answer": text}),
-            user=user,
-            channel=channel,
-            message_payload=prompt.payload,
-        )
-        await self.push(submit)
+        submit = await self.submit_modal(user, modal, {"answer": text}, prompt)
         return modal, submit
 
     async def dm(self, user: Payload, text: str) -> Payload:
@@ -252,6 +288,18 @@ class DiscordRapport:
 
     def last(self, user_id: int | str, kind: str) -> SentMessage:
         return [m for m in self.dms(user_id) if kind_of(m) == kind][-1]
+
+    def replied_message(self, interaction: Payload) -> SentMessage:
+        """The message Rapport's (deferred) reply to a command became, as it is now."""
+        [callback] = self.fake.interaction_callbacks(interaction["id"])
+        assert callback.message is not None, callback
+        return callback.message
+
+    async def count(self, table: sa.Table, *where: Any) -> int:
+        """How many rows of `table` in Rapport's database match `where`."""
+        async with self.core.db.transaction() as conn:
+            query = sa.select(sa.func.count()).select_from(table).where(*where)
+            return int((await conn.execute(query)).scalar_one())
 
     def reply(self, interaction: Payload) -> str:
         """The text of Rapport's ephemeral answer to a command or click."""

@@ -737,6 +737,17 @@ class FakeDiscord:
         for key in ("content", "embeds", "components", "flags"):
             if key in body:
                 sent.payload[key] = body[key] if body[key] is not None else sent.payload[key]
+        if "attachments" in body or files:
+            # Discord keeps the listed existing attachments (all when the field is absent) and
+            # adds the uploaded files
+            kept = sent.payload.get("attachments") or []
+            if "attachments" in body:
+                wanted = {str(a.get("id")) for a in body["attachments"] or []}
+                kept = [a for a in kept if a["id"] in wanted]
+            added = [
+                p.attachment(p.snowflake(), f.filename, len(f.data), f.content_type) for f in files
+            ]
+            sent.payload["attachments"] = kept + added
         sent.payload["edited_timestamp"] = p.timestamp()
         sent.edits.append(body)
         sent.files.extend(files)
@@ -837,6 +848,14 @@ class FakeDiscord:
     # --- REST: application commands -------------------------------------------------------------
 
     async def _put_commands(self, req: _Request, app: str, gid: str | None = None) -> _Reply:
+        problems = [
+            problem
+            for index, command in enumerate(req.json or [])
+            for problem in _command_problems(command, (str(index),))
+        ]
+        if problems:  # what Discord answers commands over its limits
+            errors = _form_errors(problems)
+            return _Reply(400, {**p.error(50035, "Invalid Form Body"), "errors": errors})
         registered = [
             p.application_command(c, application_id=app, guild_id=gid) for c in req.json or []
         ]
@@ -876,6 +895,47 @@ class FakeDiscord:
         if guild is None:
             return _not_found(10004, "Unknown Guild")
         return _Reply(200, guild["channels"])
+
+
+COMMAND_NAME = re.compile(r"^[-_\w]{1,32}$")
+MAX_OPTIONS = MAX_CHOICES = 25
+MAX_DESCRIPTION = MAX_CHOICE_NAME = 100
+
+
+Problem = tuple[tuple[str, ...], str]  # (the keys down to the field, what is wrong)
+
+
+def _command_problems(command: Payload, at: tuple[str, ...]) -> list[Problem]:
+    """Discord's limits on a chat-input command and its options; `at` is its place in the
+    request (`("0",)`, then `("0", "options", "1")` for its second option)."""
+    name = str(command.get("name", ""))
+    problems: list[Problem] = []
+    if not COMMAND_NAME.match(name) or name != name.lower():
+        problems.append(((*at, "name"), "Must be 1-32 lowercase letters, digits, - or _."))
+    if not 1 <= len(str(command.get("description", ""))) <= MAX_DESCRIPTION:
+        problems.append(((*at, "description"), f"Must be 1-{MAX_DESCRIPTION} in length."))
+    options = command.get("options") or []
+    if len(options) > MAX_OPTIONS:
+        problems.append(((*at, "options"), f"Must be {MAX_OPTIONS} or fewer in length."))
+    choices = command.get("choices") or []
+    if len(choices) > MAX_CHOICES:
+        problems.append(((*at, "choices"), f"Must be {MAX_CHOICES} or fewer in length."))
+    if any(not 1 <= len(str(c.get("name", ""))) <= MAX_CHOICE_NAME for c in choices):
+        problems.append(((*at, "choices"), f"Names must be 1-{MAX_CHOICE_NAME} in length."))
+    for index, option in enumerate(options):
+        problems += _command_problems(option, (*at, "options", str(index)))
+    return problems
+
+
+def _form_errors(problems: Sequence[Problem]) -> Payload:
+    """Discord's nested `errors` of an Invalid Form Body answer."""
+    errors: Payload = {}
+    for keys, message in problems:
+        node = errors
+        for key in keys:
+            node = node.setdefault(key, {})
+        node.setdefault("_errors", []).append({"code": "BASE_TYPE_INVALID", "message": message})
+    return errors
 
 
 @contextlib.contextmanager
