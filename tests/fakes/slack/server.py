@@ -82,6 +82,7 @@ class ApiCall:
     response: dict[str, Any]
     path: str = ""
     at: float = field(default_factory=time.monotonic)
+    answer_lost: bool = False  # carried out, but the app got an error or no answer at all
 
     @property
     def ok(self) -> bool:
@@ -591,7 +592,8 @@ class FakeSlack:
         if failure is not None and not failure.stored:
             return await self._fail(request, method, args, token, failure)
         status, headers, body = self._carry_out(method, args, token)
-        await self._record(ApiCall(method, args, token, status, body, request.path))
+        lost = failure is not None
+        await self._record(ApiCall(method, args, token, status, body, request.path, answer_lost=lost))
         if hold is not None and held and hold.stored:
             await self._wait_released(hold)
         if failure is not None:  # carried out, but the answer is lost
