@@ -592,8 +592,9 @@ class FakeSlack:
         if failure is not None and not failure.stored:
             return await self._fail(request, method, args, token, failure)
         status, headers, body = self._carry_out(method, args, token)
-        lost = failure is not None
-        await self._record(ApiCall(method, args, token, status, body, request.path, answer_lost=lost))
+        call = ApiCall(method, args, token, status, body, request.path)
+        call.answer_lost = failure is not None
+        await self._record(call)
         if hold is not None and held and hold.stored:
             await self._wait_released(hold)
         if failure is not None:  # carried out, but the answer is lost
