@@ -127,7 +127,7 @@ def _tracked(listener: Listener) -> Listener:
         ack_called = asyncio.create_task(acked.wait())
         await asyncio.wait({work, ack_called}, return_when=asyncio.FIRST_COMPLETED)
         ack_called.cancel()
-        if not acked.is_set() and not work.result():
+        if not acked.is_set() and (work.cancelled() or not work.result()):
             return BoltResponse(status=500, body="")
         return None  # acked, or finished without a word: bolt acks an event itself
 

@@ -168,3 +168,17 @@ async def test_settling_a_clicked_message_is_retried_after_a_server_error(
     assert not has_control(settled, ACTION_IDS[Action.ACCEPT])
     assert [c.status for c in slack.fake.calls_to("chat.update")] == [503, 200]
     assert kind_of(settled) == "invitation"
+
+
+@pytest.mark.allow_error_logs  # the failed commit is logged
+async def test_slacks_own_redelivery_of_an_unacked_event_is_the_one_that_counts(
+    start_rapport: RapportStarter,
+) -> None:
+    slack = await start_rapport("http")
+    await active_round(slack)
+    with slack.failing_commits(1) as left:
+        acked_on = await slack.fake.deliver_event(
+            slack.dm("redelivered", ALICE), url=slack.events_url
+        )
+    assert (acked_on, left) == (1, [0])  # the first retry (X-Slack-Retry-Num: 1) was acked
+    assert (await slack.wait_dms(ALICE, 3))[-1] == "answer_held"
