@@ -4,6 +4,15 @@ Rows are claimed with a lease so two dispatchers never send the same row; a row 
 never sent again. Messages to one member go out in the order they were queued; transient failures
 back off exponentially with jitter (or as long as the platform asked); permanent ones are recorded
 with their reason.
+
+A pass only ever changes rows it still holds (status "sending" with its own lease), so a row
+another pass took over after the lease ran out - and maybe marked sent - is left alone. A send
+whose outcome is unknown (`MaybeSentError`) is recorded as `maybe_sent` on the row, and every later
+attempt, in this process or another after a crash, asks the sender to check the platform first.
+
+Each member's claimed messages are sent by a task of their own that outlives the pass: a pass
+waits a moment for them, then lets the next one claim what else is due, so one slow call never
+holds back other members' deliveries (nor the scheduler tick that runs a pass).
 """
 
 from __future__ import annotations
@@ -26,6 +35,7 @@ from bot.clock import Clock
 from bot.engine.model import DeliveryKind
 from bot.identity import Member
 from bot.service.ports import (
+    MaybeSentError,
     OutgoingMessage,
     PermanentSendError,
     Sender,
@@ -42,8 +52,15 @@ UNSENT = ("pending", "sending")
 
 @dataclass(frozen=True)
 class RetryPolicy:
-    max_attempts: int = 8
-    base_seconds: float = 2.0
+    """Jittered exponential backoff: 0.5-1 s, 1-2 s, 2-4 s, … up to `cap_seconds`.
+
+    The first retries are quick, so a member whose message hit a blip sees it within seconds
+    (four failures in a row wait at most 15 s); the cap and the attempts cover an outage of
+    about half an hour before a delivery is given up.
+    """
+
+    max_attempts: int = 12
+    base_seconds: float = 1.0
     cap_seconds: float = 600.0
     lease: timedelta = timedelta(minutes=2)
 
@@ -54,6 +71,17 @@ class RetryPolicy:
         return backoff * random.uniform(0.5, 1.0)
 
 
+@dataclass(frozen=True)
+class Claim:
+    """Rows one pass holds: theirs while status is "sending" with this `lease_until`."""
+
+    rows: list[Row]
+    lease_until: datetime
+
+    def holds(self) -> sa.ColumnElement[bool]:
+        return sa.and_(outbox.c.status == "sending", outbox.c.lease_until == self.lease_until)
+
+
 class OutboxDispatcher:
     def __init__(
         self,
@@ -62,6 +90,9 @@ class OutboxDispatcher:
         clock: Clock,
         rates_per_second: Mapping[str, float] | None = None,
         policy: RetryPolicy | None = None,
+        *,
+        max_in_flight: int = 256,
+        pass_seconds: float = 2.0,
     ) -> None:
         self.db = db
         self.senders = dict(senders)
@@ -74,6 +105,10 @@ class OutboxDispatcher:
         self._stopping = False
         self._marks: list[tuple[int, str, asyncio.Future[None]]] = []
         self._marking: asyncio.Task[None] | None = None
+        # members whose messages are being sent: at most `max_in_flight` before a pass waits
+        self.max_in_flight = max_in_flight
+        self.pass_seconds = pass_seconds
+        self._flights: set[asyncio.Task[None]] = set()
 
     def wake(self) -> None:
         self._wake.set()
@@ -81,15 +116,43 @@ class OutboxDispatcher:
     # --- one pass ---------------------------------------------------------------------------
 
     async def run_once(self, batch: int = 200) -> int:
-        """Send every due delivery; returns how many were attempted."""
-        rows = await self._claim(batch)
-        by_member: dict[str, list[Row]] = {}
-        for row in rows:
-            by_member.setdefault(row.member_key, []).append(row)
-        await asyncio.gather(*(self._send_in_order(group) for group in by_member.values()))
-        return len(rows)
+        """Claim the due deliveries and start sending them; returns how many were claimed.
 
-    async def _claim(self, batch: int) -> list[Row]:
+        Waits until they are sent, but no longer than `pass_seconds`: a member whose send is
+        slow goes on in the background while the next pass serves everyone else.
+        """
+        await self._room_in_flight()
+        claim = await self._claim(batch)
+        by_member: dict[str, list[Row]] = {}
+        for row in claim.rows:
+            by_member.setdefault(row.member_key, []).append(row)
+        started = [self._fly(group, claim) for group in by_member.values()]
+        if started:
+            await asyncio.wait(started, timeout=self.pass_seconds)
+        return len(claim.rows)
+
+    async def drain(self) -> None:
+        """Wait for every member's sends in flight (tests, shutdown)."""
+        while self._flights:
+            await asyncio.wait(set(self._flights))
+
+    async def _room_in_flight(self) -> None:
+        while len(self._flights) >= self.max_in_flight:
+            await asyncio.wait(set(self._flights), return_when=asyncio.FIRST_COMPLETED)
+
+    def _fly(self, rows: list[Row], claim: Claim) -> asyncio.Task[None]:
+        task = asyncio.create_task(self._send_in_order(rows, claim))
+        self._flights.add(task)
+        task.add_done_callback(self._landed)
+        return task
+
+    def _landed(self, task: asyncio.Task[None]) -> None:
+        self._flights.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("outbox sends failed", exc_info=task.exception())
+        self.wake()  # that member's next messages may be due now
+
+    async def _claim(self, batch: int) -> Claim:
         now = self.clock.now()
         earlier = outbox.alias("earlier")
         # an earlier message to the same member that is backing off or in flight holds later
@@ -132,7 +195,7 @@ class OutboxDispatcher:
         async with self.db.transaction() as conn:
             candidates = await _in_member_order(conn, list(await conn.execute(query)), now)
             if not candidates:
-                return []
+                return Claim([], lease_until)
             # the rows are ours until commit (FOR UPDATE on PostgreSQL, the single writer on
             # SQLite), so one statement claims them all; the conditions are a safety net
             ids = [row.id for row in candidates]
@@ -157,26 +220,26 @@ class OutboxDispatcher:
                     )
                 )
                 claimed = [row for row in candidates if row.id in ours]
-        return claimed
+        return Claim(claimed, lease_until)
 
-    async def _send_in_order(self, rows: list[Row]) -> None:
+    async def _send_in_order(self, rows: list[Row], claim: Claim) -> None:
         for index, row in enumerate(rows):
-            if not await self._send_one(row):
+            if not await self._send_one(row, claim):
                 # keep this member's later messages behind the one that must retry
-                await self._release([r.id for r in rows[index + 1 :]])
+                await self._release([r.id for r in rows[index + 1 :]], claim)
                 return
 
-    async def _release(self, outbox_ids: list[int]) -> None:
+    async def _release(self, outbox_ids: list[int], claim: Claim) -> None:
         if not outbox_ids:
             return
         async with self.db.transaction() as conn:
             await conn.execute(
                 outbox.update()
-                .where(outbox.c.id.in_(outbox_ids))
+                .where(outbox.c.id.in_(outbox_ids), claim.holds())
                 .values(status="pending", lease_until=None)
             )
 
-    async def _send_one(self, row: Row) -> bool:
+    async def _send_one(self, row: Row, claim: Claim) -> bool:
         message = OutgoingMessage(
             outbox_id=row.id,
             member=Member.from_key(row.member_key),
@@ -184,7 +247,9 @@ class OutboxDispatcher:
             data=json.loads(row.payload),
             round_id=row.round_id,
             dm_channel_id=row.dm_channel_id,
-            maybe_sent=row.status == "sending",  # reclaimed after an expired lease
+            # an earlier attempt's outcome is unknown, or the row was reclaimed after its lease
+            # ran out (that process may have died mid-send)
+            maybe_sent=row.maybe_sent or row.status == "sending",
         )
         limiter = self._limiters.get(row.platform)
         try:
@@ -192,38 +257,52 @@ class OutboxDispatcher:
                 await limiter.acquire()
             message_id = await self.senders[row.platform].send(message)
         except TransientSendError as err:
-            await self._retry_later(row, err.reason, err.retry_after)
+            await self._retry_later(row, claim, err)
             return False
         except PermanentSendError as err:
-            await self._finish(row.id, status="failed", error=err.reason)
+            await self._finish(row.id, claim, status="failed", error=err.reason)
             log.warning("delivery %s (%s) failed permanently: %s", row.id, row.kind, err.reason)
             return True
         except Exception as err:  # an adapter bug must not stall the queue forever
             log.exception("delivery %s (%s) crashed the sender", row.id, row.kind)
-            await self._retry_later(row, f"{type(err).__name__}", None)
+            # the crash may have come after the request left: check before posting again
+            await self._retry_later(row, claim, MaybeSentError(type(err).__name__))
             return False
         await self._mark_sent(row.id, message_id)
         return True
 
-    async def _retry_later(self, row: Row, reason: str, retry_after: float | None) -> None:
+    async def _retry_later(self, row: Row, claim: Claim, err: TransientSendError) -> None:
         attempts = row.attempts + 1
+        maybe_sent = row.maybe_sent or isinstance(err, MaybeSentError)
         if attempts >= self.policy.max_attempts:
-            await self._finish(row.id, status="failed", error=f"gave up after {attempts}: {reason}")
+            error = f"gave up after {attempts}: {err.reason}"
+            await self._finish(row.id, claim, status="failed", error=error, maybe_sent=maybe_sent)
             return
-        delay = self.policy.delay(attempts, retry_after)
+        delay = self.policy.delay(attempts, err.retry_after)
         async with self.db.transaction() as conn:
-            await conn.execute(
+            result = await conn.execute(
                 outbox.update()
-                .where(outbox.c.id == row.id)
+                .where(outbox.c.id == row.id, claim.holds())
                 .values(
                     status="pending",
                     attempts=attempts,
-                    error=reason,
+                    error=err.reason,
                     lease_until=None,
+                    maybe_sent=maybe_sent,
                     next_attempt_at=self.clock.now() + timedelta(seconds=delay),
                 )
             )
-        log.info("delivery %s retry %d in %.1fs: %s", row.id, attempts, delay, reason)
+        if not result.rowcount:
+            log.info("delivery %s was taken over by another pass; left to it", row.id)
+            return
+        log.info(
+            "delivery %s retry %d in %.1fs: %s%s",
+            row.id,
+            attempts,
+            delay,
+            err.reason,
+            " (maybe sent: checked first)" if maybe_sent else "",
+        )
 
     async def _mark_sent(self, outbox_id: int, message_id: str) -> None:
         """Record a sent row; returns once that is committed.
@@ -258,29 +337,35 @@ class OutboxDispatcher:
                 continue
             settle(done for *_, done in batch)
 
-    async def _finish(self, outbox_id: int, **values: object) -> None:
+    async def _finish(self, outbox_id: int, claim: Claim, **values: object) -> None:
         now: datetime = self.clock.now()
         async with self.db.transaction() as conn:
             await conn.execute(
                 outbox.update()
-                .where(outbox.c.id == outbox_id)
+                .where(outbox.c.id == outbox_id, claim.holds())
                 .values(sent_at=now, lease_until=None, **values)
             )
 
     # --- the loop ---------------------------------------------------------------------------
 
     async def run_forever(self, idle_seconds: float = 1.0) -> None:
-        while not self._stopping:
-            try:
-                sent = await self.run_once()
-            except Exception:
-                log.exception("outbox pass failed")
-                sent = 0
-            if sent or self._stopping:  # stop() may have set the wake-up during the pass
-                continue
-            self._wake.clear()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=idle_seconds)
+        try:
+            while not self._stopping:
+                self._wake.clear()
+                try:
+                    sent = await self.run_once()
+                except Exception:
+                    log.exception("outbox pass failed")
+                    sent = 0
+                if sent or self._stopping:  # stop() may have set the wake-up during the pass
+                    continue
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), timeout=idle_seconds)
+            await self.drain()  # let the sends in flight finish and record their outcome
+        except asyncio.CancelledError:
+            for task in self._flights:
+                task.cancel()
+            raise
 
     def stop(self) -> None:
         self._stopping = True

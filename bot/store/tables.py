@@ -105,6 +105,9 @@ outbox = sa.Table(
     sa.Column("error", sa.Text, nullable=True),
     sa.Column("created_at", UTCDateTime(), nullable=False),
     sa.Column("sent_at", UTCDateTime(), nullable=True),
+    # an attempt's outcome is unknown (timeout, connection lost, 5xx after the request left):
+    # the platform may have it, so the next attempt checks before posting again
+    sa.Column("maybe_sent", sa.Boolean, nullable=False, default=False, server_default=sa.false()),
     sa.Index("ix_outbox_due", "status", "next_attempt_at"),
     sa.Index("ix_outbox_member", "member_key", "status"),
 )

@@ -5,19 +5,30 @@ slack-bolt builds a fresh `AsyncWebClient` for every inbound request, but it sha
 `aiohttp.TraceConfig`: every request to Slack - from the outbox sender, the directory or a
 listener's injected `client`, retries included - is timed and labelled with its Web API method.
 Labels come from a fixed set (`KNOWN_METHODS`, else "other"): never a URL, never an id.
+
+Every request has explicit timeouts (aiohttp's default total is 300 s, and slack_sdk's own 30 s
+applies only to sessions it creates). A refused request (429) is retried after Retry-After; a
+connection error or 5xx is retried only for methods whose repeat is harmless (reads, updates,
+views.open with its single-use trigger): a `chat.postMessage` that may have reached Slack is left
+to the outbox, which checks the DM's history before posting again.
 """
 
 from __future__ import annotations
 
+import random
 import time
 from types import SimpleNamespace
 from typing import Any
 
 import aiohttp
-from slack_sdk.http_retry.builtin_async_handlers import (
-    AsyncConnectionErrorRetryHandler,
-    AsyncRateLimitErrorRetryHandler,
-)
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.async_handler import AsyncRetryHandler
+from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
+from slack_sdk.http_retry.builtin_interval_calculators import BackoffRetryIntervalCalculator
+from slack_sdk.http_retry.jitter import Jitter
+from slack_sdk.http_retry.request import HttpRequest
+from slack_sdk.http_retry.response import HttpResponse
+from slack_sdk.http_retry.state import RetryState
 from slack_sdk.web.async_client import AsyncWebClient
 from yarl import URL
 
@@ -44,6 +55,11 @@ KNOWN_METHODS = frozenset(
 )
 UPLOAD = "files.upload"  # the POST to the URL files.getUploadURLExternal handed out
 OTHER = "other"
+# a second copy of these would show twice: never repeated blindly
+NOT_REPEATABLE = frozenset(
+    {"chat.postMessage", "chat.postEphemeral", "files.completeUploadExternal", UPLOAD}
+)
+TIMEOUT = aiohttp.ClientTimeout(total=10, connect=5)
 
 
 def method_label(url: URL) -> str:
@@ -94,9 +110,45 @@ def _observe(context: Any, url: URL) -> None:
         observe_api_call(PLATFORM, method_label(url), time.perf_counter() - started)
 
 
-def make_session() -> aiohttp.ClientSession:
+class _ShortJitter(Jitter):
+    def recalculate(self, duration: float) -> float:
+        return duration * random.uniform(1.0, 1.5)
+
+
+class RepeatableRetryHandler(AsyncRetryHandler):
+    """Retries a lost connection or a 5xx quickly (about 0.2 s, then 0.4 s), for methods that are
+    safe to repeat; a post is not (see `NOT_REPEATABLE`)."""
+
+    def __init__(self, max_retry_count: int = 2) -> None:
+        super().__init__(max_retry_count, BackoffRetryIntervalCalculator(0.2, _ShortJitter()))
+
+    async def _can_retry_async(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> bool:
+        if method_label(URL(request.url)) in NOT_REPEATABLE:
+            return False
+        if error is not None:
+            return isinstance(error, aiohttp.ClientConnectionError | TimeoutError)
+        return response is not None and response.status_code >= 500
+
+
+def failed_call(err: Exception, method: str = OTHER) -> tuple[str, str]:
+    """(Web API method, Slack's error code or the exception's name) for a one-line log."""
+    if isinstance(err, SlackApiError):
+        url = getattr(err.response, "api_url", "")
+        label = method_label(URL(url)) if url else method
+        return label, str(err.response.get("error") or f"HTTP {err.response.status_code}")
+    return method, type(err).__name__
+
+
+def make_session(timeout: aiohttp.ClientTimeout = TIMEOUT) -> aiohttp.ClientSession:
     """The measured session; needs a running event loop. trust_env as slack_sdk's default."""
-    return aiohttp.ClientSession(trace_configs=[trace_config()], trust_env=False)
+    return aiohttp.ClientSession(trace_configs=[trace_config()], trust_env=False, timeout=timeout)
 
 
 def make_client(settings: Settings, session: aiohttp.ClientSession | None = None) -> AsyncWebClient:
@@ -105,8 +157,9 @@ def make_client(settings: Settings, session: aiohttp.ClientSession | None = None
         token=settings.slack_bot_token,
         base_url=settings.slack_api_url or AsyncWebClient.BASE_URL,
         session=session,
+        timeout=int(TIMEOUT.total or 10),  # for a session slack_sdk would make itself
         retry_handlers=[
-            AsyncConnectionErrorRetryHandler(max_retry_count=2),
+            RepeatableRetryHandler(max_retry_count=2),
             AsyncRateLimitErrorRetryHandler(max_retry_count=2),
         ],
     )

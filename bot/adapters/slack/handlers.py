@@ -1,10 +1,13 @@
-"""slack-bolt listeners: ack first, then turn the payload into a service call and answer it.
+"""slack-bolt listeners: turn the payload into a service call, ack once it is durable, answer.
 
-Every listener acks before doing any work (Slack's 3-second limit); a modal is only held back
-to report a validation error in the modal itself. Every service call carries an idempotency
-key (see `wire`), so Slack's retries, replayed envelopes and double clicks change nothing the
-second time. Round rules stay in the engine: a refused command comes back as an `Outcome` or
-`Rejected` whose message is shown to the member who acted.
+Durable before acknowledged: a listener that changes anything (an answer, a click, a command)
+acks only after the service committed it - a few milliseconds with the group commit - so what
+Slack was told is received survives a crash. If the write fails, Slack gets no ack: it
+redelivers an event, and a person sees their click or form fail and can try again. Listeners
+that only read (Answer's modal, App Home, status) ack first. Every service call carries an
+idempotency key (see `wire`), so Slack's retries, replayed envelopes and double clicks change
+nothing the second time. Round rules stay in the engine: a refused command comes back as an
+`Outcome` or `Rejected` whose message is shown to the member who acted.
 """
 
 from __future__ import annotations
@@ -17,12 +20,15 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar, cast
 
+import aiohttp
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.response import BoltResponse
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.adapters.slack import blocks, commands, home, wire
 from bot.adapters.slack.blocks import escape
+from bot.adapters.slack.client import failed_call
 from bot.adapters.slack.directory import SlackDirectory
 from bot.adapters.slack.team import SlackTeam, register_team
 from bot.bootstrap import Rapport
@@ -62,6 +68,22 @@ NOT_IN_CHANNEL = (
 CHANNEL_UNREACHABLE = (
     "I can't see <#{channel}>. For a private channel, invite me first (`/invite @Rapport`)."
 )
+FORM_UNAVAILABLE = (
+    "I couldn't open the answer form just now. Please press Answer again in a moment, "
+    "or simply reply here in our DM with your answer."
+)
+TRIGGER_BUDGET_SECONDS = 2.5  # views.open must use the trigger within 3 s of the click
+# only read (or only show a question): acked first, as nothing they do needs to be durable
+READ_ONLY_COMMANDS = (
+    commands.Status,
+    commands.Help,
+    commands.ForgetMe,
+    commands.Export,
+    commands.ScheduleList,
+    commands.Stats,
+    commands.Usage,
+)
+PLATFORM_ERRORS = (SlackApiError, aiohttp.ClientError, TimeoutError)
 
 
 class Activity:
@@ -89,25 +111,26 @@ def _tracked(listener: Listener) -> Listener:
 
     The app runs with `process_before_response`, so bolt awaits this wrapper and sends the HTTP
     answer (or the Socket Mode ack) when it returns - which is once the listener called `ack()`,
-    or at once for events (bolt acks those itself). The listener goes on in a task of its own.
-    Left to bolt, the listener would run in its task anyway, but bolt would poll every 10 ms
-    for the ack. Each run is counted in `self.activity`; `wraps` keeps the argument names bolt
-    injects by.
+    after its durable write. The listener goes on in a task of its own. Left to bolt, the
+    listener would run in its task anyway, but bolt would poll every 10 ms for the ack. A
+    listener that failed before acking is answered 500: no Socket Mode ack, and an HTTP error,
+    so Slack redelivers an event. Each run is counted in `self.activity`; `wraps` keeps the
+    argument names bolt injects by.
     """
 
     @functools.wraps(listener)
-    async def run(self: SlackHandlers, *args: Any, **kwargs: Any) -> None:
+    async def run(self: SlackHandlers, *args: Any, **kwargs: Any) -> BoltResponse | None:
         acked = asyncio.Event()
-        if "ack" in kwargs:
-            kwargs["ack"] = _signalling(kwargs["ack"], acked)
-        else:
-            acked.set()  # an event: nothing for the listener to say in the answer
-        work = asyncio.create_task(self._finish(listener(self, *args, **kwargs)))
+        kwargs["ack"] = _signalling(kwargs["ack"], acked)
+        work = asyncio.create_task(self._finish(listener(self, *args, **kwargs), acked))
         self._running.add(work)
         work.add_done_callback(self._running.discard)
         ack_called = asyncio.create_task(acked.wait())
         await asyncio.wait({work, ack_called}, return_when=asyncio.FIRST_COMPLETED)
         ack_called.cancel()
+        if not acked.is_set() and (work.cancelled() or not work.result()):
+            return BoltResponse(status=500, body="")
+        return None  # acked, or finished without a word: bolt acks an event itself
 
     return cast(Listener, run)
 
@@ -192,12 +215,20 @@ class SlackHandlers:
             self._dm_channel,
         )
 
-    async def _finish(self, run: Awaitable[None]) -> None:
-        """A listener's run, after its ack: errors are logged here, as bolt no longer sees them."""
+    async def _finish(self, run: Awaitable[None], acked: asyncio.Event) -> bool:
+        """A listener's run; False if it failed. Errors are logged here (bolt doesn't see them):
+        a platform error in one WARNING line naming the method and Slack's error code."""
         try:
             await run
+            return True
+        except PLATFORM_ERRORS as err:
+            method, code = failed_call(err)
+            log.warning("a Slack listener's %s call failed: %s", method, code)
+            return False
         except Exception:
-            log.exception("a Slack listener failed after acknowledging")
+            when = "after acknowledging" if acked.is_set() else "before acknowledging"
+            log.exception("a Slack listener failed %s", when)
+            return False
         finally:
             await self.activity.done()
 
@@ -212,10 +243,14 @@ class SlackHandlers:
     async def on_command(
         self, ack: Respond, command: Body, respond: Respond, client: AsyncWebClient
     ) -> None:
-        await ack()
         request = commands.parse(str(command.get("text", "")))
         member = wire.member(wire.team_of(command), str(command["user_id"]))
-        reply = await self._run_command(request, member, command, client)
+        if isinstance(request, READ_ONLY_COMMANDS):
+            await ack()
+            reply = await self._run_command(request, member, command, client)
+        else:  # it changes something: committed before Slack hears back
+            reply = await self._run_command(request, member, command, client)
+            await ack()
         if isinstance(reply, str):
             await respond(text=reply, response_type="ephemeral")
         else:
@@ -352,15 +387,17 @@ class SlackHandlers:
         self, ack: Respond, body: Body, action: Body, respond: Respond
     ) -> None:
         """The buttons under `/rapport forget-me`'s question: delete only after a yes."""
-        await ack()
         user_id = str(body["user"]["id"])
         if str(action.get("value")) != user_id:
+            await ack()
             await _tell(respond, "This question was meant for someone else, so nothing changed.")
             return
         if action.get("action_id") != wire.FORGET_CONFIRM:
+            await ack()
             await respond(text=FORGET_CANCELLED, replace_original=True)
             return
         outcome = await self.rapport.privacy.forget_me(wire.member(wire.team_of(body), user_id))
+        await ack()
         await respond(text=escape(outcome.message), replace_original=True)
 
     async def _status(self, member: Member) -> str:
@@ -424,13 +461,20 @@ class SlackHandlers:
     # ============================================================== DM replies
 
     @_tracked
-    async def on_message(self, event: Body, body: Body, client: AsyncWebClient) -> None:
-        """A member's plain reply in their DM with Rapport answers the prompt waiting for them."""
+    async def on_message(
+        self, ack: Respond, event: Body, body: Body, client: AsyncWebClient
+    ) -> None:
+        """A member's plain reply in their DM with Rapport answers the prompt waiting for them.
+
+        Acked once the answer is committed: if that fails, Slack redelivers the event (up to
+        three times), and its event id makes a redelivery after a commit change nothing."""
         if not _from_a_person_in_dm(event):
+            await ack()
             return
         member = wire.member(wire.team_of(body), str(event["user"]))
         text = blocks.unescape(str(event.get("text", "")))
         outcome = await self.service.answer_from_dm(member, text, wire.event_key(body))
+        await ack()
         if outcome.ok or outcome.duplicate:
             return  # the held confirmation or the reveal comes through the outbox
         await client.chat_postMessage(channel=str(event["channel"]), text=escape(outcome.message))
@@ -438,7 +482,8 @@ class SlackHandlers:
     # ================================================================ App Home
 
     @_tracked
-    async def on_home(self, event: Body, body: Body, client: AsyncWebClient) -> None:
+    async def on_home(self, ack: Respond, event: Body, body: Body, client: AsyncWebClient) -> None:
+        await ack()  # only shows what is stored
         if event.get("tab", "home") != "home":
             return
         user_id = str(event["user"])
@@ -468,13 +513,13 @@ class SlackHandlers:
         self, ack: Respond, body: Body, action: Body, client: AsyncWebClient
     ) -> None:
         """Pause / Resume / Remove on a lead's App Home: change it, then show the new Home."""
-        await ack()
         member = wire.member(wire.team_of(body), str(body["user"]["id"]))
         verb = wire.SCHEDULE_ACTIONS[str(action["action_id"])]
         is_lead = await self._is_lead(client, member)
         outcome = await self.rapport.schedules.set_status(
             member, is_lead, str(action.get("value", "")), verb
         )
+        await ack()
         if outcome.ok:
             await self.rapport.sync_session_jobs()
         await self._publish_home(member, client, notice=outcome.message)
@@ -485,20 +530,21 @@ class SlackHandlers:
     async def on_action(
         self, ack: Respond, body: Body, action: Body, respond: Respond, client: AsyncWebClient
     ) -> None:
-        await ack()
         kind = wire.ACTION_BY_ID[str(action["action_id"])]
         target = wire.decode_target(_action_value(action))
         member = wire.member(wire.team_of(body), str(body["user"]["id"]))
-        if target is None:
-            await _tell(
-                respond, "That button didn't carry a round I recognise, so nothing changed."
-            )
-            return
-        if kind is Action.ANSWER:
-            await self._open_answer(body, target, member, respond, client)
+        if target is None or kind is Action.ANSWER:
+            await ack()  # nothing to store: an answer form to open, or a refusal
+            if target is None:
+                await _tell(
+                    respond, "That button didn't carry a round I recognise, so nothing changed."
+                )
+            else:
+                await self._open_answer(body, target, member, respond, client)
             return
         command = command_for(kind, member.key, target.number)
         outcome = await self.service.act(target.round_id, command, wire.click_key(body, action))
+        await ack()
         await self._after_click(kind, target, outcome, body, respond, client)
 
     async def _after_click(
@@ -546,7 +592,16 @@ class SlackHandlers:
         channel = str(body.get("container", {}).get("channel_id", ""))
         meta = wire.ModalMeta(prompt.round_id, prompt.step, channel)
         view = blocks.answer_modal(prompt.text, meta)
-        await client.views_open(trigger_id=str(body["trigger_id"]), view=view)
+        try:
+            # the client retries a 5xx once quickly; the trigger is dead after 3 s anyway
+            async with asyncio.timeout(TRIGGER_BUDGET_SECONDS):
+                await client.views_open(trigger_id=str(body["trigger_id"]), view=view)
+        except PLATFORM_ERRORS as err:
+            method, code = failed_call(err, "views.open")
+            if code == "exchanged_trigger_id":  # an earlier try opened it; its answer was lost
+                return
+            log.warning("answer form: %s failed: %s; the member was told", method, code)
+            await _tell(respond, FORM_UNAVAILABLE)
 
     # ============================================================ answer modal
 
@@ -565,10 +620,10 @@ class SlackHandlers:
             problem = "This form has expired. Please press Answer on the prompt again."
             await ack(response_action="errors", errors={wire.ANSWER_BLOCK: problem})
             return
-        await ack()
         member = wire.member(wire.team_of(body), str(body["user"]["id"]))
         command = SubmitAnswer(member.key, text, meta.step)
         outcome = await self.service.act(meta.round_id, command, wire.view_key(view))
+        await ack()  # closes the form, now that the answer is stored
         if not (outcome.ok or outcome.duplicate) and meta.channel_id:
             await client.chat_postMessage(channel=meta.channel_id, text=escape(outcome.message))
 

@@ -6,10 +6,11 @@ The DM channel id is stored per member: `conversations.open` (Tier 3) runs once 
 only when neither the outbox row nor this process knows the channel. Slack errors become the
 outbox's `TransientSendError` (retry later) or `PermanentSendError` (give up, record why).
 
-Every message carries its outbox id in Slack message metadata. When a process died while
-sending, another resends its rows after their lease (`maybe_sent`); before posting such a row
-to a DM, the sender looks in the DM's recent history for that outbox id, so a message Slack
-already has is recorded as sent instead of being posted twice.
+Every message carries its outbox id in Slack message metadata. A post whose outcome is unknown
+(timed out, connection lost, 5xx after the request left) raises `MaybeSentError`; the outbox
+then retries it with `maybe_sent`, as it does a row reclaimed after a process died mid-send.
+Before posting such a row to a DM, the sender looks in the DM's recent history for that outbox
+id, so a message Slack already has is recorded as sent instead of being posted twice.
 """
 
 from __future__ import annotations
@@ -29,7 +30,13 @@ from bot.engine.model import DeliveryKind
 from bot.identity import Member
 from bot.messages import Names, render
 from bot.service.members import MemberDirectory
-from bot.service.ports import OutgoingMessage, PermanentSendError, TransientSendError, settle
+from bot.service.ports import (
+    MaybeSentError,
+    OutgoingMessage,
+    PermanentSendError,
+    TransientSendError,
+    settle,
+)
 
 log = logging.getLogger(__name__)
 
@@ -41,16 +48,26 @@ METADATA_EVENT = "rapport_delivery"
 HISTORY_LOOKBACK = 50  # recent DM messages searched for a possibly-posted delivery
 
 
-def send_error(err: Exception) -> TransientSendError | PermanentSendError:
-    """Map a slack_sdk / network failure to the outbox's retry decision."""
+# the connection was never made: the request did not leave
+NOT_SENT_ERRORS = (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError)
+
+
+def send_error(err: Exception, *, posting: bool = False) -> TransientSendError | PermanentSendError:
+    """Map a slack_sdk / network failure to the outbox's retry decision.
+
+    `posting`: the failed call was the post itself, so a failure after the request left may
+    mean Slack has the message (`MaybeSentError`); a refusal (429) or a failed connect does not.
+    """
     if isinstance(err, SlackApiError):
         error = str(err.response.get("error") or "unknown_error")
         status = err.response.status_code
         if status == 429 or error == "ratelimited":
             return TransientSendError(error, _retry_after(err.response.headers))
         if error in TRANSIENT_ERRORS or status >= 500:
-            return TransientSendError(error)
+            return MaybeSentError(error) if posting else TransientSendError(error)
         return PermanentSendError(error)
+    if posting and not isinstance(err, NOT_SENT_ERRORS):
+        return MaybeSentError(type(err).__name__)
     return TransientSendError(type(err).__name__)
 
 
@@ -99,6 +116,9 @@ class SlackSender:
                     log.info("delivery %s was already posted; not posting it again", posted[1])
                     return posted[0]
             payload = await self._payload(message)
+        except NETWORK_ERRORS as err:
+            raise send_error(err) from err
+        try:
             response = await self.client.chat_postMessage(
                 channel=channel,
                 unfurl_links=False,
@@ -107,7 +127,7 @@ class SlackSender:
                 **payload,
             )
         except NETWORK_ERRORS as err:
-            raise send_error(err) from err
+            raise send_error(err, posting=True) from err
         return str(response["ts"])
 
     async def _already_posted(

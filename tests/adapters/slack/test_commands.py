@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import aiohttp
 import pytest
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
@@ -25,7 +26,7 @@ from bot.adapters.slack.commands import (
 from bot.adapters.slack.sender import send_error
 from bot.adapters.slack.wire import ModalMeta, decode_target, encode_target
 from bot.engine.model import Pace
-from bot.service.ports import PermanentSendError, TransientSendError
+from bot.service.ports import MaybeSentError, PermanentSendError, TransientSendError
 
 
 @pytest.mark.parametrize(
@@ -117,3 +118,18 @@ def test_rate_limits_and_outages_are_transient() -> None:
     assert isinstance(send_error(_api_error("ratelimited")), TransientSendError)
     assert isinstance(send_error(_api_error("internal_error", 500)), TransientSendError)
     assert isinstance(send_error(ConnectionResetError()), TransientSendError)
+
+
+def test_a_post_that_may_have_reached_slack_is_maybe_sent_a_refused_one_is_not() -> None:
+    for outcome_unknown in (
+        _api_error("internal_error", 500),
+        _api_error("fatal_error", 200),
+        aiohttp.ServerDisconnectedError(),
+        TimeoutError(),
+    ):
+        assert isinstance(send_error(outcome_unknown, posting=True), MaybeSentError)
+        assert not isinstance(send_error(outcome_unknown), MaybeSentError)  # a read, say
+    refused = send_error(_api_error("ratelimited", 429, {"Retry-After": "2"}), posting=True)
+    assert not isinstance(refused, MaybeSentError) and refused.retry_after == 2.0
+    never_connected = aiohttp.ConnectionTimeoutError()
+    assert not isinstance(send_error(never_connected, posting=True), MaybeSentError)

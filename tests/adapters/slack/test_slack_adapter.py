@@ -112,20 +112,6 @@ async def test_empty_modal_answer_is_reported_in_the_modal(
     assert await slack.outbox_count() == before
 
 
-@MODES
-async def test_slack_gets_its_answer_before_the_work_is_done(
-    start_rapport: RapportStarter, mode: str
-) -> None:
-    slack, modal = await alices_answer_modal(start_rapport, mode)
-    finished = slack.handlers.activity.finished
-    async with slack.rapport.db.transaction():  # the answer can't be stored while this is open
-        ack = await slack.deliver(slack.submission(ALICE, modal, "held up, yet acked"))
-        assert ack is None or "response_action" not in ack  # a plain ack: the modal closes
-        assert slack.handlers.activity.finished == finished  # the listener is still waiting
-    await slack.handlers.activity.wait_finished(finished + 1)
-    assert (await slack.wait_dms(ALICE, 3))[-1] == "answer_held"
-
-
 async def test_too_long_dm_answer_gets_a_kind_message(start_rapport: RapportStarter) -> None:
     slack = await start_rapport()
     await active_round(slack)

@@ -10,11 +10,13 @@ what each user received. Nothing sleeps: every wait is on a condition with a tim
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Iterator, Mapping
 from pathlib import Path
 from typing import Any, Literal
 
 import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.engine import Connection
 
 from bot.adapters.slack.blocks import kind_of
 from bot.adapters.slack.handlers import SlackHandlers
@@ -191,6 +193,34 @@ class SlackHarness:
         """Wait until `user` has at least `count` DMs from Rapport; returns their kinds."""
         await self.fake.wait_for(lambda: len(self.dms(user)) >= count)
         return self.kinds(user)
+
+    @contextlib.contextmanager
+    def failing_commits(self, times: int = 1) -> Iterator[list[int]]:
+        """The next `times` commits that record an inbound event id fail (a full disk, a lost
+        PostgreSQL connection): nothing of those transactions is stored. Yields [failures left]."""
+        engine = self.rapport.db.engine.sync_engine
+        left = [times]
+
+        def on_execute(conn: Connection, _cursor: Any, statement: str, *_: Any) -> None:
+            if statement.lstrip().upper().startswith("INSERT") and "processed_events" in statement:
+                conn.info["rapport_records_event"] = True
+
+        def on_commit(conn: Connection) -> None:
+            if conn.info.pop("rapport_records_event", False) and left[0] > 0:
+                left[0] -= 1
+                raise RuntimeError("injected fault: the commit failed")
+
+        def on_rollback(conn: Connection) -> None:
+            conn.info.pop("rapport_records_event", None)
+
+        hooks = {"before_cursor_execute": on_execute, "commit": on_commit, "rollback": on_rollback}
+        for name, hook in hooks.items():
+            event.listen(engine, name, hook)
+        try:
+            yield left
+        finally:
+            for name, hook in hooks.items():
+                event.remove(engine, name, hook)
 
     async def outbox_count(self) -> int:
         async with self.rapport.db.transaction() as conn:

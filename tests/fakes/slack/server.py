@@ -11,6 +11,13 @@
 Every API call is recorded in `calls` (and passed to each `on_call` callback); waiting is done on
 an `asyncio.Condition` that is notified on every recorded call, socket connection and ack
 (`wait_for`), never by sleeping. `hold()` keeps a method's requests unanswered until released.
+
+Faults, as Slack has them: `fail_next()` queues failures for a method's next calls (429 with
+Retry-After, 5xx, `ok: false`, a dropped connection), and `stored=True` makes one that Slack
+carried out before its answer was lost; `inject_faults()` gives a method random faults at fixed
+rates (seeded); `hold(stored=True)` keeps the answer to a request already carried out. Events
+API redelivery: `deliver_event()` sends an event again, with `retry_attempt` (Socket Mode) or
+`X-Slack-Retry-Num` (HTTP), while the app does not ack it, up to three times like Slack.
 """
 
 from __future__ import annotations
@@ -19,6 +26,7 @@ import asyncio
 import base64
 import itertools
 import json
+import random
 import re
 import time
 import uuid
@@ -41,6 +49,7 @@ Args = dict[str, Any]
 
 MESSAGE_TEXT_MAX = 40_000
 TRIGGER_TTL_SECONDS = 3.0
+EVENT_RETRIES = 3  # Slack redelivers an unacknowledged Events API request up to three times
 PING_PATTERN = re.compile(
     r"<(@[UW][A-Z0-9]+|!(?:here|channel|everyone)|!subteam\^[A-Z0-9]+)(?:\|[^>]*)?>"
 )
@@ -73,6 +82,7 @@ class ApiCall:
     response: dict[str, Any]
     path: str = ""
     at: float = field(default_factory=time.monotonic)
+    answer_lost: bool = False  # carried out, but the app got an error or no answer at all
 
     @property
     def ok(self) -> bool:
@@ -87,6 +97,37 @@ class Failure:
     error: str | None = None
     headers: dict[str, str] = field(default_factory=dict)
     disconnect: bool = False
+    stored: bool = False  # Slack carried the request out; only the answer is lost
+    withheld_seconds: float = 0.0  # a stored request's answer comes this late (or never)
+
+
+@dataclass(frozen=True)
+class FaultRates:
+    """Random faults for one method's calls, each a fraction of them (`inject_faults`)."""
+
+    server_error: float = 0.0  # HTTP 500, nothing done
+    rate_limited: float = 0.0  # HTTP 429 + Retry-After: 1, nothing done
+    stored_then_error: float = 0.0  # done, then answered HTTP 503
+    stored_then_dropped: float = 0.0  # done, then the connection closed unanswered
+    stored_then_withheld: float = 0.0  # done, the answer withheld `withheld_seconds`, dropped
+    withheld_seconds: float = 15.0
+
+    def draw(self, rng: random.Random) -> Failure | None:
+        roll = rng.random()
+        for rate, failure in (
+            (self.server_error, Failure(status=500, error="internal_error")),
+            (self.rate_limited, Failure(status=429, headers={"Retry-After": "1"})),
+            (self.stored_then_error, Failure(status=503, error="service_unavailable", stored=True)),
+            (self.stored_then_dropped, Failure(disconnect=True, stored=True)),
+            (
+                self.stored_then_withheld,
+                Failure(disconnect=True, stored=True, withheld_seconds=self.withheld_seconds),
+            ),
+        ):
+            if roll < rate:
+                return failure
+            roll -= rate
+        return None
 
 
 @dataclass
@@ -99,6 +140,7 @@ class Hold:
 
     method: str
     applies: Callable[[Args], bool]
+    stored: bool = False  # carry the request out first, hold only its answer
     released: asyncio.Event = field(default_factory=asyncio.Event)
     waiting: int = 0
 
@@ -194,6 +236,11 @@ def _json_arg(args: Args, key: str, error: str) -> Any:
         return json.loads(value)
     except json.JSONDecodeError:
         raise SlackError(error, [f"invalid JSON [json-pointer:/{key}]"]) from None
+
+
+def _failure_body(failure: Failure) -> dict[str, Any]:
+    error = failure.error or ("ratelimited" if failure.status == 429 else "fatal_error")
+    return {"ok": False, "error": error}
 
 
 def _encode_cursor(offset: int) -> str:
@@ -297,6 +344,8 @@ class FakeSlack:
         self.hellos: list[dict[str, Any]] = []
         self._dm_channels: dict[frozenset[str], str] = {}
         self._failures: dict[str, list[Failure]] = {}
+        self._fault_rates: dict[str, FaultRates] = {}
+        self._rng = random.Random(0)
         self._holds: dict[str, Hold] = {}
         self.on_call: list[Callable[[ApiCall], None]] = []
         self._tickets: set[str] = set()
@@ -449,6 +498,7 @@ class FakeSlack:
         error: str | None = None,
         headers: Mapping[str, str] | None = None,
         disconnect: bool = False,
+        stored: bool = False,
         times: int = 1,
     ) -> None:
         """Make the next `times` calls of `method` fail.
@@ -456,6 +506,8 @@ class FakeSlack:
         `status=429` (the default when nothing else is given) answers HTTP 429 with
         `Retry-After: 1` unless `headers` say otherwise; `error="..."` answers HTTP 200
         `{"ok": false, "error": ...}`; `disconnect=True` closes the connection unanswered.
+        `stored=True`: Slack carries the request out (a post is in the channel) before the
+        failure, as when its answer is lost on the way back.
         """
         if status is None and error is None and not disconnect:
             status = 429
@@ -463,15 +515,35 @@ class FakeSlack:
         if status == 429:
             final_headers.setdefault("Retry-After", "1")
         failure = Failure(
-            status=status or 200, error=error, headers=final_headers, disconnect=disconnect
+            status=status or 200,
+            error=error,
+            headers=final_headers,
+            disconnect=disconnect,
+            stored=stored,
         )
         self._failures.setdefault(method, []).extend([failure] * times)
 
-    def hold(self, method: str, applies: Callable[[Args], bool] = lambda _: True) -> Hold:
-        """Keep `method`'s requests (those `applies` to) unanswered until `release()`."""
-        hold = Hold(method, applies)
+    def inject_faults(self, method: str, rates: FaultRates, seed: int | None = None) -> None:
+        """Give `method` random faults at `rates` (queued `fail_next` failures come first)."""
+        self._fault_rates[method] = rates
+        if seed is not None:
+            self._rng.seed(seed)
+
+    def hold(
+        self, method: str, applies: Callable[[Args], bool] = lambda _: True, *, stored: bool = False
+    ) -> Hold:
+        """Keep `method`'s requests (those `applies` to) unanswered until `release()`;
+        `stored=True` carries each out first (the post is in the channel, its answer held)."""
+        hold = Hold(method, applies, stored)
         self._holds[method] = hold
         return hold
+
+    def _next_failure(self, method: str) -> Failure | None:
+        queued = self._failures.get(method)
+        if queued:
+            return queued.pop(0)
+        rates = self._fault_rates.get(method)
+        return rates.draw(self._rng) if rates is not None else None
 
     # =============================================================== waiting
 
@@ -513,13 +585,32 @@ class FakeSlack:
         args = await _read_args(request)
         token = _token(request, args)
         hold = self._holds.get(method)
-        if hold is not None and not hold.released.is_set() and hold.applies(args):
-            hold.waiting += 1
-            await self._notify()
-            await hold.released.wait()
-        failures = self._failures.get(method)
-        if failures:
-            return await self._fail(request, method, args, token, failures.pop(0))
+        held = hold is not None and not hold.released.is_set() and hold.applies(args)
+        if hold is not None and held and not hold.stored:
+            await self._wait_released(hold)
+        failure = self._next_failure(method)
+        if failure is not None and not failure.stored:
+            return await self._fail(request, method, args, token, failure)
+        status, headers, body = self._carry_out(method, args, token)
+        call = ApiCall(method, args, token, status, body, request.path)
+        call.answer_lost = failure is not None
+        await self._record(call)
+        if hold is not None and held and hold.stored:
+            await self._wait_released(hold)
+        if failure is not None:  # carried out, but the answer is lost
+            if failure.withheld_seconds:
+                await asyncio.sleep(failure.withheld_seconds)  # a slow Slack, not a test's wait
+            return self._answer_failure(request, failure)
+        return _json_response(body, status, headers)
+
+    async def _wait_released(self, hold: Hold) -> None:
+        hold.waiting += 1
+        await self._notify()
+        await hold.released.wait()
+
+    def _carry_out(
+        self, method: str, args: Args, token: str | None
+    ) -> tuple[int, dict[str, str], dict[str, Any]]:
         status, headers = 200, {}
         handler = self._methods.get(method)
         try:
@@ -531,20 +622,19 @@ class FakeSlack:
                 headers["X-OAuth-Scopes"] = "chat:write,commands,im:history,im:write,users:read"
         except SlackError as err:
             body = err.body()
-        await self._record(ApiCall(method, args, token, status, body, request.path))
-        return _json_response(body, status, headers)
+        return status, headers, body
 
     async def _fail(
         self, request: web.Request, method: str, args: Args, token: str | None, failure: Failure
     ) -> web.StreamResponse:
-        body = {
-            "ok": False,
-            "error": failure.error or ("ratelimited" if failure.status == 429 else "fatal_error"),
-        }
+        body = _failure_body(failure)
         await self._record(ApiCall(method, args, token, failure.status, body, request.path))
+        return self._answer_failure(request, failure)
+
+    def _answer_failure(self, request: web.Request, failure: Failure) -> web.StreamResponse:
         if failure.disconnect and request.transport is not None:
             request.transport.close()
-        return _json_response(body, failure.status, failure.headers)
+        return _json_response(_failure_body(failure), failure.status, failure.headers)
 
     def _check_token(self, method: str, token: str | None) -> None:
         if not token:
@@ -957,6 +1047,46 @@ class FakeSlack:
             "debug_info": {"host": "applink-fake-1"},
         }
         await (await self._newest_socket()).send_str(json.dumps(frame))
+
+    # ======================================================= Events API redelivery
+
+    async def deliver_event(
+        self,
+        inbound: Inbound,
+        *,
+        url: str | None = None,
+        ack_timeout: float = TRIGGER_TTL_SECONDS,
+        retries: int = EVENT_RETRIES,
+    ) -> int | None:
+        """Deliver an event like Slack: again while it is not acknowledged, up to `retries`.
+
+        Socket Mode (no `url`): an envelope without an ack within `ack_timeout` is sent again
+        with `retry_attempt` / `retry_reason="timeout"`. HTTP mode (`url`): a reply other than
+        200, or none within `ack_timeout`, is followed by a POST with `X-Slack-Retry-Num`.
+        Returns the attempt that was acknowledged (0 = the first), or None if none was.
+        """
+        for attempt in range(retries + 1):
+            retry = attempt or None
+            if url is None:
+                envelope_id = await self.send(
+                    inbound, retry_attempt=retry, retry_reason="timeout" if retry else None
+                )
+                try:
+                    await self.wait_ack(envelope_id, ack_timeout)
+                    return attempt
+                except AssertionError:
+                    continue
+            reason = "http_error" if retry else None
+            try:
+                async with asyncio.timeout(ack_timeout):
+                    reply = await self.post_to_app(
+                        url, inbound, retry_num=retry, retry_reason=reason
+                    )
+            except (TimeoutError, aiohttp.ClientError):
+                continue
+            if reply.status == 200:
+                return attempt
+        return None
 
     # ============================================================== HTTP mode
 
