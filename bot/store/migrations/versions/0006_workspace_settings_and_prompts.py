@@ -2,7 +2,7 @@
 workspace's depth
 
 Revision ID: 0006
-Revises: 0004
+Revises: 0005
 Create Date: 2026-12-01 10:20:00
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 from bot.store.tables import UTCDateTime
 
 revision: str = "0006"
-down_revision: str | None = "0004"
+down_revision: str | None = "0005"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
