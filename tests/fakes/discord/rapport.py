@@ -227,9 +227,8 @@ class DiscordRapport:
 
     async def dm(self, user: Payload, text: str) -> Payload:
         """`user` writes `text` in their DM with Rapport; waits until it was handled."""
-        message = p.dm_message(self.fake.dm_channel_for(user["id"]), user, text)
         before = self.rt.activity.finished
-        await self.fake.push_event("MESSAGE_CREATE", message)
+        message = await self.fake.user_writes(user, text)
         await self.rt.activity.wait_finished(before + 1)
         return message
 
