@@ -60,7 +60,7 @@ class Chaos:
 
     Of the requests it touches, `server_errors` get a 5xx (a share `stored` of them after the
     message was stored), `rate_limits` a 429 with `retry_after`, and `drops` are stored and then
-    lose their connection.
+    lose their connection. 500/502/504 are retried inside discord.py (after 1 + 2n s), 503 not.
     """
 
     routes: Sequence[tuple[str | None, re.Pattern[str]]]
@@ -69,6 +69,7 @@ class Chaos:
     drops: float = 0.0
     stored: float = 0.5
     retry_after: float = 0.3
+    statuses: Sequence[int] = (500, 502, 503)
     seed: int = 0
     injected: dict[str, int] = field(default_factory=dict)
 
@@ -82,7 +83,7 @@ class Chaos:
         fault: Fault | None = None
         if roll < self.server_errors:
             after = self._rng.random() < self.stored
-            fault = server_error(self._rng.choice((500, 502, 503)), after_handler=after)
+            fault = server_error(self._rng.choice(list(self.statuses)), after_handler=after)
             name = "5xx_stored" if after else "5xx"
         elif roll < self.server_errors + self.rate_limits:
             fault, name = rate_limited(self.retry_after), "429"
