@@ -271,11 +271,12 @@ class DiscordSender:
             await self.members.remember_dm_channel(member, channel)
         return channel
 
-    async def can_open_dm(self, member: Member) -> bool:
-        """False only when Discord refuses a DM channel outright (50007); other failures are
-        left to the outbox, which retries."""
+    async def can_open_dm(self, member: Member, timeout: float = POST_TIMEOUT) -> bool:
+        """False only when Discord refuses a DM channel outright (50007); other failures and
+        an answer slower than `timeout` are left to the outbox, which retries."""
         try:
-            await self.dm_channel(member)
+            async with asyncio.timeout(timeout):
+                await self.dm_channel(member)
         except discord.HTTPException as err:
             if err.code == DMS_CLOSED:
                 return False

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 from collections import Counter
+
 import pytest
 
 from bot.engine.model import DeliveryKind
@@ -16,7 +17,7 @@ from tests.adapters.discord.conftest import BotStarter
 from tests.adapters.discord.test_discord_rounds import running_round
 from tests.fakes.discord import DiscordWorld, FakeDiscord
 from tests.fakes.discord.faults import DROP
-from tests.fakes.discord.rapport import DiscordRapport, kind_of
+from tests.fakes.discord.rapport import kind_of
 
 POST = "POST /channels/{id}/messages"
 
