@@ -26,6 +26,7 @@ from bot.adapters.discord.commands import CommandHandlers, CommandSync, RapportT
 from bot.adapters.discord.directory import DiscordDirectory
 from bot.adapters.discord.dm import DmAnswers
 from bot.adapters.discord.sender import DiscordSender, Unreachable
+from bot.adapters.discord.timeouts import bound_rest_session
 from bot.adapters.discord.views import DYNAMIC_ITEMS, ComponentHandlers, unroutable_click
 from bot.bootstrap import Rapport
 from bot.config import Settings
@@ -37,7 +38,7 @@ log = logging.getLogger(__name__)
 SHUTDOWN_GRACE = 5.0  # seconds in-flight handlers get to finish before the client closes
 # a rate limit longer than this is handed to the outbox (which retries later) instead of
 # holding a sender task asleep inside discord.py
-MAX_RATELIMIT_WAIT = 30.0
+MAX_RATELIMIT_WAIT = 10.0  # below the sender's POST_TIMEOUT: a 429 is not a maybe-sent post
 
 
 def intents(settings: Settings) -> discord.Intents:
@@ -121,6 +122,7 @@ class DiscordRuntime:
         commands = CommandHandlers(rapport, self.settings, self.sender, self.activity)
         self.tree.add_command(build_group(commands))
         await client.login(self.settings.discord_token)
+        bound_rest_session(client)
         self._task = asyncio.create_task(client.connect(reconnect=True), name="rapport-discord")
         await self._wait_ready(client, self._task)
         await sync.at_start(list(client.guilds))

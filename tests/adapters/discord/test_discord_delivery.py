@@ -4,11 +4,14 @@ storm of 5xx, 429 and dropped connections still gives every member every message
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections import Counter
 
+import aiohttp
 import pytest
 
+from bot.adapters.discord.timeouts import REST_TIMEOUT, bound_rest_session
 from bot.engine.model import DeliveryKind
 from bot.identity import Member
 from bot.service.outbox import RetryPolicy
@@ -140,3 +143,22 @@ async def test_a_storm_of_server_errors_gives_every_message_exactly_once(
         assert sum(kinds.values()) == count, kinds
         assert all(n == 1 for k, n in kinds.items() if k != "prompt"), kinds
     assert chaos.injected.get("dropped") and chaos.injected.get("5xx_stored"), chaos.injected
+
+
+async def test_a_held_post_times_out_as_maybe_sent_instead_of_blocking_for_minutes(
+    start_bot: BotStarter,
+    fake_discord: FakeDiscord,
+    discord_world: DiscordWorld,
+) -> None:
+    """discord.py's session keeps aiohttp's 300 s default unless Rapport bounds it."""
+    bot = await start_bot()
+    session = bot.rt.client.http._HTTPClient__session  # type: ignore[union-attr]
+    assert session.timeout == REST_TIMEOUT  # what `rapport run` sets after login
+    bound_rest_session(bot.rt.client, aiohttp.ClientTimeout(sock_read=0.2))  # type: ignore[arg-type]
+    fake_discord.hold_next(POST)
+    try:
+        async with asyncio.timeout(5):  # long before the sender's own POST_TIMEOUT
+            with pytest.raises(MaybeSentError):
+                await bot.rt.sender.send(reveal_to(discord_world, discord_world.bob["id"]))
+    finally:
+        fake_discord.release_held()
