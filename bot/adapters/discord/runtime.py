@@ -15,13 +15,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from typing import Any
+from typing import Any, cast
 
 import discord
 import yarl
 
 from bot.adapters.discord import wire
 from bot.adapters.discord.activity import Activity
+from bot.adapters.discord.catch_up import CatchUp
 from bot.adapters.discord.commands import CommandHandlers, CommandSync, RapportTree, build_group
 from bot.adapters.discord.directory import DiscordDirectory
 from bot.adapters.discord.dm import DmAnswers
@@ -56,7 +57,12 @@ class _Rapport:
     rapport_components: ComponentHandlers
     rapport_dm: DmAnswers
     rapport_sync: CommandSync
+    rapport_catch_up: CatchUp
     user: discord.ClientUser | None
+
+    async def on_ready(self) -> None:
+        """A new gateway session (start-up or a reconnect that could not resume)."""
+        self.rapport_catch_up.start(cast(discord.Client, self))
 
     async def on_message(self, message: discord.Message) -> None:
         await self.rapport_dm.on_message(message, self.user)
@@ -104,6 +110,7 @@ class DiscordRuntime:
         self.client: discord.Client | None = None
         self.tree: RapportTree | None = None
         self.activity = Activity()
+        self.catch_up: CatchUp | None = None
         self._task: asyncio.Task[None] | None = None
         self._saved_urls: tuple[str, yarl.URL] | None = None
 
@@ -146,6 +153,7 @@ class DiscordRuntime:
         extended.rapport_components = ComponentHandlers(rapport, self.activity)
         extended.rapport_dm = DmAnswers(rapport, self.activity)
         extended.rapport_sync = sync
+        extended.rapport_catch_up = self.catch_up = CatchUp(rapport, self.sender)
         client.add_dynamic_items(*DYNAMIC_ITEMS)
         self.client = client
         self.sender.bind(client, rapport.members, _unreachable(rapport))
@@ -173,6 +181,8 @@ class DiscordRuntime:
     async def stop(self) -> None:
         if not await self.activity.wait_idle(SHUTDOWN_GRACE):
             log.warning("discord: closing with %d handlers still running", self.activity.running)
+        if self.catch_up is not None:
+            await self.catch_up.stop()
         await self.sender.unbind(SHUTDOWN_GRACE)
         self.directory.unbind()
         if self.client is not None:
