@@ -1,9 +1,12 @@
 """The `/rapport` slash command group and what each command does.
 
-Every reply is ephemeral. Commands that touch the database defer first (Discord's 3-second
-limit), then edit the deferred reply. Lead commands are refused for anyone without Manage
-Server or the configured lead role, and nothing changes. Round and schedule rules stay in the
-core: the reply is the service's own message whenever it refuses.
+Every reply is ephemeral. A command that changes something is committed before Discord hears
+anything, then answered in one response within Discord's 3 seconds (`replies`); `/rapport
+start` defers once the round is committed and edits its reply when the invitations are out.
+Commands that only read, or may take long (`run-now`), defer first. If Discord doesn't take
+the response in time, the member gets the reply by DM instead. Lead commands are refused for
+anyone without Manage Server or the configured lead role, and nothing changes. Round and
+schedule rules stay in the core: the reply is the service's own message whenever it refuses.
 """
 
 from __future__ import annotations
@@ -12,14 +15,15 @@ import functools
 import logging
 import zoneinfo
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Literal
 
 import discord
 from discord import app_commands
 
-from bot.adapters.discord import wire
+from bot.adapters.discord import replies, wire
 from bot.adapters.discord.activity import Activity
-from bot.adapters.discord.render import NO_MENTIONS, Reply, reply_kwargs
+from bot.adapters.discord.render import NO_MENTIONS, Reply, reply_kwargs, text_reply
 from bot.adapters.discord.sender import DiscordSender
 from bot.adapters.discord.team import DiscordTeam
 from bot.adapters.discord.team_commands import add_team_commands
@@ -60,7 +64,18 @@ DAYS = [
 PACE = Literal["live", "daily"]
 Every = app_commands.Range[int, 1, 4]
 Depth = app_commands.Range[int, 1, 4]
-Work = Callable[[], Awaitable[Reply]]
+
+
+@dataclass(frozen=True)
+class Later:
+    """A reply that needs a wait after the commit: the response is deferred ("thinking…")
+    until `text` is known."""
+
+    text: Callable[[], Awaitable[str]]
+
+
+Work = Callable[[], Awaitable["Reply | Later"]]
+DM_CHECK_SHARE = 0.4  # of the response budget, for checking a partner's DMs before starting
 
 
 @functools.cache
@@ -94,12 +109,47 @@ class CommandHandlers:
         self.activity = activity or Activity()
         self.team = DiscordTeam(rapport, self.activity)
 
-    async def respond(self, interaction: discord.Interaction, work: Work) -> None:
-        """Defer ephemerally at once, run `work`, then put its reply in the deferred message."""
+    async def respond(
+        self, interaction: discord.Interaction, work: Work, *, defer_first: bool = False
+    ) -> None:
+        """Run `work` (it commits), then answer with its reply in one ephemeral response.
+
+        With `defer_first` (reads, slow work) the response is deferred before `work` runs;
+        a `Later` result defers after the commit, and so does a reply with a view or a file
+        (they go in the deferred reply's edit). Either way the deferred reply is edited."""
         async with self.activity.track():
-            await interaction.response.defer(ephemeral=True, thinking=True)
-            reply = await work()
-            await interaction.edit_original_response(**reply_kwargs(reply))
+            deadline = replies.Deadline()
+            acked: bool | None = None
+            if defer_first:
+                acked = await self._defer(interaction, deadline)
+            result = await work()
+            if isinstance(result, Later):
+                acked = await self._defer(interaction, deadline)
+                result = await result.text()
+            if acked is None and not isinstance(result, str):
+                acked = await self._defer(interaction, deadline)
+            if acked is None:
+                text = str(result)
+                acked = await replies.first_response(
+                    interaction,
+                    deadline,
+                    lambda: interaction.response.send_message(ephemeral=True, **text_reply(text)),  # type: ignore[arg-type]
+                )
+            elif acked:
+                acked = await replies.quietly(
+                    "a command's reply",
+                    interaction.edit_original_response(**reply_kwargs(result)),
+                )
+            if not acked:
+                name = interaction.command.qualified_name if interaction.command else "rapport"
+                said = result if isinstance(result, str) else str(result.get("content", ""))
+                await replies.tell_by_dm(interaction.user, f"About your `/{name}`: {said}")
+
+    @staticmethod
+    async def _defer(interaction: discord.Interaction, deadline: replies.Deadline) -> bool:
+        return await replies.first_response(
+            interaction, deadline, lambda: interaction.response.defer(ephemeral=True, thinking=True)
+        )
 
     @staticmethod
     def member(interaction: discord.Interaction) -> Member:
@@ -116,7 +166,7 @@ class CommandHandlers:
         member: discord.User | discord.Member,
         second: discord.User | discord.Member | None,
         pace: str | None,
-    ) -> str:
+    ) -> str | Later:
         me = interaction.user
         if second is None:
             if member.id == me.id:
@@ -147,9 +197,10 @@ class CommandHandlers:
         invitees: list[Member],
         initiated: bool,
         pace: Pace | None,
-    ) -> str:
+    ) -> str | Later:
+        check = replies.BUDGET * DM_CHECK_SHARE / len(invitees)
         for invitee in invitees:  # a DM channel that can't be opened: refuse before starting
-            if not await self.sender.can_open_dm(invitee):
+            if not await self.sender.can_open_dm(invitee, timeout=check):
                 return _unreachable_text(invitee, started=False)
         outcome = await self.service.start_round(
             members,
@@ -161,7 +212,8 @@ class CommandHandlers:
             return "Already on it: the invitation is out."
         if not outcome.ok or outcome.round_id is None:
             return outcome.message
-        return await self._confirm_invitations(outcome.round_id, invitees)
+        round_id = outcome.round_id
+        return Later(lambda: self._confirm_invitations(round_id, invitees))
 
     async def _confirm_invitations(self, round_id: str, invitees: list[Member]) -> str:
         """Wait briefly for the outbox to deliver the invitations. One Discord refuses (DMs
@@ -350,7 +402,7 @@ def _round_commands(group: app_commands.Group, h: CommandHandlers) -> None:
 
     @group.command(name="status", description="Your rounds and settings")
     async def status(interaction: discord.Interaction) -> None:
-        await h.respond(interaction, lambda: h.status(interaction))
+        await h.respond(interaction, lambda: h.status(interaction), defer_first=True)
 
     @group.command(name="stop", description="Leave every round you're in")
     async def stop(interaction: discord.Interaction) -> None:
@@ -395,7 +447,7 @@ def _lead_commands(group: app_commands.Group, h: CommandHandlers) -> None:
     async def stats(
         interaction: discord.Interaction, channel: discord.TextChannel | None = None
     ) -> None:
-        await h.respond(interaction, lambda: h.stats(interaction, channel))
+        await h.respond(interaction, lambda: h.stats(interaction, channel), defer_first=True)
 
     schedule = app_commands.Group(
         name="schedule", description="Leads: recurring sessions", parent=group
@@ -438,7 +490,7 @@ def _lead_commands(group: app_commands.Group, h: CommandHandlers) -> None:
 
     @schedule.command(name="list", description="This server's schedules")
     async def list_(interaction: discord.Interaction) -> None:
-        await h.respond(interaction, lambda: h.schedule_list(interaction))
+        await h.respond(interaction, lambda: h.schedule_list(interaction), defer_first=True)
 
     for action, text in (
         ("pause", "Pause a schedule"),
@@ -450,7 +502,7 @@ def _lead_commands(group: app_commands.Group, h: CommandHandlers) -> None:
     @schedule.command(name="run-now", description="Run a schedule's session now")
     @app_commands.describe(id="The schedule id from /rapport schedule list")
     async def run_now(interaction: discord.Interaction, id: str) -> None:
-        await h.respond(interaction, lambda: h.schedule_run_now(interaction, id))
+        await h.respond(interaction, lambda: h.schedule_run_now(interaction, id), defer_first=True)
 
 
 def _status_command(h: CommandHandlers, action: str, description: str) -> app_commands.Command:

@@ -21,7 +21,9 @@ from bot.messages import Rendered
 
 TITLE_LIMIT = 256
 DESCRIPTION_LIMIT = 4096
-MESSAGE_EMBED_CHARS = 6000
+# Discord's 6,000 characters of embed text per message, less room for the delivery reference
+# the sender puts in the last embed's footer (`delivered.footer`)
+MESSAGE_EMBED_CHARS = 6000 - 40
 EMBEDS_PER_MESSAGE = 10
 CONTENT_LIMIT = 2000
 COLOUR = discord.Colour(0x5865F2)

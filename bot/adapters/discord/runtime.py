@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from typing import Any
+from typing import Any, cast
 
 import aiohttp
 import discord
@@ -23,11 +23,13 @@ import yarl
 
 from bot.adapters.discord import wire
 from bot.adapters.discord.activity import Activity
+from bot.adapters.discord.catch_up import CatchUp
 from bot.adapters.discord.commands import CommandHandlers, CommandSync, RapportTree, build_group
 from bot.adapters.discord.directory import DiscordDirectory
 from bot.adapters.discord.dm import DmAnswers
 from bot.adapters.discord.sender import DiscordSender, Unreachable
 from bot.adapters.discord.team import attach_team, on_team_interaction
+from bot.adapters.discord.timeouts import bound_rest_session
 from bot.adapters.discord.views import DYNAMIC_ITEMS, ComponentHandlers, unroutable_click
 from bot.bootstrap import Rapport
 from bot.config import Settings
@@ -46,7 +48,7 @@ log = logging.getLogger(__name__)
 SHUTDOWN_GRACE = 5.0  # seconds in-flight handlers get to finish before the client closes
 # a rate limit longer than this is handed to the outbox (which retries later) instead of
 # holding a sender task asleep inside discord.py
-MAX_RATELIMIT_WAIT = 30.0
+MAX_RATELIMIT_WAIT = 10.0  # below the sender's POST_TIMEOUT: a 429 is not a maybe-sent post
 
 
 def intents(settings: Settings) -> discord.Intents:
@@ -64,7 +66,12 @@ class _Rapport:
     rapport_components: ComponentHandlers
     rapport_dm: DmAnswers
     rapport_sync: CommandSync
+    rapport_catch_up: CatchUp
     user: discord.ClientUser | None
+
+    async def on_ready(self) -> None:
+        """A new gateway session (start-up or a reconnect that could not resume)."""
+        self.rapport_catch_up.start(cast(discord.Client, self))
 
     async def on_message(self, message: discord.Message) -> None:
         await self.rapport_dm.on_message(message, self.user)
@@ -113,6 +120,7 @@ class DiscordRuntime:
         self.client: discord.Client | None = None
         self.tree: RapportTree | None = None
         self.activity = Activity()
+        self.catch_up: CatchUp | None = None
         self._task: asyncio.Task[None] | None = None
         self._saved_urls: tuple[str, yarl.URL] | None = None
 
@@ -132,6 +140,7 @@ class DiscordRuntime:
         self.tree.add_command(build_group(commands))
         attach_team(client, commands.team)
         await self._login(client, self.settings.discord_token)
+        bound_rest_session(client)
         self._task = asyncio.create_task(client.connect(reconnect=True), name="rapport-discord")
         try:
             await self._wait_ready(client, self._task)
@@ -169,6 +178,7 @@ class DiscordRuntime:
         extended.rapport_components = ComponentHandlers(rapport, self.activity)
         extended.rapport_dm = DmAnswers(rapport, self.activity)
         extended.rapport_sync = sync
+        extended.rapport_catch_up = self.catch_up = CatchUp(rapport, self.sender)
         client.add_dynamic_items(*DYNAMIC_ITEMS)
         self.client = client
         self.sender.bind(client, rapport.members, _unreachable(rapport))
@@ -197,6 +207,8 @@ class DiscordRuntime:
         if not await self.activity.wait_idle(SHUTDOWN_GRACE):
             running = plural(self.activity.running, "handler", "handlers")
             log.warning("discord: closing with %s still running", running)
+        if self.catch_up is not None:
+            await self.catch_up.stop()
         await self.sender.unbind(SHUTDOWN_GRACE)
         self.directory.unbind()
         if self.client is not None:

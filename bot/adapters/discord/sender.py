@@ -1,10 +1,13 @@
 """Delivers outbox messages as Discord DMs (and session summaries in their channel).
 
 A member's DM channel comes from the outbox row or is opened once (`POST /users/@me/channels`)
-and stored with `MemberDirectory.remember_dm_channel`. discord.py already waits out 429s it is
-told about; whatever still fails becomes the outbox's `TransientSendError` (rate limits, 40003
-"opening DMs too fast", 5xx, network) or `PermanentSendError` (50007: the member doesn't accept
-DMs). Invitation outcomes are also kept in `invitations`, so `/rapport start` can tell the
+and stored with `MemberDirectory.remember_dm_channel`. discord.py already waits out short 429s
+and retries 5xx itself; whatever still fails becomes the outbox's `TransientSendError` (rate
+limits, 40003 "opening DMs too fast", a connection that never opened) or `PermanentSendError`
+(50007: the member doesn't accept DMs). A post whose outcome is unknown (a timeout, a dropped
+connection, a 5xx: Discord may have stored it) is a `MaybeSentError`; the retry carries
+`maybe_sent` and first looks for the delivery in the DM (`delivered`) before posting what is
+missing. Invitation outcomes are also kept in `invitations`, so `/rapport start` can tell the
 initiator at once when the partner can't be reached.
 """
 
@@ -19,14 +22,19 @@ from collections.abc import Awaitable, Callable
 import aiohttp
 import discord
 
-from bot.adapters.discord import wire
+from bot.adapters.discord import delivered, wire
 from bot.adapters.discord.render import NO_MENTIONS, Part, to_parts
 from bot.adapters.discord.wire import Target
 from bot.engine.model import DeliveryKind
 from bot.identity import Member
 from bot.messages import Names, render
 from bot.service.members import MemberDirectory
-from bot.service.ports import OutgoingMessage, PermanentSendError, TransientSendError
+from bot.service.ports import (
+    MaybeSentError,
+    OutgoingMessage,
+    PermanentSendError,
+    TransientSendError,
+)
 
 log = logging.getLogger(__name__)
 
@@ -41,8 +49,10 @@ PERMANENT_CODES = {
     50013: "missing_permissions",
 }
 PARTNER = "Your partner"
-NONCE_LIMIT = 25  # characters Discord accepts in a message nonce
 NETWORK_ERRORS = (aiohttp.ClientError, OSError, asyncio.TimeoutError)
+# one post, discord.py's own retries of 5xx (1 + 3 + 5 + 7 s) and short 429s included; a held
+# request must not hold this member's queue for aiohttp's default 300 s
+POST_TIMEOUT = 25.0
 
 
 def send_error(err: Exception) -> TransientSendError | PermanentSendError:
@@ -58,6 +68,18 @@ def send_error(err: Exception) -> TransientSendError | PermanentSendError:
             return TransientSendError(f"http_{err.status}")
         return PermanentSendError(PERMANENT_CODES.get(err.code, f"http_{err.status}_{err.code}"))
     return TransientSendError(type(err).__name__)
+
+
+def post_error(err: Exception) -> TransientSendError | PermanentSendError:
+    """Like `send_error`, for a message post: if the request may have reached Discord, the
+    outcome is unknown (`MaybeSentError`) and the retry checks before posting again."""
+    if isinstance(err, aiohttp.ClientConnectorError):
+        return TransientSendError(type(err).__name__)  # never connected: nothing was sent
+    if isinstance(err, discord.DiscordServerError):
+        return MaybeSentError(f"http_{err.status}")
+    if isinstance(err, NETWORK_ERRORS):
+        return MaybeSentError(type(err).__name__)
+    return send_error(err)
 
 
 def _retry_after(err: discord.HTTPException) -> float | None:
@@ -169,38 +191,50 @@ class DiscordSender:
         client = self._client()
         parts = await self._parts(message)
         if message.member.is_channel:
-            return await self._post(client, message.member.channel_id, parts, message.outbox_id)
+            return await self._post(client, message.member.channel_id, parts, message)
         channel_id = await self.dm_channel(message.member, message.dm_channel_id)
         try:
-            return await self._post(client, channel_id, parts, message.outbox_id)
+            return await self._post(client, channel_id, parts, message)
         except discord.NotFound as err:
             if err.code != UNKNOWN_CHANNEL:
                 raise
             # the stored DM channel is gone: open a fresh one once
             channel_id = await self._open_dm(message.member)
-            return await self._post(client, channel_id, parts, message.outbox_id)
+            return await self._post(client, channel_id, parts, message)
 
     async def _post(
-        self, client: discord.Client, channel_id: str, parts: list[Part], outbox_id: int
+        self, client: discord.Client, channel_id: str, parts: list[Part], message: OutgoingMessage
     ) -> str:
-        """Send the parts in order; on a retry, parts that already went out are skipped.
+        """Send the parts in order; parts that already went out are skipped.
 
-        Each part carries a nonce with `enforce_nonce`, so Discord itself returns the existing
-        message instead of posting it twice when a retry (or another process taking over an
-        expired lease, `maybe_sent`) repeats a send within a few minutes.
+        Each part carries the delivery's reference as a nonce (with `enforce_nonce`) and in its
+        footer. A maybe-sent delivery is first looked up in the channel's history: after a crash
+        (or past Discord's nonce window) the parts found there are not posted again.
         """
         channel = client.get_partial_messageable(int(channel_id))
-        posted = self._posted.setdefault(outbox_id, [])
+        ref = delivered.reference(message)
+        posted = self._posted.setdefault(message.outbox_id, [])
+        if message.maybe_sent and client.user is not None:
+            found = await delivered.already_posted(channel, client.user.id, ref, len(parts))
+            if len(found) > len(posted):
+                log.info("delivery %s: %d part(s) already posted", message.outbox_id, len(found))
+                posted[:] = found
         for number in range(len(posted), len(parts)):
             part = parts[number]
-            sent = await channel.send(
-                embeds=part.embeds,
-                view=part.view,
-                allowed_mentions=NO_MENTIONS,
-                nonce=f"rapport-{outbox_id}-{number}"[:NONCE_LIMIT],
-            )
+            try:
+                async with asyncio.timeout(POST_TIMEOUT):
+                    sent = await channel.send(
+                        embeds=delivered.mark(part.embeds, ref, number),
+                        view=part.view,
+                        allowed_mentions=NO_MENTIONS,
+                        nonce=delivered.nonce(ref, number),
+                    )
+            except (discord.DiscordException, *NETWORK_ERRORS) as err:
+                if isinstance(err, discord.NotFound):
+                    raise
+                raise post_error(err) from err
             posted.append(str(sent.id))
-        del self._posted[outbox_id]
+        del self._posted[message.outbox_id]
         return posted[-1]
 
     async def _note_invitation(
@@ -237,11 +271,12 @@ class DiscordSender:
             await self.members.remember_dm_channel(member, channel)
         return channel
 
-    async def can_open_dm(self, member: Member) -> bool:
-        """False only when Discord refuses a DM channel outright (50007); other failures are
-        left to the outbox, which retries."""
+    async def can_open_dm(self, member: Member, timeout: float = POST_TIMEOUT) -> bool:
+        """False only when Discord refuses a DM channel outright (50007); other failures and
+        an answer slower than `timeout` are left to the outbox, which retries."""
         try:
-            await self.dm_channel(member)
+            async with asyncio.timeout(timeout):
+                await self.dm_channel(member)
         except discord.HTTPException as err:
             if err.code == DMS_CLOSED:
                 return False

@@ -19,11 +19,11 @@ from typing import Any, cast
 import discord
 from discord import app_commands
 
+from bot.adapters.discord import replies, wire
 from bot.adapters.discord import team_views as tv
-from bot.adapters.discord import wire
 from bot.adapters.discord.activity import Activity
 from bot.adapters.discord.render import NO_MENTIONS, Reply
-from bot.adapters.discord.views import MISSING_CONTROL, acknowledge
+from bot.adapters.discord.views import MISSING_CONTROL
 from bot.bootstrap import Rapport
 from bot.identity import Member
 from bot.service.team_questions import ACTIVE, PENDING, Draft
@@ -251,6 +251,14 @@ class DiscordTeam:
             pending = await self.questions.listing(member.workspace, (PENDING,))
             reply = tv.review_reply(pending, f"✓ {result.message}")
             await interaction.edit_original_response(**reply, allowed_mentions=NO_MENTIONS)
+
+
+async def acknowledge(interaction: discord.Interaction) -> bool:
+    """Defer (an update of the clicked message) within Discord's 3 s; False if Discord did not
+    take it (expired, or a duplicate delivery already answered): then nothing is done."""
+    return await replies.first_response(
+        interaction, replies.Deadline(), lambda: interaction.response.defer()
+    )
 
 
 async def _tell(interaction: discord.Interaction, text: str) -> None:

@@ -6,29 +6,33 @@ in memory. The answer modal is routed by its custom id too (`RapportClient.on_in
 Whoever clicks is turned into a member of the round's workspace and the engine decides: an
 outsider gets `not_member` and an ephemeral refusal, and nothing changes.
 
-Every interaction is acknowledged first (a deferred update), then the service is called; the
-clicked message is then edited so its controls are gone and one short line says what happened.
-Only the Answer button answers with a modal, which must be the first response.
+The service commits a click or a submission first; only then is the interaction acknowledged
+(a deferred update, within Discord's 3 s: `replies`), and the clicked message is edited so its
+controls are gone and one short line says what happened. Only the Answer button answers with a
+modal, which must be the first response.
 """
 
 from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Awaitable, Callable
 from typing import Any, Protocol, cast
 
 import discord
 from discord import ui
 
 from bot import messages
-from bot.adapters.discord import wire
+from bot.adapters.discord import replies, wire
 from bot.adapters.discord.activity import Activity
+from bot.adapters.discord.replies import Deadline
 from bot.adapters.discord.wire import Target
 from bot.bootstrap import Rapport
 from bot.engine.bank import LAYER_NAMES
 from bot.engine.model import (
     MAX_ANSWER_CHARS,
     RATING_RANGE,
+    Command,
     Rate,
     Rejected,
     SubmitAnswer,
@@ -47,7 +51,6 @@ SETTLED_NOTES = {action: note + "." for action, note in messages.SETTLED_NOTES.i
 STALE_CODES = frozenset({"stale_prompt", "round_ended", "unknown_round", "not_invited"})
 STYLES = {"primary": discord.ButtonStyle.primary, "danger": discord.ButtonStyle.danger}
 NO_MENTIONS = discord.AllowedMentions.none()
-ALREADY_ACKNOWLEDGED, UNKNOWN_INTERACTION = 40060, 10062
 
 
 # --- components ---------------------------------------------------------------------------------
@@ -209,81 +212,97 @@ def handlers_of(interaction: discord.Interaction) -> ComponentHandlers:
 
 
 class ComponentHandlers:
-    """Turns clicks and modal submissions into service calls; refusals go only to the clicker."""
+    """Turns clicks and modal submissions into service calls; refusals go only to the clicker.
+
+    The command is committed before Discord hears anything (`replies`): a crash after the
+    commit leaves an unanswered interaction but nothing lost, never the other way round.
+    `after_commit` runs between the two (a fault point for tests; nothing by default).
+    """
 
     def __init__(self, rapport: Rapport, activity: Activity | None = None) -> None:
         self.service = rapport.service
         self.activity = activity or Activity()
+        self.after_commit: Callable[[discord.Interaction], Awaitable[None]] = _nothing
 
     async def on_button(
         self, interaction: discord.Interaction, action: Action, target: Target
     ) -> None:
         async with self.activity.track():
-            await self._on_button(interaction, action, target)
+            await self._on_button(interaction, action, target, replies.Deadline())
 
     async def on_rate(self, interaction: discord.Interaction, target: Target, rating: int) -> None:
         async with self.activity.track():
-            await self._on_rate(interaction, target, rating)
+            await self._on_rate(interaction, target, rating, replies.Deadline())
 
     async def on_answer_submitted(self, interaction: discord.Interaction, target: Target) -> None:
         async with self.activity.track():
-            await self._on_answer_submitted(interaction, target)
+            await self._on_answer_submitted(interaction, target, replies.Deadline())
 
     async def _on_button(
-        self, interaction: discord.Interaction, action: Action, target: Target
+        self, interaction: discord.Interaction, action: Action, target: Target, deadline: Deadline
     ) -> None:
         if action is Action.ANSWER:
-            await self._open_answer(interaction, target)
+            await self._open_answer(interaction, target, deadline)
             return
-        member = await self._acknowledged_member(interaction, target)
-        if member is None:
-            return
-        command = messages.command_for(action, member.key, target.step)
-        outcome = await self.service.act(
-            target.round_id, command, wire.interaction_key(interaction)
-        )
-        await self._after(interaction, outcome, SETTLED_NOTES[action], keep_after(action, target))
 
-    async def _on_rate(self, interaction: discord.Interaction, target: Target, rating: int) -> None:
-        member = await self._acknowledged_member(interaction, target)
-        if member is None:
-            return
-        outcome = await self.service.act(
-            target.round_id, Rate(member.key, rating), wire.interaction_key(interaction)
+        def command(member: Member) -> Command:
+            return messages.command_for(action, member.key, target.step)
+
+        outcome = await self._commit(interaction, target, command)
+        await self._after(
+            interaction, deadline, outcome, SETTLED_NOTES[action], keep_after(action, target)
         )
+
+    async def _on_rate(
+        self, interaction: discord.Interaction, target: Target, rating: int, deadline: Deadline
+    ) -> None:
+        outcome = await self._commit(interaction, target, lambda m: Rate(m.key, rating))
         note = f"✓ You rated this round {rating} out of 7. Thank you!"
-        await self._after(interaction, outcome, note, None)
+        await self._after(interaction, deadline, outcome, note, None)
 
-    async def _on_answer_submitted(self, interaction: discord.Interaction, target: Target) -> None:
+    async def _on_answer_submitted(
+        self, interaction: discord.Interaction, target: Target, deadline: Deadline
+    ) -> None:
         text = submitted_answer(interaction.data)
-        member = await self._acknowledged_member(interaction, target)
-        if member is None:
-            return
-        command = SubmitAnswer(member.key, text, target.step)
-        outcome = await self.service.act(
-            target.round_id, command, wire.interaction_key(interaction)
+        outcome = await self._commit(
+            interaction, target, lambda m: SubmitAnswer(m.key, text, target.step)
         )
         keep = _view_of((Button(Action.LEAVE, "Leave", "danger"),), target)
-        await self._after(interaction, outcome, SETTLED_NOTES[Action.ANSWER], keep, typed=text)
+        await self._after(
+            interaction, deadline, outcome, SETTLED_NOTES[Action.ANSWER], keep, typed=text
+        )
 
     async def on_unroutable_click(self, interaction: discord.Interaction) -> None:
         async with self.activity.track():
-            await interaction.response.send_message(
-                MISSING_CONTROL, ephemeral=True, allowed_mentions=NO_MENTIONS
+            await replies.first_response(
+                interaction,
+                replies.Deadline(),
+                lambda: interaction.response.send_message(
+                    MISSING_CONTROL, ephemeral=True, allowed_mentions=NO_MENTIONS
+                ),
             )
 
     # --- helpers ----------------------------------------------------------------------------
 
-    async def _acknowledged_member(
-        self, interaction: discord.Interaction, target: Target
-    ) -> Member | None:
-        """Defer the interaction, then find the clicker in the round; refuse an unknown round."""
-        if not await acknowledge(interaction):
-            return None
-        member = await self._member(target, interaction.user.id)
-        if member is None:
-            await self._refused(interaction, _UNKNOWN_ROUND)
-        return member
+    async def _commit(
+        self,
+        interaction: discord.Interaction,
+        target: Target,
+        command: Callable[[Member], Command],
+    ) -> Outcome:
+        """Find the clicker in the round and apply their command; returns once committed."""
+        try:
+            member = await self._member(target, interaction.user.id)
+            if member is None:
+                return _UNKNOWN_ROUND
+            outcome = await self.service.act(
+                target.round_id, command(member), wire.interaction_key(interaction)
+            )
+        except Exception:  # the store failed: nothing changed, and the member may retry
+            log.exception("interaction %s could not be committed", interaction.id)
+            return _NOT_SAVED
+        await self.after_commit(interaction)
+        return outcome
 
     async def _member(self, target: Target, user_id: int) -> Member | None:
         """The clicker in the round's workspace (a DM carries none); None for an unknown round."""
@@ -292,7 +311,9 @@ class ComponentHandlers:
             return None
         return wire.member_in_workspace_of(state.members[0], user_id)
 
-    async def _open_answer(self, interaction: discord.Interaction, target: Target) -> None:
+    async def _open_answer(
+        self, interaction: discord.Interaction, target: Target, deadline: Deadline
+    ) -> None:
         """The modal must be the first response, so only two quick reads come before it."""
         member = await self._member(target, interaction.user.id)
         try:
@@ -300,61 +321,107 @@ class ComponentHandlers:
                 raise Rejected(_UNKNOWN_ROUND.code or "", _UNKNOWN_ROUND.message)
             prompt = await self.service.open_prompt(target.round_id, member, target.step)
         except Rejected as refused:
-            await interaction.response.send_message(
-                refused.message, ephemeral=True, allowed_mentions=NO_MENTIONS
-            )
-            if refused.code in STALE_CODES:
+            text, code = refused.message, refused.code
+            if not await replies.first_response(
+                interaction,
+                deadline,
+                lambda: interaction.response.send_message(
+                    text, ephemeral=True, allowed_mentions=NO_MENTIONS
+                ),
+            ):
+                await replies.tell_by_dm(interaction.user, text)
+            if code in STALE_CODES:
                 await _settle_message(interaction.message, STALE_NOTE)
             return
-        await interaction.response.send_modal(AnswerModal(prompt))
+        modal = AnswerModal(prompt)
+        if not await replies.first_response(
+            interaction, deadline, lambda: interaction.response.send_modal(modal)
+        ):
+            await replies.tell_by_dm(interaction.user, FORM_FAILED)
 
     async def _after(
         self,
         interaction: discord.Interaction,
+        deadline: Deadline,
         outcome: Outcome,
         note: str,
         keep: ui.View | None,
         typed: str = "",
     ) -> None:
+        """Acknowledge (a deferred update), then settle the clicked message or refuse."""
         if outcome.duplicate:
+            return  # the first delivery of this interaction answers it
+        if not await replies.first_response(interaction, deadline, interaction.response.defer):
+            await self._answer_without_interaction(interaction, outcome, note, keep, typed)
             return
         if not outcome.ok:
             await self._refused(interaction, outcome, typed)
             return
-        await interaction.edit_original_response(content=note, view=keep)
+        await replies.quietly(
+            "settling a clicked message",
+            interaction.edit_original_response(content=note, view=keep),
+        )
 
     async def _refused(
         self, interaction: discord.Interaction, outcome: Outcome, typed: str = ""
     ) -> None:
         """Tell only the clicker; remove the controls only when the message is out of date."""
-        embeds = []
-        if typed.strip():  # a refused answer is handed back so it isn't lost
-            embeds = [discord.Embed(title="What you wrote", description=typed[:4096])]
-        await interaction.followup.send(
-            outcome.message, embeds=embeds, ephemeral=True, allowed_mentions=NO_MENTIONS
+        await replies.quietly(
+            "an ephemeral refusal",
+            interaction.followup.send(
+                outcome.message,
+                embeds=_handed_back(typed),
+                ephemeral=True,
+                allowed_mentions=NO_MENTIONS,
+            ),
         )
         if outcome.code in STALE_CODES:
-            await interaction.edit_original_response(content=STALE_NOTE, view=None)
+            await replies.quietly(
+                "settling a stale message",
+                interaction.edit_original_response(content=STALE_NOTE, view=None),
+            )
+
+    @staticmethod
+    async def _answer_without_interaction(
+        interaction: discord.Interaction,
+        outcome: Outcome,
+        note: str,
+        keep: ui.View | None,
+        typed: str,
+    ) -> None:
+        """Discord didn't take the response in time: the member sees "This interaction
+        failed", so the clicked message is settled directly and a refusal comes by DM."""
+        if outcome.ok:
+            await _settle_message(interaction.message, note, keep)
+            return
+        await replies.tell_by_dm(interaction.user, outcome.message, _handed_back(typed))
+        if outcome.code in STALE_CODES:
+            await _settle_message(interaction.message, STALE_NOTE)
+
+
+async def _nothing(interaction: discord.Interaction) -> None:
+    return None
+
+
+def _handed_back(typed: str) -> list[discord.Embed]:
+    """A refused answer is handed back so it isn't lost."""
+    if not typed.strip():
+        return []
+    return [discord.Embed(title="What you wrote", description=typed[:4096])]
 
 
 _UNKNOWN_ROUND = Outcome(
     False, "I couldn't find that round, so nothing changed.", code="unknown_round"
 )
-
-
-async def acknowledge(interaction: discord.Interaction) -> bool:
-    """Defer (an update of the clicked message). False when Discord says the interaction was
-    already acknowledged (a duplicate delivery) or has expired: then nothing is done."""
-    try:
-        await interaction.response.defer()
-    except discord.InteractionResponded:
-        return False
-    except discord.HTTPException as err:
-        if err.code not in (ALREADY_ACKNOWLEDGED, UNKNOWN_INTERACTION):
-            raise
-        log.info("interaction %s not acknowledged: %s", interaction.id, err)
-        return False
-    return True
+_NOT_SAVED = Outcome(
+    False,
+    "Sorry, something went wrong on my side and nothing was saved. Please try again.",
+    code="not_saved",
+)
+FORM_FAILED = (
+    "Discord didn't let me open the answer form in time, sorry. Press Answer again, "
+    "or simply reply here with your answer."
+)
 
 
 def keep_after(action: Action, target: Target) -> ui.View | None:
@@ -364,10 +431,10 @@ def keep_after(action: Action, target: Target) -> ui.View | None:
     return _view_of(tuple(b for b in PROMPT_BUTTONS if b.action is not Action.STAY), target)
 
 
-async def _settle_message(message: discord.Message | None, note: str) -> None:
-    if message is None:
-        return
-    try:
-        await message.edit(content=note, view=None)
-    except discord.HTTPException as err:
-        log.warning("could not settle message %s: %s", message.id, err)
+async def _settle_message(
+    message: discord.Message | None, note: str, keep: ui.View | None = None
+) -> None:
+    if message is not None:
+        await replies.quietly(
+            f"settling message {message.id}", message.edit(content=note, view=keep)
+        )

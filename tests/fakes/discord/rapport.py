@@ -79,6 +79,31 @@ def control(message: SentMessage, action: str) -> str:
     return ids[0]
 
 
+def command_interaction(
+    user: Payload,
+    channel: Payload,
+    name: str,
+    options: Sequence[Payload] = (),
+    *,
+    group: str | None = None,
+    resolved: Payload | None = None,
+    permissions: str = p.ALL_PERMISSIONS,
+) -> Payload:
+    """INTERACTION_CREATE for `/rapport [group] name options…` by `user` in a guild channel."""
+    option: Payload = p.subcommand(name, options)
+    if group is not None:
+        option = p.subcommand_group(group, [option])
+    return p.slash_command(
+        "rapport",
+        user=user,
+        channel=channel,
+        options=[option],
+        resolved_data=resolved,
+        command_guild_id=channel["guild_id"],
+        member_permissions=permissions,
+    )
+
+
 def kind_of(message: SentMessage) -> str:
     """What kind of Rapport message this is (by its first embed and the controls it was sent
     with); a reveal split over several messages has `reveal_part` after the first."""
@@ -168,17 +193,8 @@ class DiscordRapport:
         member: Payload | None = None,
     ) -> Payload:
         """`/rapport [group] name options…` by `user` in a guild channel."""
-        option: Payload = p.subcommand(name, options)
-        if group is not None:
-            option = p.subcommand_group(group, [option])
-        interaction = p.slash_command(
-            "rapport",
-            user=user,
-            channel=channel,
-            options=[option],
-            resolved_data=resolved,
-            command_guild_id=channel["guild_id"],
-            member_permissions=permissions,
+        interaction = command_interaction(
+            user, channel, name, options, group=group, resolved=resolved, permissions=permissions
         )
         if member is not None:
             interaction["member"] = {**interaction["member"], **member}
@@ -263,9 +279,8 @@ class DiscordRapport:
 
     async def dm(self, user: Payload, text: str) -> Payload:
         """`user` writes `text` in their DM with Rapport; waits until it was handled."""
-        message = p.dm_message(self.fake.dm_channel_for(user["id"]), user, text)
         before = self.rt.activity.finished
-        await self.fake.push_event("MESSAGE_CREATE", message)
+        message = await self.fake.user_writes(user, text)
         await self.rt.activity.wait_finished(before + 1)
         return message
 

@@ -12,7 +12,12 @@ client by pushing gateway dispatches and assert on what it sent over REST:
             reply = await fake.wait_until(lambda: fake.messages_to(alice_id))
 
 Every REST call is recorded (`requests`); unknown routes answer 404 and are also listed in
-`unhandled`. Faults are injected per route with `fail_next` / `rate_limit_next`.
+`unhandled`. Faults are injected per route with `fail_next` / `rate_limit_next` (refused before
+anything is done), `lose_response_next` / `hold_next` (done, but the answer is lost or held), or
+at random with `chaos` (see `faults.py`). Like Discord, a message posted with `enforce_nonce`
+repeats the earlier one with that nonce for `nonce_window` seconds, an interaction not answered
+within `interaction_ttl` seconds is unknown, and `GET /channels/{id}/messages` lists a channel's
+history, including what members typed (`user_writes`, also while no bot is connected).
 """
 
 from __future__ import annotations
@@ -33,6 +38,7 @@ import yarl
 from aiohttp import WSMsgType, web
 
 from tests.fakes.discord import payloads as p
+from tests.fakes.discord.faults import DROP, HOLD, Chaos, Fault, rate_limited
 
 T = TypeVar("T")
 Payload = p.Payload
@@ -135,9 +141,7 @@ class InteractionCallback:
 class _Failure:
     method: str | None
     pattern: re.Pattern[str]
-    status: int
-    body: Payload | None
-    headers: dict[str, str]
+    fault: Fault
     remaining: int
 
 
@@ -214,6 +218,8 @@ class FakeDiscord:
         token: str = p.BOT_TOKEN,
         heartbeat_interval_ms: int = 41_250,
         allowed_intents: int | None = None,
+        nonce_window: float = 300.0,
+        interaction_ttl: float = 3.0,
     ) -> None:
         self.bot = copy.deepcopy(bot)
         # the intents the portal switched on (None: any); IDENTIFY asking for more gets 4014
@@ -221,6 +227,10 @@ class FakeDiscord:
         self.application_id = str(application_id)
         self.token = token
         self.heartbeat_interval_ms = heartbeat_interval_ms
+        self.nonce_window = nonce_window
+        self.interaction_ttl = interaction_ttl
+        self.chaos: Chaos | None = None
+        self.typed: list[Payload] = []  # messages members wrote in their DMs with the bot
         self.requests: list[RecordedRequest] = []
         self.unhandled: list[RecordedRequest] = []
         self.server_errors: list[str] = []
@@ -235,6 +245,9 @@ class FakeDiscord:
         self._dm_by_user: dict[str, Payload] = {}
         self._channels: dict[str, Payload] = {}
         self._interactions: dict[str, Payload] = {}
+        self._interaction_times: dict[str, float] = {}
+        self._nonces: dict[tuple[str, str, str], tuple[float, SentMessage]] = {}
+        self._released = asyncio.Event()
         self._failures: list[_Failure] = []
         self._connections: set[_Connection] = set()
         self._changed = asyncio.Condition()
@@ -419,39 +432,45 @@ class FakeDiscord:
         times: int = 1,
     ) -> None:
         """Answer the next `times` requests matching `route` with this status/body/headers."""
-        method, pattern = compile_route(route)
-        failure = _Failure(method, pattern, status, body, dict(headers or {}), times)
-        self._failures.append(failure)
+        self.inject(route, Fault(status, body, dict(headers or {})), times=times)
 
     def rate_limit_next(
         self, route: str, *, retry_after: float = 0.05, is_global: bool = False, times: int = 1
     ) -> None:
-        """A 429 discord.py honours: JSON `retry_after`, `Via` header (else it assumes a
-        Cloudflare ban and raises) and `X-RateLimit-*` headers."""
-        headers = {
-            "Via": "1.1 google",
-            "Retry-After": str(max(1, round(retry_after))),
-            "X-RateLimit-Limit": "5",
-            "X-RateLimit-Remaining": "0",
-            "X-RateLimit-Reset-After": str(retry_after),
-            "X-RateLimit-Bucket": "fake-bucket",
-            "X-RateLimit-Scope": "global" if is_global else "user",
-        }
-        body = {
-            "message": "You are being rate limited.",
-            "retry_after": retry_after,
-            "global": is_global,
-        }
-        self.fail_next(route, 429, body, headers, times=times)
+        """A 429 discord.py honours (see `faults.rate_limited`)."""
+        self.inject(route, rate_limited(retry_after, is_global=is_global), times=times)
 
-    def _take_failure(self, method: str, path: str) -> _Reply | None:
+    def lose_response_next(self, route: str, status: int = DROP, *, times: int = 1) -> None:
+        """Carry out the next `times` matching requests, then answer `status` instead, or
+        close the connection without an answer (`DROP`)."""
+        body = None if status == DROP else p.error(0, "lost")
+        self.inject(route, Fault(status, body, after_handler=True), times=times)
+
+    def hold_next(self, route: str, *, times: int = 1) -> None:
+        """Carry out the next `times` matching requests but answer only at `release_held`."""
+        self._released.clear()
+        self.inject(route, Fault(HOLD, after_handler=True), times=times)
+
+    def release_held(self) -> None:
+        self._released.set()
+
+    def inject(self, route: str, fault: Fault, *, times: int = 1) -> None:
+        method, pattern = compile_route(route)
+        self._failures.append(_Failure(method, pattern, fault, times))
+
+    def set_chaos(self, routes: Sequence[str], **options: Any) -> Chaos:
+        """Random faults on these routes from now on (`faults.Chaos` options)."""
+        self.chaos = Chaos([compile_route(r) for r in routes], **options)
+        return self.chaos
+
+    def _take_failure(self, method: str, path: str) -> Fault | None:
         for failure in self._failures:
             if _matches(failure.method, failure.pattern, method, path):
                 failure.remaining -= 1
                 if failure.remaining <= 0:
                     self._failures.remove(failure)
-                return _Reply(failure.status, failure.body, failure.headers)
-        return None
+                return failure.fault
+        return self.chaos.pick(method, path) if self.chaos is not None else None
 
     # --- gateway --------------------------------------------------------------------------------
 
@@ -462,6 +481,7 @@ class FakeDiscord:
             raise RuntimeError(f"no gateway client is connected to receive {name}")
         if name == "INTERACTION_CREATE":
             self._interactions[str(data["id"])] = data
+            self._interaction_times[str(data["id"])] = asyncio.get_running_loop().time()
         for conn in targets:
             await self._dispatch(conn, name, data)
 
@@ -568,10 +588,21 @@ class FakeDiscord:
         rec = RecordedRequest(
             request.method, path, dict(request.query), body, dict(request.headers), files
         )
-        reply = self._take_failure(request.method, path) or await self._route(request, rec)
+        fault = self._take_failure(request.method, path)
+        reply = _Reply(0)
+        if fault is None or fault.after_handler:
+            reply = await self._route(request, rec)
+        if fault is not None and fault.status == HOLD:
+            await self._released.wait()
+        elif fault is not None:
+            reply = _Reply(fault.status, fault.body, fault.headers)
         rec.status = reply.status
         self.requests.append(rec)
         await self._notify()
+        if reply.status == DROP:
+            assert request.transport is not None
+            request.transport.abort()  # the client sees "Server disconnected"
+            return web.Response(status=500)
         if reply.status == 204 or reply.body is None:
             return web.Response(status=reply.status, headers=reply.headers)
         return json_response(reply.body, reply.status, reply.headers)
@@ -632,6 +663,7 @@ class FakeDiscord:
             ("GET", r"/channels/(?P<cid>\d+)", self._get_channel),
             ("POST", r"/channels/(?P<cid>\d+)/messages", self._create_message),
             ("POST", r"/channels/(?P<cid>\d+)/typing", self._typing),
+            ("GET", r"/channels/(?P<cid>\d+)/messages", self._history),
             ("GET", r"/channels/(?P<cid>\d+)/messages/(?P<mid>\d+)", self._get_message),
             ("PATCH", r"/channels/(?P<cid>\d+)/messages/(?P<mid>\d+)", self._edit_message),
             ("DELETE", r"/channels/(?P<cid>\d+)/messages/(?P<mid>\d+)", self._delete_message),
@@ -720,8 +752,50 @@ class FakeDiscord:
     async def _create_message(self, req: _Request, cid: str) -> _Reply:
         if self.channel(cid) is None:
             return _not_found(10003, "Unknown Channel")
-        sent = self._new_message(cid, req.json or {}, req.files, "rest")
+        body = req.json or {}
+        nonce = body.get("nonce") if body.get("enforce_nonce") else None
+        key = (cid, self.bot["id"], str(nonce))
+        now = asyncio.get_running_loop().time()
+        earlier = self._nonces.get(key) if nonce is not None else None
+        if earlier is not None and now - earlier[0] <= self.nonce_window:
+            return _Reply(200, earlier[1].payload)  # Discord returns the message it has
+        sent = self._new_message(cid, body, req.files, "rest")
+        if nonce is not None:
+            self._nonces[key] = (now, sent)
         return _Reply(200, sent.payload)
+
+    async def _history(self, req: _Request, cid: str) -> _Reply:
+        """Newest first, like Discord; `before`/`after` ids and `limit` (at most 100)."""
+        if self.channel(cid) is None:
+            return _not_found(10003, "Unknown Channel")
+        found = self.history(cid)  # like Discord's listing, without nonces
+        after, before = int(req.query.get("after", 0)), int(req.query.get("before", 0))
+        found = [m for m in found if int(m["id"]) > after and (not before or int(m["id"]) < before)]
+        limit = min(int(req.query.get("limit", 50)), 100)
+        if after and not before:
+            return _Reply(200, found[-limit:])  # the `limit` oldest after the cursor
+        return _Reply(200, found[:limit])
+
+    def history(self, channel_id: int | str) -> list[Payload]:
+        """The channel's messages, newest first: the bot's (not ephemeral) and members'."""
+        bots = [
+            m.payload
+            for m in self.messages
+            if m.channel_id == str(channel_id) and not m.deleted and not m.flags & EPHEMERAL
+        ]
+        members = [m for m in self.typed if m["channel_id"] == str(channel_id)]
+        return sorted([*bots, *members], key=lambda m: int(m["id"]), reverse=True)
+
+    async def user_writes(self, user: Payload, text: str) -> Payload:
+        """`user` writes in their DM with the bot: stored in the channel's history and
+        dispatched as MESSAGE_CREATE to the bots connected now (none while Rapport is down:
+        Discord replays nothing to a new session)."""
+        message = p.dm_message(self.dm_channel_for(user["id"]), user, text)
+        self.typed.append(message)
+        for conn in [c for c in self._connections if c.session is not None and not c.ws.closed]:
+            with contextlib.suppress(ConnectionError):
+                await self._dispatch(conn, "MESSAGE_CREATE", message)
+        return message
 
     async def _typing(self, req: _Request, cid: str) -> _Reply:
         return _Reply(204) if self.channel(cid) else _not_found(10003, "Unknown Channel")
@@ -772,6 +846,9 @@ class FakeDiscord:
         interaction = self._interactions.get(iid)
         if interaction is None or interaction["token"] != token:
             return _not_found(10062, "Unknown interaction")
+        age = asyncio.get_running_loop().time() - self._interaction_times[iid]
+        if age > self.interaction_ttl and not self.interaction_callbacks(iid):
+            return _not_found(10062, "Unknown interaction")  # "This interaction failed"
         if self.interaction_callbacks(iid):
             return _Reply(400, p.error(40060, "Interaction has already been acknowledged."))
         body = req.json or {}
