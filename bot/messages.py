@@ -34,6 +34,7 @@ class Action(StrEnum):
     STAY = "stay"
     LEAVE = "leave"
     RATE = "rate"
+    EXAMPLE = "example"  # shows the prompt's example answer; changes nothing
 
 
 @dataclass(frozen=True)
@@ -100,10 +101,20 @@ def command_for(action: Action, member_key: str, number: int | None) -> Command:
 
 PROMPT_BUTTONS = (
     Button(Action.ANSWER, "Answer", "primary"),
+    Button(Action.EXAMPLE, "See an example"),
     Button(Action.SWAP, "Swap prompt"),
     Button(Action.STAY, "Stay at this depth"),
     Button(Action.LEAVE, "Leave", "danger"),
 )
+
+EXAMPLE_INTRO = "One way someone might answer (yours can be completely different):"
+NO_EXAMPLE = "There's no example for this one. Any answer is welcome, short or long."
+
+
+def example_text(example: str | None) -> str:
+    """What "See an example" shows the member who asked (only them)."""
+    return f"{EXAMPLE_INTRO}\n“{example}”" if example else NO_EXAMPLE
+
 
 # how to answer on a chat platform; the console adapter swaps in its own words (no buttons there)
 ANSWER_HINT = "Answer with the button, or simply reply here in this chat."

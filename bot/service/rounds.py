@@ -62,6 +62,7 @@ class OpenPrompt:
     step: int
     text: str
     layer: int
+    example: str | None = None
 
 
 @dataclass(frozen=True)
@@ -421,7 +422,9 @@ class RoundService:
             raise Rejected("unknown_round", "I couldn't find that round, so nothing changed.")
         current = answerable(state, member.key, step)
         prompt = (await self._bank_for(state)).get(current.prompt_id)
-        return OpenPrompt(state.id, current.number, prompt.text if prompt else "", current.layer)
+        if prompt is None:
+            return OpenPrompt(state.id, current.number, "", current.layer)
+        return OpenPrompt(state.id, current.number, prompt.text, current.layer, prompt.example)
 
 
 def _summary(state: RoundState, member_key: str) -> RoundSummary:

@@ -16,11 +16,10 @@ from bot.adapters.console.demo import run_demo
 from bot.adapters.console.wording import (
     DECLINED_ENDING,
     INVITATION_RETRY,
-    NO_EXAMPLE,
     RATING_RETRY,
 )
 from bot.config import Settings
-from bot.messages import ANSWER_HINT
+from bot.messages import ANSWER_HINT, NO_EXAMPLE
 
 TINY_BANK = Path(__file__).parents[1] / "fixtures" / "banks" / "tiny.yaml"
 
@@ -193,8 +192,8 @@ async def test_example_shows_the_current_prompts_example(
     tmp_path: Path, bank_with_examples: Path
 ) -> None:
     text = await _play(tmp_path, ["y", "/example", "Mine.", "/leave"], bank_with_examples)
-    shown = text.index("Example: Example for: ")
-    answered = text[shown:].split("Example for: ", 1)[1].splitlines()[0].strip()
+    shown = text.index("“Example for: ")
+    answered = text[shown:].split("Example for: ", 1)[1].splitlines()[0].strip().rstrip("”")
     latest = max(_prompt_texts(bank_with_examples), key=lambda t: text.rfind(t, 0, shown))
     assert answered == latest  # the example of the prompt on screen, not of another
 

@@ -18,7 +18,6 @@ from bot.adapters.console.wording import (
     CONSOLE_HELP,
     INVITATION_QUESTION,
     INVITATION_RETRY,
-    NO_EXAMPLE,
     RATING_ASK,
     RATING_RETRY,
     UNKNOWN_COMMAND,
@@ -35,6 +34,7 @@ from bot.engine.model import (
     Swap,
 )
 from bot.identity import Member
+from bot.messages import example_text
 from bot.service.ports import OutgoingMessage
 
 YOU = Member("console", "demo", "you")
@@ -88,8 +88,7 @@ def human_player(console: Console, keyboard: Keyboard, example_of: Answers) -> P
             if name == "/help":
                 say(CONSOLE_HELP)
             elif name == "/example":
-                example = example_of(message)
-                say(f"Example: {example}" if example else NO_EXAMPLE, "italic")
+                say(example_text(example_of(message)), "italic")
             else:
                 say(UNKNOWN_COMMAND.format(command=word), "yellow")
 

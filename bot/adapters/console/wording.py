@@ -16,6 +16,7 @@ CONSOLE_PARAGRAPHS = {
 BUTTON_KEYS = {
     Action.ACCEPT: "y",
     Action.DECLINE: "n",
+    Action.EXAMPLE: "/example",
     Action.SWAP: "/swap",
     Action.STAY: "/stay",
     Action.LEAVE: "/leave",
@@ -39,10 +40,6 @@ CONSOLE_HELP = "\n".join(
         *(f"  {name:<9} {what}" for name, what in COMMANDS),
         "Anything else you type is your answer. Ctrl-C ends the demo.",
     ]
-)
-NO_EXAMPLE = (
-    "This prompt has no example answer. There's no wrong one: a sentence or two about "
-    "your own experience is plenty."
 )
 UNKNOWN_COMMAND = "I don't know {command} — try /help"
 INVITATION_RETRY = "Please type y to accept or n to decline."

@@ -38,7 +38,7 @@ from bot.engine.model import (
     SubmitAnswer,
 )
 from bot.identity import Member
-from bot.messages import PROMPT_BUTTONS, Action, Button, Rendered
+from bot.messages import PROMPT_BUTTONS, Action, Button, Rendered, example_text
 from bot.service.rounds import OpenPrompt, Outcome
 
 log = logging.getLogger(__name__)
@@ -244,6 +244,9 @@ class ComponentHandlers:
         if action is Action.ANSWER:
             await self._open_answer(interaction, target, deadline)
             return
+        if action is Action.EXAMPLE:
+            await self._show_example(interaction, target, deadline)
+            return
 
         def command(member: Member) -> Command:
             return messages.command_for(action, member.key, target.step)
@@ -310,6 +313,28 @@ class ComponentHandlers:
         if state is None:
             return None
         return wire.member_in_workspace_of(state.members[0], user_id)
+
+    async def _show_example(
+        self, interaction: discord.Interaction, target: Target, deadline: Deadline
+    ) -> None:
+        """Only the member who asked sees the prompt's example answer; nothing changes."""
+        member = await self._member(target, interaction.user.id)
+        try:
+            if member is None:
+                raise Rejected(_UNKNOWN_ROUND.code or "", _UNKNOWN_ROUND.message)
+            text = example_text(
+                (await self.service.open_prompt(target.round_id, member, target.step)).example
+            )
+        except Rejected as refused:
+            text = refused.message
+        if not await replies.first_response(
+            interaction,
+            deadline,
+            lambda: interaction.response.send_message(
+                text, ephemeral=True, allowed_mentions=NO_MENTIONS
+            ),
+        ):
+            await replies.tell_by_dm(interaction.user, text)
 
     async def _open_answer(
         self, interaction: discord.Interaction, target: Target, deadline: Deadline

@@ -24,6 +24,7 @@ BUTTON_ACTIONS = (
     Action.ACCEPT,
     Action.DECLINE,
     Action.ANSWER,
+    Action.EXAMPLE,
     Action.SWAP,
     Action.STAY,
     Action.LEAVE,

@@ -39,7 +39,14 @@ from bot.engine.model import (
 )
 from bot.engine.rules import clean_answer
 from bot.identity import Member
-from bot.messages import HELP_TEXT, SETTLED_NOTES, STALE_NOTE, Action, command_for
+from bot.messages import (
+    HELP_TEXT,
+    SETTLED_NOTES,
+    STALE_NOTE,
+    Action,
+    command_for,
+    example_text,
+)
 from bot.service.rounds import Outcome
 from bot.service.schedules import LEAD_ONLY
 
@@ -51,7 +58,9 @@ Reply = str | dict[str, Any]  # an ephemeral text, or `respond()` arguments with
 
 # refusals meaning the clicked message is out of date: its controls are removed
 STALE_CODES = frozenset({"stale_prompt", "round_ended", "unknown_round", "not_invited"})
-KEPT_AFTER_STAY = frozenset(wire.ACTION_IDS[a] for a in (Action.ANSWER, Action.SWAP, Action.LEAVE))
+KEPT_AFTER_STAY = frozenset(
+    wire.ACTION_IDS[a] for a in (Action.ANSWER, Action.EXAMPLE, Action.SWAP, Action.LEAVE)
+)
 NOT_A_PERSON = frozenset({"USLACKBOT"})
 FORGET_QUESTION = (
     "*Delete everything Rapport stores about you?*\n"
@@ -533,12 +542,14 @@ class SlackHandlers:
         kind = wire.ACTION_BY_ID[str(action["action_id"])]
         target = wire.decode_target(_action_value(action))
         member = wire.member(wire.team_of(body), str(body["user"]["id"]))
-        if target is None or kind is Action.ANSWER:
-            await ack()  # nothing to store: an answer form to open, or a refusal
+        if target is None or kind in (Action.ANSWER, Action.EXAMPLE):
+            await ack()  # nothing to store: a form or an example to show, or a refusal
             if target is None:
                 await _tell(
                     respond, "That button didn't carry a round I recognise, so nothing changed."
                 )
+            elif kind is Action.EXAMPLE:
+                await self._show_example(body, target, member, respond, client)
             else:
                 await self._open_answer(body, target, member, respond, client)
             return
@@ -575,6 +586,22 @@ class SlackHandlers:
         await _tell(respond, message)
         if code in STALE_CODES:
             await _settle(client, body, STALE_NOTE)
+
+    async def _show_example(
+        self,
+        body: Body,
+        target: wire.Target,
+        member: Member,
+        respond: Respond,
+        client: AsyncWebClient,
+    ) -> None:
+        """Only the member who asked sees the prompt's example answer; nothing changes."""
+        try:
+            prompt = await self.service.open_prompt(target.round_id, member, target.number)
+        except Rejected as refused:
+            await self._refused(refused.code, refused.message, body, respond, client)
+            return
+        await _tell(respond, example_text(prompt.example))
 
     async def _open_answer(
         self,

@@ -64,7 +64,7 @@ def test_a_prompt_longer_than_an_embed_title_keeps_all_of_its_text() -> None:
     assert embed.title is None and long_prompt.strip() in (embed.description or "")
     assert part.view is not None
     ids = [item.custom_id for item in part.view.children]  # type: ignore[attr-defined]
-    assert ids == [f"rapport:{a}:r1:3" for a in ("answer", "swap", "stay", "leave")]
+    assert ids == [f"rapport:{a}:r1:3" for a in ("answer", "example", "swap", "stay", "leave")]
     assert all(len(i) <= 100 for i in ids)
 
 

@@ -140,7 +140,7 @@ async def test_stale_buttons_and_double_clicks_change_nothing(
     settled = fake_discord._find_message(current.id)
     assert settled is not None and settled.content == "Staying at this depth."
     kept = custom_ids(settled.components)
-    assert [c.split(":")[1] for c in kept] == ["answer", "swap", "leave"]
+    assert [c.split(":")[1] for c in kept] == ["answer", "example", "swap", "leave"]
 
     state = await bot.core.service.load(round_id)
     assert state is not None and state.stay and len(state.history) == 1  # one swap

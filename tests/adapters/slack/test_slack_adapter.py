@@ -12,12 +12,12 @@ from typing import Any
 
 import pytest
 
-from bot.adapters.slack.blocks import unescape
+from bot.adapters.slack.blocks import escape, unescape
 from bot.adapters.slack.commands import USAGE
 from bot.adapters.slack.wire import ACTION_IDS, ANSWER_BLOCK
 from bot.engine.model import MAX_ANSWER_CHARS, DeliveryKind
 from bot.identity import Member
-from bot.messages import Action
+from bot.messages import EXAMPLE_INTRO, Action
 from bot.service.ports import OutgoingMessage
 from tests.fakes.slack import FakeSlack, find_pings
 from tests.fakes.slack.harness import ALICE, BOB, CAROL, SlackHarness, has_control, section_texts
@@ -442,3 +442,23 @@ async def test_session_summary_goes_to_the_channel(start_rapport: RapportStarter
     posted = slack.fake.message("C0GENERAL", ts)
     assert posted["text"] == "Rapport session started" and "2 pairs started" in str(posted)
     assert slack.fake.conversations_open_count == {}
+
+
+async def test_see_an_example_answers_only_the_clicker_and_changes_nothing(
+    start_rapport: RapportStarter,
+) -> None:
+    slack = await start_rapport()
+    prompt, _ = await active_round(slack)
+    (summary,) = await slack.rapport.service.summaries(Member("slack", slack.fake.team_id, ALICE))
+    before = await slack.rapport.service.load(summary.round_id)
+    assert before is not None and before.current is not None
+    example = slack.rapport.banks[before.settings.bank].get(before.current.prompt_id)
+    assert example is not None and example.example
+
+    replies, updates = len(slack.fake.responses()), calls(slack.fake, "chat.update")
+    await slack.handled(slack.click(ALICE, prompt, Action.EXAMPLE))
+    [shown] = await slack.fake.wait_for(lambda: slack.fake.responses()[replies:])
+    assert shown["response_type"] == "ephemeral" and shown["replace_original"] is False
+    assert EXAMPLE_INTRO in shown["text"] and escape(example.example) in shown["text"]
+    assert await slack.rapport.service.load(summary.round_id) == before
+    assert calls(slack.fake, "chat.update") == updates  # the prompt keeps its buttons
