@@ -41,10 +41,10 @@ METHOD_SCOPES: dict[str, tuple[str, ...]] = {
 # called with the app-level token (Socket Mode), which needs `connections:write`
 APP_TOKEN_METHODS: dict[str, str] = {"apps.connections.open": "connections:write"}
 COMMAND_SCOPE = "commands"
-COMMAND_DESCRIPTION = "Getting-to-know-you rounds: start, status, schedules, your data, help"
+COMMAND_DESCRIPTION = "Getting-to-know-you rounds: start, status, team settings, schedules, help"
 COMMAND_USAGE = (
     "start @someone [daily] | status | stop | pause 2w | avoid @someone | export | forget-me "
-    "| schedule add #channel … | stats | help"
+    "| settings | questions suggest | schedule add #channel … | stats | help"
 )
 EVENTS_PATH = "/slack/events"
 
