@@ -124,18 +124,7 @@ def unroutable_click(interaction: discord.Interaction) -> bool:
     custom_id = str((interaction.data or {}).get("custom_id", ""))
     if not any(re.fullmatch(t, custom_id) for t in (wire.BUTTON_TEMPLATE, wire.RATE_TEMPLATE)):
         return False
-    return custom_id not in _shown_custom_ids(interaction.message)
-
-
-def _shown_custom_ids(message: discord.Message | None) -> set[str]:
-    found: set[str] = set()
-    stack: list[Any] = list(message.components) if message is not None else []
-    while stack:
-        component = stack.pop()
-        if getattr(component, "custom_id", None):
-            found.add(component.custom_id)
-        stack.extend(getattr(component, "children", None) or [])
-    return found
+    return custom_id not in wire.shown_custom_ids(interaction.message)
 
 
 def build_view(rendered: Rendered, target: Target) -> ui.View | None:
@@ -189,15 +178,7 @@ class AnswerModal(ui.Modal):
 
 def submitted_answer(data: Any) -> str:
     """The answer text of a modal submission (in a Label, or in a classic action row)."""
-    stack = list((data or {}).get("components") or [])
-    while stack:
-        component = stack.pop(0)
-        if component.get("custom_id") == wire.ANSWER_INPUT_ID:
-            return str(component.get("value") or "")
-        stack.extend(component.get("components") or [])
-        if isinstance(component.get("component"), dict):
-            stack.append(component["component"])
-    return ""
+    return wire.modal_value(data, wire.ANSWER_INPUT_ID)
 
 
 # --- what clicks and submissions do -------------------------------------------------------------
@@ -314,19 +295,25 @@ class ComponentHandlers:
             return None
         return wire.member_in_workspace_of(state.members[0], user_id)
 
-    async def _show_example(
+    async def _open_prompt(
         self, interaction: discord.Interaction, target: Target, deadline: Deadline
-    ) -> None:
-        """Only the member who asked sees the prompt's example answer; nothing changes."""
+    ) -> OpenPrompt | None:
+        """The prompt the clicker may answer now; None once the clicker was told why not (and a
+        stale message lost its controls). Two quick reads: a modal must be the first response."""
         member = await self._member(target, interaction.user.id)
         try:
             if member is None:
                 raise Rejected(_UNKNOWN_ROUND.code or "", _UNKNOWN_ROUND.message)
-            text = example_text(
-                (await self.service.open_prompt(target.round_id, member, target.step)).example
-            )
+            return await self.service.open_prompt(target.round_id, member, target.step)
         except Rejected as refused:
-            text = refused.message
+            await self._say(interaction, deadline, refused.message)
+            if refused.code in STALE_CODES:
+                await _settle_message(interaction.message, STALE_NOTE)
+            return None
+
+    @staticmethod
+    async def _say(interaction: discord.Interaction, deadline: Deadline, text: str) -> None:
+        """An ephemeral first response to the clicker, or a DM if Discord didn't take it."""
         if not await replies.first_response(
             interaction,
             deadline,
@@ -336,27 +323,19 @@ class ComponentHandlers:
         ):
             await replies.tell_by_dm(interaction.user, text)
 
+    async def _show_example(
+        self, interaction: discord.Interaction, target: Target, deadline: Deadline
+    ) -> None:
+        """Only the member who asked sees the prompt's example answer; nothing changes."""
+        prompt = await self._open_prompt(interaction, target, deadline)
+        if prompt is not None:
+            await self._say(interaction, deadline, example_text(prompt.example))
+
     async def _open_answer(
         self, interaction: discord.Interaction, target: Target, deadline: Deadline
     ) -> None:
-        """The modal must be the first response, so only two quick reads come before it."""
-        member = await self._member(target, interaction.user.id)
-        try:
-            if member is None:
-                raise Rejected(_UNKNOWN_ROUND.code or "", _UNKNOWN_ROUND.message)
-            prompt = await self.service.open_prompt(target.round_id, member, target.step)
-        except Rejected as refused:
-            text, code = refused.message, refused.code
-            if not await replies.first_response(
-                interaction,
-                deadline,
-                lambda: interaction.response.send_message(
-                    text, ephemeral=True, allowed_mentions=NO_MENTIONS
-                ),
-            ):
-                await replies.tell_by_dm(interaction.user, text)
-            if code in STALE_CODES:
-                await _settle_message(interaction.message, STALE_NOTE)
+        prompt = await self._open_prompt(interaction, target, deadline)
+        if prompt is None:
             return
         modal = AnswerModal(prompt)
         if not await replies.first_response(

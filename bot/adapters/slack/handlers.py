@@ -47,7 +47,7 @@ from bot.messages import (
     command_for,
     example_text,
 )
-from bot.service.rounds import Outcome
+from bot.service.rounds import OpenPrompt, Outcome
 from bot.service.schedules import LEAD_ONLY
 
 log = logging.getLogger(__name__)
@@ -587,6 +587,21 @@ class SlackHandlers:
         if code in STALE_CODES:
             await _settle(client, body, STALE_NOTE)
 
+    async def _open_prompt(
+        self,
+        body: Body,
+        target: wire.Target,
+        member: Member,
+        respond: Respond,
+        client: AsyncWebClient,
+    ) -> OpenPrompt | None:
+        """The prompt the clicker may answer now; None once they were told why not."""
+        try:
+            return await self.service.open_prompt(target.round_id, member, target.number)
+        except Rejected as refused:
+            await self._refused(refused.code, refused.message, body, respond, client)
+            return None
+
     async def _show_example(
         self,
         body: Body,
@@ -596,12 +611,9 @@ class SlackHandlers:
         client: AsyncWebClient,
     ) -> None:
         """Only the member who asked sees the prompt's example answer; nothing changes."""
-        try:
-            prompt = await self.service.open_prompt(target.round_id, member, target.number)
-        except Rejected as refused:
-            await self._refused(refused.code, refused.message, body, respond, client)
-            return
-        await _tell(respond, example_text(prompt.example))
+        prompt = await self._open_prompt(body, target, member, respond, client)
+        if prompt is not None:
+            await _tell(respond, example_text(prompt.example))
 
     async def _open_answer(
         self,
@@ -611,10 +623,8 @@ class SlackHandlers:
         respond: Respond,
         client: AsyncWebClient,
     ) -> None:
-        try:
-            prompt = await self.service.open_prompt(target.round_id, member, target.number)
-        except Rejected as refused:
-            await self._refused(refused.code, refused.message, body, respond, client)
+        prompt = await self._open_prompt(body, target, member, respond, client)
+        if prompt is None:
             return
         channel = str(body.get("container", {}).get("channel_id", ""))
         meta = wire.ModalMeta(prompt.round_id, prompt.step, channel)
