@@ -46,7 +46,7 @@ from bot.adapters.slack.sender import METADATA_EVENT
 from bot.adapters.slack.wire import ACTION_IDS, ANSWER_BLOCK, ANSWER_CALLBACK, ANSWER_INPUT
 from bot.messages import Action
 from tests.fakes.slack import FakeSlack
-from tests.fakes.slack.harness import control, has_control
+from tests.fakes.slack.harness import click_payload, has_control
 from tests.fakes.slack.payloads import Inbound
 from tests.fakes.slack.server import ApiCall, FaultRates
 
@@ -269,15 +269,7 @@ class Trial:
         ]
 
     def click(self, user: str, message: dict[str, Any], action: Action) -> Inbound:
-        element = control(message, ACTION_IDS[action])
-        return self.fake.payloads.button_click(
-            action_id=element["action_id"],
-            value=element["value"],
-            user_id=user,
-            channel_id=message["channel"],
-            message_ts=message["ts"],
-            message=message,
-        )
+        return click_payload(self.fake, user, message, action)
 
     def on_call(self, call: ApiCall) -> None:
         if call.method == "chat.postMessage":

@@ -137,16 +137,7 @@ class SlackHarness:
         )
 
     def click(self, user: str, message: Mapping[str, Any], action: Action) -> Inbound:
-        element = control(message, ACTION_IDS[action])
-        return self.fake.payloads.button_click(
-            action_id=element["action_id"],
-            value=element["value"],
-            user_id=user,
-            channel_id=message["channel"],
-            message_ts=message["ts"],
-            block_id=ACTIONS_BLOCK,
-            message=message,
-        )
+        return click_payload(self.fake, user, message, action)
 
     def rate(self, user: str, message: Mapping[str, Any], rating: int) -> Inbound:
         element = control(message, ACTION_IDS[Action.RATE])
@@ -261,6 +252,22 @@ def _continues(candidate: str, block_id: str) -> bool:
 
 
 @contextlib.asynccontextmanager
+def click_payload(
+    fake: FakeSlack, user: str, message: Mapping[str, Any], action: Action
+) -> Inbound:
+    """`user` presses the `action` button on a message Rapport posted."""
+    element = control(message, ACTION_IDS[action])
+    return fake.payloads.button_click(
+        action_id=element["action_id"],
+        value=element["value"],
+        user_id=user,
+        channel_id=message["channel"],
+        message_ts=message["ts"],
+        block_id=ACTIONS_BLOCK,
+        message=message,
+    )
+
+
 async def running(
     fake: FakeSlack, mode: Mode, tmp_path: Path, **extra: Any
 ) -> AsyncIterator[SlackHarness]:
