@@ -251,7 +251,6 @@ def _continues(candidate: str, block_id: str) -> bool:
     return candidate != suffix and suffix.isdigit()
 
 
-@contextlib.asynccontextmanager
 def click_payload(
     fake: FakeSlack, user: str, message: Mapping[str, Any], action: Action
 ) -> Inbound:
@@ -268,6 +267,7 @@ def click_payload(
     )
 
 
+@contextlib.asynccontextmanager
 async def running(
     fake: FakeSlack, mode: Mode, tmp_path: Path, **extra: Any
 ) -> AsyncIterator[SlackHarness]:
