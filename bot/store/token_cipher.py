@@ -25,6 +25,10 @@ class TokenCipher:
             raise TokenKeyError("is not a Fernet key (32 url-safe base64-encoded bytes)") from None
         self._all = MultiFernet(self._keys)
 
+    @staticmethod
+    def new_key() -> str:
+        return Fernet.generate_key().decode()
+
     def encrypt(self, secret: str) -> str:
         return self._all.encrypt(secret.encode()).decode()
 
