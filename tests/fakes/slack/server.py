@@ -608,13 +608,17 @@ class FakeSlack:
 
     # ============================================================ Web API
 
-    async def _handle_api(self, request: web.Request) -> web.StreamResponse:
+    async def _handle_api(
+        self, request: web.Request, read: tuple[Args, str | None] | None = None
+    ) -> web.StreamResponse:
         method = request.match_info["method"]
-        args = await _read_args(request)
-        token = _token(request, args)
+        if read is None:
+            args = await _read_args(request)
+            read = args, _token(request, args)
+        args, token = read
         owner = self.oauth.owner_of_token(token)
-        if owner is not self:  # the workspace the token belongs to answers
-            return await owner._handle_api(request)
+        if owner is not self:  # the workspace the token belongs to answers (its body is read)
+            return await owner._handle_api(request, read)
         args.update(basic_credentials(request.headers))
         hold = self._holds.get(method)
         held = hold is not None and not hold.released.is_set() and hold.applies(args)
