@@ -83,6 +83,12 @@ class Settings(BaseSettings):
     slack_signing_secret: str | None = Field(default=None, alias="SLACK_SIGNING_SECRET")
     slack_mode: Literal["socket", "http"] = Field(default="socket", alias="RAPPORT_SLACK_MODE")
     slack_api_url: str | None = Field(default=None, alias="SLACK_API_URL")
+    # "Add to Slack" (OAuth v2) for many workspaces, instead of one SLACK_BOT_TOKEN
+    slack_client_id: str | None = Field(default=None, alias="SLACK_CLIENT_ID")
+    slack_client_secret: str | None = Field(default=None, alias="SLACK_CLIENT_SECRET")
+    # Fernet key(s) the installed workspaces' bot tokens are encrypted with; a comma-separated
+    # list rotates keys: the first encrypts, every one decrypts
+    token_key: str | None = Field(default=None, alias="RAPPORT_TOKEN_KEY")
     http_port: int = Field(default=8080, alias="RAPPORT_HTTP_PORT")
     # the interface /healthz, /metrics and /slack/events listen on: this machine only unless
     # told otherwise (the Docker image sets 0.0.0.0; compose publishes on 127.0.0.1)
@@ -124,6 +130,15 @@ class Settings(BaseSettings):
     def _shards_make_sense(self) -> Settings:
         self.discord_shard_plan()
         return self
+
+    @property
+    def slack_oauth(self) -> bool:
+        """Many workspaces install Rapport with "Add to Slack" (SLACK_CLIENT_ID is set)."""
+        return bool(self.slack_client_id)
+
+    @property
+    def slack_configured(self) -> bool:
+        return bool(self.slack_bot_token) or self.slack_oauth
 
     def slack_lead_ids(self) -> frozenset[str]:
         return frozenset(u.strip() for u in (self.slack_leads or "").split(",") if u.strip())

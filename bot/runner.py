@@ -35,7 +35,7 @@ class PlatformRuntime(Protocol):
 
 def configured_runtimes(settings: Settings) -> list[PlatformRuntime]:
     runtimes: list[PlatformRuntime] = []
-    if settings.slack_bot_token:
+    if settings.slack_configured:
         from bot.adapters.slack.runtime import SlackRuntime
 
         runtimes.append(SlackRuntime(settings))

@@ -40,12 +40,15 @@ NOISE = ("PyNaCl is not installed", "davey is not installed")
 
 
 def secret_values(settings: Settings) -> list[str]:
-    """Every secret in the settings: platform tokens, signing secret, database password."""
+    """Every secret in the settings: platform tokens, signing and client secrets, token keys,
+    database password."""
     values = [
         settings.discord_token,
         settings.slack_bot_token,
         settings.slack_app_token,
         settings.slack_signing_secret,
+        settings.slack_client_secret,
+        *(key.strip() for key in (settings.token_key or "").split(",")),
     ]
     with contextlib.suppress(Exception):  # an unparsable URL has no password to hide
         values.append(make_url(settings.database_url).password)

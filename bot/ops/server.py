@@ -2,7 +2,8 @@
 
 `rapport run` serves them on `RAPPORT_HTTP_PORT`. In Slack HTTP mode the Slack runtime owns that
 port: it adds these routes to its own `web.Application` with `add_ops_routes(app, rapport)`, and
-the runner starts no second server.
+the runner starts no second server. Otherwise the ops server also serves the routes a runtime
+offers (`web_routes()`: Slack's install pages in Socket Mode).
 """
 
 from __future__ import annotations
@@ -50,23 +51,31 @@ def add_ops_routes(app: web.Application, rapport: Rapport) -> None:
     app.add_routes(ops_routes(rapport))
 
 
-def create_app(rapport: Rapport) -> web.Application:
+def create_app(rapport: Rapport, routes: Sequence[web.RouteDef] = ()) -> web.Application:
     app = web.Application()
     add_ops_routes(app, rapport)
+    app.add_routes(routes)
     return app
 
 
 class OpsServer:
     """Serves `create_app(rapport)` on a port (0 picks a free one; `port` tells which)."""
 
-    def __init__(self, rapport: Rapport, port: int, host: str = "127.0.0.1") -> None:
+    def __init__(
+        self,
+        rapport: Rapport,
+        port: int,
+        host: str = "127.0.0.1",
+        routes: Sequence[web.RouteDef] = (),
+    ) -> None:
         self.rapport = rapport
+        self.routes = routes
         self.host = host
         self.port = port
         self._runner: web.AppRunner | None = None
 
     async def start(self) -> None:
-        self._runner = web.AppRunner(create_app(self.rapport), access_log=None)
+        self._runner = web.AppRunner(create_app(self.rapport, self.routes), access_log=None)
         await self._runner.setup()
         await web.TCPSite(self._runner, self.host, self.port).start()
         self.port = self._runner.addresses[0][1]
@@ -84,7 +93,7 @@ class OpsServer:
 
 def serves_http_itself(settings: Settings) -> bool:
     """Slack HTTP mode owns RAPPORT_HTTP_PORT and mounts the ops routes on it."""
-    return bool(settings.slack_bot_token) and settings.slack_mode == "http"
+    return settings.slack_configured and settings.slack_mode == "http"
 
 
 async def start_ops_server(
@@ -96,7 +105,8 @@ async def start_ops_server(
             rapport.health.register_adapter(runtime.platform, runtime)
     if serves_http_itself(settings):
         return None
-    server = OpsServer(rapport, settings.http_port, settings.http_host)
+    routes = [route for rt in runtimes for route in getattr(rt, "web_routes", list)()]
+    server = OpsServer(rapport, settings.http_port, settings.http_host, routes)
     try:
         await server.start()
     except OSError as err:

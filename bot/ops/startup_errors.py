@@ -30,7 +30,15 @@ SLACK_FIXES = {
     "Install App page into SLACK_BOT_TOKEN",
     "SLACK_APP_TOKEN": "generate an app-level token with the connections:write scope under "
     "Basic Information → App-Level Tokens and put it (xapp-…) in SLACK_APP_TOKEN",
+    "SLACK_CLIENT_ID": "copy the Client ID from your Slack app's Basic Information → App "
+    "Credentials into SLACK_CLIENT_ID",
+    "SLACK_CLIENT_SECRET": "copy the Client Secret from your Slack app's Basic Information → "
+    "App Credentials into SLACK_CLIENT_SECRET",
 }
+TOKEN_KEY_SETTING = "RAPPORT_TOKEN_KEY"
+NEW_TOKEN_KEY = (
+    'python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"'
+)
 
 
 class OperatorError(Exception):
@@ -62,11 +70,33 @@ def missing_setting(setting: str, why: str) -> OperatorError:
     return OperatorError(setting, f"{why} needs {setting}: set it in the environment or in .env.")
 
 
+def conflicting_settings(first: str, second: str, fix: str) -> OperatorError:
+    return OperatorError(second, f"{first} and {second} can't be used together: {fix}.")
+
+
+def invalid_token_key(reason: str) -> OperatorError:
+    return OperatorError(
+        TOKEN_KEY_SETTING,
+        f"{TOKEN_KEY_SETTING} {reason}: generate a key with `{NEW_TOKEN_KEY}` and put it in "
+        f"{TOKEN_KEY_SETTING} (comma-separated keys rotate: the first encrypts).",
+    )
+
+
+def unreadable_tokens(count: int) -> OperatorError:
+    return OperatorError(
+        TOKEN_KEY_SETTING,
+        f"No key in {TOKEN_KEY_SETTING} decrypts the stored Slack tokens of {count} "
+        f"workspace(s): add the key they were encrypted with back to {TOKEN_KEY_SETTING}, after "
+        "the new one.",
+    )
+
+
 def no_platform() -> OperatorError:
     return OperatorError(
         "DISCORD_TOKEN",
-        "No platform is configured: set DISCORD_TOKEN and/or SLACK_BOT_TOKEN in the environment "
-        "or in .env (see .env.example), or try `rapport demo`.",
+        "No platform is configured: set DISCORD_TOKEN and/or SLACK_BOT_TOKEN (or SLACK_CLIENT_ID "
+        "for many Slack workspaces) in the environment or in .env (see .env.example), or try "
+        "`rapport demo`.",
     )
 
 

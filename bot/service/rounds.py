@@ -11,7 +11,7 @@ import logging
 import random
 import uuid
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -36,6 +36,7 @@ from bot.identity import Member
 from bot.service.committer import Batch, Duplicate, GroupCommitter, Work
 from bot.service.team_questions import TeamQuestions
 from bot.service.workspaces import WorkspaceSettings, WorkspaceSettingsService
+from bot.store import departures
 from bot.store import repository as repo
 from bot.store.database import Database
 from bot.text import plural
@@ -359,6 +360,27 @@ class RoundService:
             await self.act(round_id, Leave(member.key), key)
         left = plural(len(round_ids), "round", "rounds")
         return Outcome(True, f"You've left {left}. Thanks for taking part.")
+
+    async def end_workspace_rounds(self, workspace: str) -> int:
+        """End every open round of a workspace that removed Rapport; returns how many.
+
+        Each ends by the engine's Leave rule, but queues none of its messages: the workspace's
+        tokens are gone, so nobody there can be reached any more."""
+
+        async def end_all(batch: Batch) -> int:
+            round_ids = await departures.open_round_ids_in(batch.conn, workspace)
+            for round_id in round_ids:
+                loaded = await batch.load_round(round_id)
+                if loaded is None:
+                    continue
+                state, version = loaded
+                bank = await self._bank_for(state, batch.conn)
+                decision = decide(state, Leave(state.members[0]), batch.now, bank)
+                await batch.update_round(decision.state, version)
+                batch.record(replace(decision, deliveries=()), previous=state)
+            return len(round_ids)
+
+        return await self.committer.run_alone(end_all)
 
     async def run_due(self, limit: int = 500) -> int:
         """The scheduler tick: apply Tick to every round whose deadline has passed."""

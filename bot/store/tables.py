@@ -221,3 +221,28 @@ workspace_prompts = sa.Table(
     sa.Column("decided_at", UTCDateTime(), nullable=True),
     sa.Index("ix_workspace_prompts_status", "workspace", "status"),
 )
+
+# --- Slack workspaces that installed Rapport with "Add to Slack" (OAuth v2) ---------------------
+
+slack_installations = sa.Table(
+    "slack_installations",
+    metadata,
+    sa.Column("team_id", sa.String(64), primary_key=True),  # one installation per workspace
+    sa.Column("enterprise_id", sa.String(64), nullable=True),
+    sa.Column("app_id", sa.String(64), nullable=True),
+    sa.Column("team_name", sa.String(200), nullable=True),
+    sa.Column("bot_user_id", sa.String(64), nullable=False),
+    sa.Column("bot_id", sa.String(64), nullable=False),
+    sa.Column("bot_scopes", sa.Text, nullable=False),
+    sa.Column("bot_token", sa.Text, nullable=False),  # Fernet ciphertext (bot.store.token_cipher)
+    sa.Column("installer_user_id", sa.String(64), nullable=True),
+    sa.Column("installed_at", UTCDateTime(), nullable=False),
+)
+
+# the `state` of install flows under way: each is consumed once, before it expires
+slack_oauth_states = sa.Table(
+    "slack_oauth_states",
+    metadata,
+    sa.Column("state", sa.String(64), primary_key=True),
+    sa.Column("expire_at", UTCDateTime(), nullable=False, index=True),
+)

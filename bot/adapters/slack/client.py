@@ -39,6 +39,7 @@ from bot.ops.metrics import count_rate_limited, observe_api_call
 KNOWN_METHODS = frozenset(
     {
         "apps.connections.open",
+        "apps.uninstall",
         "auth.test",
         "chat.postMessage",
         "chat.update",
@@ -47,6 +48,7 @@ KNOWN_METHODS = frozenset(
         "conversations.open",
         "files.completeUploadExternal",
         "files.getUploadURLExternal",
+        "oauth.v2.access",
         "users.info",
         "users.list",
         "views.open",
@@ -162,4 +164,15 @@ def make_client(settings: Settings, session: aiohttp.ClientSession | None = None
             RepeatableRetryHandler(max_retry_count=2),
             AsyncRateLimitErrorRetryHandler(max_retry_count=2),
         ],
+    )
+
+
+def with_token(base: AsyncWebClient, token: str) -> AsyncWebClient:
+    """A client like `base` (URL, session, timeouts, retries) that calls with `token`."""
+    return AsyncWebClient(
+        token=token,
+        base_url=base.base_url,
+        session=base.session,
+        timeout=base.timeout,
+        retry_handlers=base.retry_handlers,
     )

@@ -7,6 +7,7 @@ never paired - and to mark leads (workspace admins and owners, or `RAPPORT_SLACK
 
 A big channel would need one `users.info` per member; when more than `bulk_threshold` members
 are unknown, the directory pages through `users.list` instead (up to 1000 users a call).
+Each call uses the token of the channel's workspace (`WorkspaceClients`).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from typing import Any
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.adapters.slack.installations import WorkspaceClients, clients_of
 from bot.service.ports import ChannelMember
 
 log = logging.getLogger(__name__)
@@ -58,13 +60,13 @@ class SlackDirectory:
 
     def __init__(
         self,
-        client: AsyncWebClient,
+        client: AsyncWebClient | WorkspaceClients,
         lead_ids: Iterable[str] = (),
         *,
         bulk_threshold: int = BULK_THRESHOLD,
         page_size: int = MEMBERS_PAGE,
     ) -> None:
-        self.client = client
+        self.clients = clients_of(client)
         self.lead_ids = frozenset(lead_ids)
         self.bulk_threshold = bulk_threshold
         self.page_size = page_size
@@ -80,12 +82,13 @@ class SlackDirectory:
         self._users[user.user_id] = (user, time.monotonic() + CACHE_SECONDS)
 
     async def channel_members(self, workspace_id: str, channel_id: str) -> list[ChannelMember]:
-        user_ids = await self.member_ids(channel_id)
+        client = await self.clients.client_for(workspace_id)
+        user_ids = await self._member_ids(client, channel_id)
         unknown = [u for u in user_ids if self.cached(u) is None]
         if len(unknown) > self.bulk_threshold:
-            await self._load_all_users()
+            await self._load_all_users(client)
             unknown = [u for u in user_ids if self.cached(u) is None]
-        await self._look_up(unknown)
+        await self._look_up(client, unknown)
         members = []
         for user_id in user_ids:
             user = self.cached(user_id)
@@ -95,12 +98,19 @@ class SlackDirectory:
             members.append(ChannelMember(user_id, is_bot=user.is_bot, is_lead=is_lead))
         return members
 
-    async def member_ids(self, channel_id: str) -> list[str]:
+    async def member_ids(self, workspace_id: str, channel_id: str) -> list[str]:
         """Every member id of the channel, in Slack's order, following the cursor."""
+        return await self._member_ids(await self.clients.client_for(workspace_id), channel_id)
+
+    async def bot_user_id(self, workspace_id: str) -> str | None:
+        """Rapport's own user id in this workspace."""
+        return await self.clients.bot_user_id(workspace_id)
+
+    async def _member_ids(self, client: AsyncWebClient, channel_id: str) -> list[str]:
         ids: list[str] = []
         cursor: str | None = None
         while True:
-            response = await self.client.conversations_members(
+            response = await client.conversations_members(
                 channel=channel_id, limit=self.page_size, cursor=cursor
             )
             ids += [str(u) for u in response.get("members") or []]
@@ -108,17 +118,17 @@ class SlackDirectory:
             if not cursor:
                 return list(dict.fromkeys(ids))
 
-    async def user(self, user_id: str) -> SlackUser | None:
-        await self._look_up([user_id])
+    async def user(self, workspace_id: str, user_id: str) -> SlackUser | None:
+        await self._look_up(await self.clients.client_for(workspace_id), [user_id])
         return self.cached(user_id)
 
-    async def _look_up(self, user_ids: list[str]) -> None:
+    async def _look_up(self, client: AsyncWebClient, user_ids: list[str]) -> None:
         gate = asyncio.Semaphore(LOOKUP_CONCURRENCY)
 
         async def one(user_id: str) -> None:
             async with gate:
                 try:
-                    user = (await self.client.users_info(user=user_id))["user"]
+                    user = (await client.users_info(user=user_id))["user"]
                 except SlackApiError as err:
                     log.warning("users.info %s failed: %s", user_id, err.response.get("error"))
                     return
@@ -126,10 +136,10 @@ class SlackDirectory:
 
         await asyncio.gather(*(one(u) for u in user_ids if self.cached(u) is None))
 
-    async def _load_all_users(self) -> None:
+    async def _load_all_users(self, client: AsyncWebClient) -> None:
         cursor: str | None = None
         while True:
-            response = await self.client.users_list(limit=self.page_size, cursor=cursor)
+            response = await client.users_list(limit=self.page_size, cursor=cursor)
             for user in response.get("members") or []:
                 self._remember(SlackUser.from_api(user))
             cursor = (response.get("response_metadata") or {}).get("next_cursor") or None

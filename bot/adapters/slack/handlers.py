@@ -319,7 +319,7 @@ class SlackHandlers:
         schedules = self.rapport.schedules
         match request:
             case commands.ScheduleAdd(channel_id, options):
-                problem = await self._check_channel(channel_id)
+                problem = await self._check_channel(member.workspace_id, channel_id)
                 if problem:
                     return problem
                 outcome = await schedules.add(member, True, channel_id, options)
@@ -344,16 +344,17 @@ class SlackHandlers:
                 return escape(outcome.message)
         raise AssertionError(request)
 
-    async def _check_channel(self, channel_id: str) -> str | None:
+    async def _check_channel(self, workspace_id: str, channel_id: str) -> str | None:
         """The bot must see the channel's members and be able to post the summary there."""
         if self.directory is None:
             return None
         try:
-            member_ids = await self.directory.member_ids(channel_id)
+            member_ids = await self.directory.member_ids(workspace_id, channel_id)
         except SlackApiError as err:
             log.info("schedule add: channel %s: %s", channel_id, err.response.get("error"))
             return CHANNEL_UNREACHABLE.format(channel=channel_id)
-        if self.bot_user_id and self.bot_user_id not in member_ids:
+        bot_user_id = await self.directory.bot_user_id(workspace_id) or self.bot_user_id
+        if bot_user_id and bot_user_id not in member_ids:
             return NOT_IN_CHANNEL.format(channel=channel_id)
         return None
 

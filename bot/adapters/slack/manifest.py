@@ -19,9 +19,17 @@ from bot.ops.startup_errors import missing_setting
 BOT_EVENTS: dict[str, str] = {
     "message.im": "message",
     "app_home_opened": "app_home_opened",
+    # the workspace removed Rapport or revoked its token: wind that workspace down
+    "app_uninstalled": "app_uninstalled",
+    "tokens_revoked": "tokens_revoked",
 }
 # the scope each subscribed event needs (None: none)
-EVENT_SCOPES: dict[str, str | None] = {"message.im": "im:history", "app_home_opened": None}
+EVENT_SCOPES: dict[str, str | None] = {
+    "message.im": "im:history",
+    "app_home_opened": None,
+    "app_uninstalled": None,
+    "tokens_revoked": None,
+}
 # every Web API method the adapter calls with the bot token -> the bot scopes it needs
 METHOD_SCOPES: dict[str, tuple[str, ...]] = {
     "auth.test": (),
@@ -47,6 +55,9 @@ COMMAND_USAGE = (
     "| settings | questions suggest | schedule add #channel … | stats | help"
 )
 EVENTS_PATH = "/slack/events"
+# "Add to Slack" (OAuth v2, SLACK_CLIENT_ID): the install page and Slack's redirect back
+INSTALL_PATH = "/slack/install"
+REDIRECT_PATH = "/slack/oauth_redirect"
 
 
 def bot_scopes() -> list[str]:
@@ -54,6 +65,11 @@ def bot_scopes() -> list[str]:
     needed |= {s for scopes in METHOD_SCOPES.values() for s in scopes}
     needed |= {s for s in EVENT_SCOPES.values() if s}
     return sorted(needed)
+
+
+def redirect_url(settings: Settings) -> str | None:
+    """The OAuth redirect URL Slack sends installers back to, once RAPPORT_PUBLIC_URL is set."""
+    return f"{settings.public_url}{REDIRECT_PATH}" if settings.public_url else None
 
 
 def manifest(settings: Settings) -> dict[str, Any]:
@@ -70,6 +86,9 @@ def manifest(settings: Settings) -> dict[str, Any]:
     }
     events: dict[str, Any] = {"bot_events": sorted(BOT_EVENTS)}
     interactivity: dict[str, Any] = {"is_enabled": True}
+    oauth: dict[str, Any] = {"scopes": {"bot": bot_scopes()}}
+    if redirect_url(settings):
+        oauth["redirect_urls"] = [redirect_url(settings)]
     if not socket_mode:
         command["url"] = request_url
         events["request_url"] = request_url
@@ -90,7 +109,7 @@ def manifest(settings: Settings) -> dict[str, Any]:
             "bot_user": {"display_name": "Rapport", "always_online": True},
             "slash_commands": [command],
         },
-        "oauth_config": {"scopes": {"bot": bot_scopes()}},
+        "oauth_config": oauth,
         "settings": {
             "event_subscriptions": events,
             "interactivity": interactivity,

@@ -6,6 +6,9 @@ The DM channel id is stored per member: `conversations.open` (Tier 3) runs once 
 only when neither the outbox row nor this process knows the channel. Slack errors become the
 outbox's `TransientSendError` (retry later) or `PermanentSendError` (give up, record why).
 
+Each call uses the token of the member's workspace (`WorkspaceClients`); a message for a
+workspace that removed Rapport is given up (`PermanentSendError("not_installed")`).
+
 Every message carries its outbox id in Slack message metadata. A post whose outcome is unknown
 (timed out, connection lost, 5xx after the request left) raises `MaybeSentError`; the outbox
 then retries it with `maybe_sent`, as it does a row reclaimed after a process died mid-send.
@@ -25,7 +28,8 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.adapters.slack import blocks
-from bot.adapters.slack.wire import mention, user_id_of
+from bot.adapters.slack.installations import NotInstalled, WorkspaceClients, clients_of
+from bot.adapters.slack.wire import mention
 from bot.engine.model import DeliveryKind
 from bot.identity import Member
 from bot.messages import Names, render
@@ -96,8 +100,10 @@ NETWORK_ERRORS = (SlackApiError, aiohttp.ClientError, asyncio.TimeoutError, Conn
 class SlackSender:
     """`Sender` for the outbox; `bind(members)` once the core exists (`SlackRuntime.start`)."""
 
-    def __init__(self, client: AsyncWebClient, members: MemberDirectory | None = None) -> None:
-        self.client = client
+    def __init__(
+        self, client: AsyncWebClient | WorkspaceClients, members: MemberDirectory | None = None
+    ) -> None:
+        self.clients = clients_of(client)
         self.members = members
         self._channels: dict[str, str] = {}
         self._display_names: dict[str, str] = {}
@@ -109,9 +115,13 @@ class SlackSender:
 
     async def send(self, message: OutgoingMessage) -> str:
         try:
-            channel = await self._channel(message)
+            client = await self.clients.client_for(message.member.workspace_id)
+        except NotInstalled as err:
+            raise PermanentSendError("not_installed") from err
+        try:
+            channel = await self._channel(client, message)
             if message.maybe_sent and not message.member.is_channel:
-                posted = await self._already_posted(channel, message)
+                posted = await self._already_posted(client, channel, message)
                 if posted is not None:
                     log.info("delivery %s was already posted; not posting it again", posted[1])
                     return posted[0]
@@ -119,7 +129,7 @@ class SlackSender:
         except NETWORK_ERRORS as err:
             raise send_error(err) from err
         try:
-            response = await self.client.chat_postMessage(
+            response = await client.chat_postMessage(
                 channel=channel,
                 unfurl_links=False,
                 unfurl_media=False,
@@ -131,10 +141,10 @@ class SlackSender:
         return str(response["ts"])
 
     async def _already_posted(
-        self, channel: str, message: OutgoingMessage
+        self, client: AsyncWebClient, channel: str, message: OutgoingMessage
     ) -> tuple[str, int] | None:
         """(ts, outbox id) of this delivery if it is among the DM's recent messages."""
-        history = await self.client.conversations_history(
+        history = await client.conversations_history(
             channel=channel, limit=HISTORY_LOOKBACK, include_all_metadata=True
         )
         wanted = delivery_metadata(message)
@@ -145,7 +155,7 @@ class SlackSender:
 
     # --- the DM channel ---------------------------------------------------------------------
 
-    async def _channel(self, message: OutgoingMessage) -> str:
+    async def _channel(self, client: AsyncWebClient, message: OutgoingMessage) -> str:
         if message.member.is_channel:  # a session summary goes to the schedule's channel
             return message.member.channel_id
         key = message.member.key
@@ -155,7 +165,7 @@ class SlackSender:
             return known
         if self.members is None:
             raise TransientSendError("slack adapter not started yet", retry_after=1.0)
-        opened = await self.client.conversations_open(users=message.member.user_id)
+        opened = await client.conversations_open(users=message.member.user_id)
         channel = str(opened["channel"]["id"])
         await self._remember_channel(message.member, channel)
         self._channels[key] = channel
@@ -208,12 +218,17 @@ class SlackSender:
     async def display_name(self, member_key: str) -> str:
         """A member's Slack display name (`users.info`, cached for this process)."""
         if member_key not in self._display_names:
-            self._display_names[member_key] = await self._lookup_name(user_id_of(member_key))
+            self._display_names[member_key] = await self._lookup_name(member_key)
         return self._display_names[member_key]
 
-    async def _lookup_name(self, user_id: str) -> str:
+    async def _lookup_name(self, member_key: str) -> str:
+        member = Member.from_key(member_key)
+        user_id = member.user_id
         try:
-            user = (await self.client.users_info(user=user_id))["user"]
+            client = await self.clients.client_for(member.workspace_id)
+            user = (await client.users_info(user=user_id))["user"]
+        except NotInstalled:
+            return PARTNER
         except SlackApiError as err:
             log.warning("users.info %s failed: %s", user_id, err.response.get("error"))
             return PARTNER

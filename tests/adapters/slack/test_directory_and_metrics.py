@@ -82,7 +82,7 @@ async def test_api_latency_and_429s_are_measured(
         "rapport_platform_api_seconds_count", platform="slack", method="users.info"
     )
     fake_slack.fail_next("users.info", status=429, headers={"Retry-After": "0"})
-    user = await measured.user(BOB)
+    user = await measured.user("T0RAPPORT", BOB)
     assert user is not None and not user.is_bot  # slack_sdk retried after the 429
     assert _sample("rapport_platform_rate_limited_total", platform="slack") == limited + 1
     assert (

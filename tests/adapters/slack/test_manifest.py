@@ -81,6 +81,8 @@ async def test_every_manifest_command_and_event_reaches_a_listener(
         "app_home_opened": slack.fake.payloads.app_home_opened(
             user_id=CAROL, channel_id=slack.fake.dm_channel(CAROL)
         ),
+        "app_uninstalled": slack.fake.payloads.app_uninstalled(),
+        "tokens_revoked": slack.fake.payloads.tokens_revoked(),
     }
     for event in _events(manifest(slack.settings)):
         await slack.handled(samples[event])  # times out if no Rapport listener ran
@@ -158,4 +160,19 @@ def test_rapport_slack_manifest_prints_valid_yaml(
     assert set(printed["settings"]["event_subscriptions"]["bot_events"]) == {
         "message.im",
         "app_home_opened",
+        "app_uninstalled",
+        "tokens_revoked",
     }
+    assert "redirect_urls" not in printed["oauth_config"]  # no RAPPORT_PUBLIC_URL
+
+
+def test_the_manifest_names_the_oauth_redirect_url_once_the_public_url_is_set() -> None:
+    for mode in ("socket", "http"):
+        settings = Settings(
+            _env_file=None,  # type: ignore[call-arg]
+            RAPPORT_SLACK_MODE=mode,
+            RAPPORT_PUBLIC_URL="https://rapport.example.org/",
+        )
+        assert manifest(settings)["oauth_config"]["redirect_urls"] == [
+            "https://rapport.example.org/slack/oauth_redirect"
+        ]

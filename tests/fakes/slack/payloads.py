@@ -406,6 +406,15 @@ class PayloadFactory:
         }
         return self.event(event)
 
+    def app_uninstalled(self) -> Inbound:
+        """`app_uninstalled`: the workspace removed the app (Slack revoked its tokens first)."""
+        return self.event({"type": "app_uninstalled"})
+
+    def tokens_revoked(self, *, bot: bool = True, users: Sequence[str] = ()) -> Inbound:
+        """`tokens_revoked`: the bot's token (named by the bot user) and/or users' tokens."""
+        tokens = {"oauth": list(users), "bot": [self.bot_user_id] if bot else []}
+        return self.event({"type": "tokens_revoked", "tokens": tokens})
+
     def url_verification(self, challenge: str = "fake-challenge") -> Inbound:
         """The handshake Slack sends when the Events request URL is configured (HTTP only)."""
         payload = {

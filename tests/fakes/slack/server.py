@@ -42,6 +42,8 @@ import aiohttp
 from aiohttp import WSCloseCode, WSMsgType, web
 
 from .blocks import check_blocks, check_view
+from .errors import SlackError
+from .oauth import CREDENTIAL_METHODS, FakeOAuth, basic_credentials
 from .payloads import Clock, EnvelopeType, Inbound, PayloadFactory
 
 T = TypeVar("T")
@@ -53,22 +55,6 @@ EVENT_RETRIES = 3  # Slack redelivers an unacknowledged Events API request up to
 PING_PATTERN = re.compile(
     r"<(@[UW][A-Z0-9]+|!(?:here|channel|everyone)|!subteam\^[A-Z0-9]+)(?:\|[^>]*)?>"
 )
-
-
-class SlackError(Exception):
-    """A Web API error answered as `{"ok": false, "error": ...}` (plus extra fields)."""
-
-    def __init__(self, error: str, messages: Iterable[str] = ()) -> None:
-        super().__init__(error)
-        self.error = error
-        self.messages = [f"[ERROR] {m}" for m in messages]
-
-    def body(self) -> dict[str, Any]:
-        body: dict[str, Any] = {"ok": False, "error": self.error}
-        if self.messages:
-            body["errors"] = [m.removeprefix("[ERROR] ") for m in self.messages]
-            body["response_metadata"] = {"messages": self.messages}
-        return body
 
 
 @dataclass
@@ -324,8 +310,17 @@ class FakeSlack:
         signing_secret: str = "fake-signing-secret",
         clock: Clock = time.time,
         default_users: bool = True,
+        team_name: str = "Rapport Test",
+        client_id: str = "1234567890.9876543210",
+        client_secret: str = "fake-client-secret",
     ) -> None:
         self.team_id, self.team_domain, self.app_id = team_id, team_domain, app_id
+        self.team_name = team_name
+        # the bot token works (single-token tests; an added workspace once it installs the app)
+        self.installed = True
+        self.enterprise_id: str | None = None
+        self.org_install = False
+        self.oauth = FakeOAuth(self, client_id, client_secret)
         self.bot_user_id, self.bot_id = bot_user_id, bot_id
         self.bot_token, self.app_token, self.signing_secret = bot_token, app_token, signing_secret
         self.clock = clock
@@ -373,6 +368,8 @@ class FakeSlack:
             "users.list": self._users_list,
             "files.getUploadURLExternal": self._files_get_upload_url,
             "files.completeUploadExternal": self._files_complete_upload,
+            "oauth.v2.access": lambda args, token: self.oauth.access(args, token),
+            "apps.uninstall": lambda args, token: self.oauth.apps_uninstall(self, args),
         }
         if default_users:
             for spec in DEFAULT_USERS:
@@ -391,6 +388,7 @@ class FakeSlack:
         app.router.add_post("/commands/{tail:.*}", self._handle_response_url)
         app.router.add_post("/actions/{tail:.*}", self._handle_response_url)
         app.router.add_post("/upload/v1/{file_id}", self._handle_upload)
+        app.router.add_get("/oauth/v2/authorize", self.oauth.handle_authorize)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -427,6 +425,33 @@ class FakeSlack:
         tb: TracebackType | None,
     ) -> None:
         await self.stop()
+
+    def join(self, home: FakeSlack) -> None:
+        """Be another workspace served by `home`'s server (see `oauth.FakeOAuth.add_workspace`):
+        the app's connections, acks and ids are shared, the workspace's data is its own."""
+        self.oauth = home.oauth
+        self._ids, self._changed = home._ids, home._changed
+        self._sockets, self._tickets = home._sockets, home._tickets
+        self.acks, self.hellos, self.envelopes = home.acks, home.hellos, home.envelopes
+        self._port, self._http = home._port, home._http
+        self._payloads = PayloadFactory(
+            team_id=self.team_id,
+            team_domain=self.team_domain,
+            api_app_id=self.app_id,
+            bot_user_id=self.bot_user_id,
+            hooks_url=home.base_url,
+            clock=self.clock,
+        )
+
+    def add_workspace(self, team_id: str, *, admin: str, **fields: Any) -> FakeSlack:
+        """Another workspace on this server (`oauth.FakeOAuth.add_workspace`)."""
+        return self.oauth.add_workspace(team_id, admin=admin, **fields)
+
+    def uninstall(self) -> Inbound:
+        """Someone removes the app from this workspace: its tokens stop working; returns the
+        `app_uninstalled` event Slack then sends."""
+        self.oauth.uninstall(self)
+        return self.payloads.app_uninstalled()
 
     # ================================================================ URLs
 
@@ -572,6 +597,9 @@ class FakeSlack:
 
         return await self.wait_for(found, timeout)
 
+    async def record_call(self, method: str, args: Args, path: str) -> None:
+        await self._record(ApiCall(method, args, None, 200, {"ok": True}, path))
+
     async def _record(self, call: ApiCall) -> None:
         self.calls.append(call)
         for callback in self.on_call:
@@ -580,10 +608,18 @@ class FakeSlack:
 
     # ============================================================ Web API
 
-    async def _handle_api(self, request: web.Request) -> web.StreamResponse:
+    async def _handle_api(
+        self, request: web.Request, read: tuple[Args, str | None] | None = None
+    ) -> web.StreamResponse:
         method = request.match_info["method"]
-        args = await _read_args(request)
-        token = _token(request, args)
+        if read is None:
+            args = await _read_args(request)
+            read = args, _token(request, args)
+        args, token = read
+        owner = self.oauth.owner_of_token(token)
+        if owner is not self:  # the workspace the token belongs to answers (its body is read)
+            return await owner._handle_api(request, read)
+        args.update(basic_credentials(request.headers))
         hold = self._holds.get(method)
         held = hold is not None and not hold.released.is_set() and hold.applies(args)
         if hold is not None and held and not hold.stored:
@@ -637,10 +673,13 @@ class FakeSlack:
         return _json_response(_failure_body(failure), failure.status, failure.headers)
 
     def _check_token(self, method: str, token: str | None) -> None:
+        if method in CREDENTIAL_METHODS:
+            return
         if not token:
             raise SlackError("not_authed")
         expected = self.app_token if method == "apps.connections.open" else self.bot_token
         if token == expected:
+            self.oauth.check_token(self, token)
             return
         if token in (self.app_token, self.bot_token):
             raise SlackError("not_allowed_token_type")
@@ -650,12 +689,13 @@ class FakeSlack:
         return {
             "ok": True,
             "url": f"https://{self.team_domain}.slack.com/",
-            "team": "Rapport Test",
+            "team": self.team_name,
             "user": self.users.get(self.bot_user_id, {}).get("name", "rapport"),
             "team_id": self.team_id,
             "user_id": self.bot_user_id,
             "bot_id": self.bot_id,
-            "is_enterprise_install": False,
+            "enterprise_id": self.enterprise_id,
+            "is_enterprise_install": self.org_install,
         }
 
     def _apps_connections_open(self, args: Args, token: str | None) -> dict[str, Any]:
@@ -926,6 +966,9 @@ class FakeSlack:
 
     async def _handle_upload(self, request: web.Request) -> web.Response:
         file_id = request.match_info["file_id"]
+        owner = next((w for w in self.oauth.all() if file_id in w.files), self)
+        if owner is not self:
+            return await owner._handle_upload(request)
         content = await request.read()
         stored = self.files.get(file_id)
         if stored is None:
@@ -938,7 +981,9 @@ class FakeSlack:
 
     async def _handle_response_url(self, request: web.Request) -> web.Response:
         body = await request.json()
-        await self._record(ApiCall("response_url", body, None, 200, {"ok": True}, request.path))
+        team = request.match_info["tail"].split("/")[0]
+        owner = self.oauth.workspace(team) or self  # response_urls name their workspace
+        await owner._record(ApiCall("response_url", body, None, 200, {"ok": True}, request.path))
         return _json_response({"ok": True})
 
     # =========================================================== Socket Mode
