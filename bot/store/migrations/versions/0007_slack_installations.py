@@ -1,6 +1,6 @@
 """Slack workspaces installed with "Add to Slack" (bot tokens encrypted), and OAuth states
 
-Revision ID: 0007_slack_installations
+Revision ID: 0007
 Revises: 0006
 Create Date: 2026-12-08 09:00:00
 """
@@ -12,7 +12,7 @@ from alembic import op
 
 from bot.store.tables import UTCDateTime
 
-revision: str = "0007_slack_installations"
+revision: str = "0007"
 down_revision: str | None = "0006"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
