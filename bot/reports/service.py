@@ -69,9 +69,9 @@ class ReportService:
         """The last `days` of the workspace (or one channel's sessions), as a line and a chart."""
         if not is_lead:
             return StatsReply(False, messages.STATS_LEADS_ONLY)
-        until = self.clock.now()
+        since = self.clock.now() - timedelta(days=days)
         async with self.db.transaction() as conn:
-            states = await _states(conn, lead, until - timedelta(days=days), until, channel_id)
+            states = await _states(conn, lead, since, None, channel_id)
         figures = figures_of(states)
         text = messages.stats_summary(figures, f"Last {plural(days, 'day', 'days')}")
         return StatsReply(True, text, None if figures.withheld else await chart.render(figures))
@@ -214,15 +214,16 @@ async def _states(
     conn: AsyncConnection,
     lead: Member,
     since: datetime,
-    until: datetime,
+    until: datetime | None,
     channel_id: str | None,
 ) -> Sequence[RoundState]:
-    """The workspace's rounds started in [since, until), or only one channel's sessions'."""
+    """The workspace's rounds started in [since, until) (None: up to now), or only one
+    channel's sessions'."""
     query = sa.select(rounds.c.state).where(
-        rounds.c.workspace == lead.workspace,
-        rounds.c.created_at >= since,
-        rounds.c.created_at < until,
+        rounds.c.workspace == lead.workspace, rounds.c.created_at >= since
     )
+    if until is not None:
+        query = query.where(rounds.c.created_at < until)
     if channel_id is not None:
         channel_schedules = sa.select(schedules.c.id).where(
             schedules.c.platform == lead.platform,
