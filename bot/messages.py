@@ -316,11 +316,11 @@ INBOX_INTRO = (
 
 
 def chart_layer_label(layer: int) -> str:
-    return f"L{layer} {LAYER_NAMES.get(layer, '')}".strip()
+    return f"Layer {layer}"
 
 
 def chart_rate_label(rate: float, opened: int) -> str:
-    return f"{rate:.0%} of {opened}"
+    return f"{rate:.0%}\nof {opened}"
 
 
 def chart_funnel_title(rounds: int) -> str:

@@ -104,7 +104,6 @@ def _funnel(ax: Axes, figures: Figures) -> None:
 def _waits(ax: Axes, figures: Figures) -> None:
     spread = figures.reciprocation
     ax.set_title(messages.CHART_WAITS)
-    ax.set_yticks([])
     if spread is None:
         _empty(ax)
         return
@@ -117,6 +116,7 @@ def _waits(ax: Axes, figures: Figures) -> None:
         "fliers": [],
     }
     ax.bxp([box], orientation="horizontal", widths=0.5, showfliers=False)
+    ax.set_yticks([])
     ax.set_xlabel(messages.chart_waits_label(spread.median, spread.count))
 
 
