@@ -143,7 +143,7 @@ async def test_the_follow_up_comes_a_week_later_with_content_free_figures(
     await _settle_invitations(db, None)
     await reports.run_due()
     async with db.transaction() as conn:
-        round_ids = list((await conn.scalars(sa.select(rounds.c.id).order_by(rounds.c.id))))
+        round_ids = list(await conn.scalars(sa.select(rounds.c.id).order_by(rounds.c.id)))
     for number, round_id in enumerate(round_ids[:3]):  # three of the four pairs take part
         state = await service.load(round_id)
         assert state is not None

@@ -87,16 +87,14 @@ async def show_inbox(h: CommandHandlers, interaction: discord.Interaction) -> No
     shown = await replies.quietly(
         "the inbox reply",
         interaction.edit_original_response(
-            content=messages.INBOX_INTRO, **_message(parts[0]), allowed_mentions=NO_MENTIONS
+            content=messages.INBOX_INTRO,
+            embeds=parts[0].embeds,
+            view=parts[0].view,
+            allowed_mentions=NO_MENTIONS,
         ),
     )
     for part in parts[1:]:
-        shown = shown and await replies.quietly(
-            "an inbox item",
-            interaction.followup.send(
-                ephemeral=True, allowed_mentions=NO_MENTIONS, **_message(part)
-            ),
-        )
+        shown = shown and await replies.quietly("an inbox item", _follow_up(interaction, part))
     if shown:
         await h.rapport.inbox.mark_seen(items)
 
@@ -113,8 +111,11 @@ async def _parts(h: CommandHandlers, member_key: str, item: InboxItem) -> list[P
     return await h.sender.parts(message)
 
 
-def _message(part: Part) -> dict[str, object]:
-    found: dict[str, object] = {"embeds": part.embeds}
-    if part.view is not None:
-        found["view"] = part.view
-    return found
+async def _follow_up(interaction: discord.Interaction, part: Part) -> None:
+    followup = interaction.followup
+    if part.view is None:
+        await followup.send(embeds=part.embeds, ephemeral=True, allowed_mentions=NO_MENTIONS)
+    else:
+        await followup.send(
+            embeds=part.embeds, view=part.view, ephemeral=True, allowed_mentions=NO_MENTIONS
+        )
