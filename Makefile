@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 RUNTIME_STAMP := $(VENV)/.installed-runtime
 DEV_STAMP := $(VENV)/.installed-dev
 
-.PHONY: demo demo-auto test lint bench clean
+.PHONY: demo demo-auto test lint bench docs-chart clean
 
 $(RUNTIME_STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,10 @@ test: $(DEV_STAMP)
 lint: $(DEV_STAMP)
 	$(BIN)/ruff check bot tests bench
 	$(BIN)/rapport questions lint
+
+# the README's example chart, drawn from made-up figures (bench/stats_chart.py)
+docs-chart: $(RUNTIME_STAMP)
+	$(BIN)/python -m bench.stats_chart --runs 1 --out docs/stats-example.png
 
 clean:
 	rm -rf $(VENV) data/*.db

@@ -14,6 +14,8 @@ from bot.engine.bank import Bank
 from bot.ops.health import HealthMonitor
 from bot.ops.startup_errors import check_database, open_database
 from bot.questions.loader import load_banks
+from bot.reports.inbox import InboxService
+from bot.reports.service import ReportService
 from bot.service.leader import Leadership, leadership_for
 from bot.service.members import MemberDirectory
 from bot.service.outbox import OutboxDispatcher, RetryPolicy
@@ -44,6 +46,8 @@ class Rapport:
     leader: Leadership
     privacy: PrivacyService
     health: HealthMonitor
+    reports: ReportService
+    inbox: InboxService
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
     async def start(self) -> None:
@@ -66,6 +70,7 @@ class Rapport:
         if await self.leader.confirm():
             await self.schedules.run_due()
             await self.service.run_due()
+            await self.reports.run_due()
             await self.privacy.purge_expired_answers()
             await self.dispatcher.run_once()
         self.health.tick_succeeded()
@@ -118,6 +123,7 @@ def build(
         lead_users=tuple(sorted(settings.slack_lead_ids())),
     )
     service = RoundService(db, banks, clock, defaults, on_enqueued=dispatcher.wake)
+    follow_up = timedelta(days=settings.report_follow_up_days)
     rapport = Rapport(
         db=db,
         service=service,
@@ -131,6 +137,8 @@ def build(
             db, clock, settings.tick_seconds, is_leader=lambda: rapport.leader.is_leader
         ),
         schedules=ScheduleService(db, service, clock, directories or {}, dispatcher.wake),
+        reports=ReportService(db, clock, follow_up, dispatcher.wake),
+        inbox=InboxService(db, clock),
     )
     return rapport
 

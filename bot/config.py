@@ -52,6 +52,8 @@ class Settings(BaseSettings):
     log_level: str = Field(default="INFO", alias="RAPPORT_LOG_LEVEL")
     # answers are deleted this many days after their round ended; 0 keeps them
     answer_retention_days: float = Field(default=30, ge=0, alias="RAPPORT_ANSWER_RETENTION_DAYS")
+    # a session's lead gets how its rounds went this many days after it ran
+    report_follow_up_days: float = Field(default=7, gt=0, alias="RAPPORT_REPORT_FOLLOW_UP_DAYS")
 
     discord_token: str | None = Field(default=None, alias="DISCORD_TOKEN")
     discord_api_url: str | None = Field(default=None, alias="DISCORD_API_URL")

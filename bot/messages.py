@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
@@ -23,6 +24,8 @@ from bot.engine.model import (
     Stay,
     Swap,
 )
+from bot.engine.stats import MIN_GROUP
+from bot.reports.figures import Figures
 from bot.text import plural
 
 
@@ -300,6 +303,187 @@ def _suggestion_decided(data: Mapping[str, Any], names: Names) -> Rendered:
     )
 
 
+# --- leads' reports: counts only, never a name of who declined or answered, never a text -----
+
+CHART_TITLE = "Rapport figures"
+CHART_RATES = "Both answered, by layer"
+CHART_WAITS = "Hours to reciprocate (10th-90th percentile)"
+CHART_RATINGS = "Closeness ratings (1-7)"
+CHART_NO_DATA = "No data yet"
+CHART_ATTACHED = "The chart is attached."
+STATS_LEADS_ONLY = "Only team leads can see stats."
+DIGEST_ON = (
+    "Monthly digest on: on the 1st of each month, in your daytime, I'll DM you last month's "
+    "figures with a chart. `/rapport stats digest off` stops it."
+)
+DIGEST_OFF = "Monthly digest off. Nothing more will be sent."
+DIGEST_WAS_OFF = "Your monthly digest was already off."
+STATS_SENT_TO_DM = "I've sent the chart to our DM."
+STATS_UPLOAD_FAILED = "I couldn't send you the chart just now. Please try again in a minute."
+INBOX_EMPTY = "Nothing is waiting for you: no invitation, no prompt and no unseen reveal."
+INBOX_INTRO = (
+    "Here is what I couldn't bring you by DM (only you can see this). You can answer here too."
+)
+
+
+def chart_layer_label(layer: int) -> str:
+    return f"Layer {layer}"
+
+
+def chart_rate_label(rate: float, opened: int) -> str:
+    return f"{rate:.0%}\nof {opened}"
+
+
+def chart_funnel_title(rounds: int) -> str:
+    return f"Rounds reaching each layer (of {rounds})"
+
+
+def chart_waits_label(median_hours: float, count: int) -> str:
+    return f"median {_hours(median_hours)} over {plural(count, 'prompt', 'prompts')}"
+
+
+def _hours(hours: float) -> str:
+    return f"{hours * 60:.0f} min" if hours < 1 else f"{hours:.1f} h"
+
+
+def withheld_text(people: int) -> str:
+    needed = max(0, MIN_GROUP - people)
+    return (
+        f"Figures are shown only for at least {MIN_GROUP} people, so nobody can be singled "
+        f"out: {plural(people, 'person', 'people')} so far, {needed} more needed."
+    )
+
+
+def stats_summary(figures: Figures, period: str) -> str:
+    """One line with the figures a chart shows."""
+    if figures.withheld:
+        return withheld_text(figures.people)
+    parts = [
+        period,
+        plural(figures.people, "person", "people"),
+        f"{plural(figures.rounds, 'round', 'rounds')}, {figures.completed} completed",
+    ]
+    if (first := figures.rate(1)) is not None:
+        parts.append(f"both answered {first:.0%} at layer 1")
+    if figures.reciprocation is not None:
+        parts.append(f"median {_hours(figures.reciprocation.median)} to reciprocate")
+    if (average := figures.average_rating) is not None:
+        parts.append(f"average closeness {average:.1f}/7")
+    return " · ".join(parts)
+
+
+def chart_alt_text(figures: Figures) -> str:
+    """What the chart shows, in words: the image's description for screen readers."""
+    rates = ", ".join(
+        f"L{layer} {rate:.0%}" for layer in range(1, 5) if (rate := figures.rate(layer)) is not None
+    )
+    funnel = ", ".join(f"L{n} {count}" for n, count in enumerate(figures.funnel, 1))
+    ratings = ", ".join(f"{n}: {count}" for n, count in enumerate(figures.ratings, 1))
+    parts = [
+        f"Rapport figures for {plural(figures.people, 'person', 'people')}",
+        f"both answered by layer: {rates or 'no prompts yet'}",
+        f"rounds reaching each layer: {funnel}",
+    ]
+    if (spread := figures.reciprocation) is not None:
+        parts.append(
+            f"time to reciprocate: median {_hours(spread.median)}, middle half "
+            f"{_hours(spread.p25)} to {_hours(spread.p75)}"
+        )
+    parts.append(f"ratings 1-7: {ratings}")
+    return ". ".join(parts) + "."
+
+
+def schedule_outcome(
+    occurrence: datetime, status: str, groups: int, report: Mapping[str, Any] | None
+) -> str:
+    """A schedule's last session in one line (`report`: its session report's counts, once sent)."""
+    when = f"last run {occurrence:%Y-%m-%d %H:%M} UTC"
+    if status != "done":
+        return f"{when}: still pairing"
+    if report is None:
+        return f"{when}: {plural(groups, 'group', 'groups')} started, report on its way"
+    made = (
+        f"{plural(int(report['pairs']), 'pair', 'pairs')}, "
+        f"{plural(int(report['trios']), 'trio', 'trios')}"
+    )
+    sent = int(report["delivered"]) + int(report["failed"]) + int(report.get("pending") or 0)
+    outcome = f"{when}: {made} · {report['delivered']} of {sent} invitations delivered"
+    if closed := int(report["dms_closed"]):
+        outcome += f", {closed} with DMs closed"
+    return outcome
+
+
+def _session_report(data: Mapping[str, Any], names: Names) -> Rendered:
+    pairs, trios = int(data["pairs"]), int(data["trios"])
+    lines = [
+        f"{plural(int(data['found']), 'member', 'members')} found in the channel · "
+        f"{int(data['paired'])} paired in {plural(pairs, 'pair', 'pairs')} and "
+        f"{plural(trios, 'trio', 'trios')}."
+    ]
+    if data.get("withheld"):
+        lines.append(withheld_text(int(data["people"])))
+    else:
+        lines.append(
+            f"Left out: {data['opted_out']} opted out · {data['paused']} paused · "
+            f"{plural(int(data['bots']), 'bot', 'bots')} · {data['no_partner']} with no "
+            "partner possible."
+        )
+        invitations = (
+            f"Invitations: {data['delivered']} delivered · {data['failed']} failed"
+            f" ({data['dms_closed']} with DMs closed: they can use /rapport inbox)"
+        )
+        if int(data.get("pending") or 0):
+            invitations += f" · {data['pending']} still on their way"
+        lines.append(invitations + ".")
+    days = plural(int(data["follow_up_days"]), "day", "days")
+    lines.append(f"In {days} I'll send you how these rounds went, with a chart.")
+    return Rendered(title=f"Session report · schedule {data['schedule_id']}", body=tuple(lines))
+
+
+def _follow_up(data: Mapping[str, Any], names: Names) -> Rendered:
+    title = f"How the session went · schedule {data['schedule_id']}"
+    if data.get("withheld"):
+        return Rendered(title=title, body=(withheld_text(int(data["people"])),))
+    depths = " · ".join(
+        f"{'no prompt' if layer == '0' else f'layer {layer}'}: {count}"
+        for layer, count in data["depths"].items()
+    )
+    rated = int(data["rated"])
+    rating = (
+        f"Average closeness rating: {float(data['average_rating']):.1f} / 7 "
+        f"({plural(rated, 'rating', 'ratings')})."
+        if data.get("average_rating") is not None
+        else f"{plural(rated, 'rating', 'ratings')} so far: an average needs {MIN_GROUP}."
+    )
+    return Rendered(
+        title=title,
+        body=(
+            f"{data['accepted']} of {plural(int(data['groups']), 'group', 'groups')} accepted · "
+            f"{plural(int(data['completed']), 'round', 'rounds')} completed.",
+            f"Deepest layer reached: {depths or 'none yet'}.",
+            rating,
+            CHART_ATTACHED,
+        ),
+    )
+
+
+def _digest(data: Mapping[str, Any], names: Names) -> Rendered:
+    figures = Figures.from_data(data["figures"])
+    attached = () if figures.withheld else (CHART_ATTACHED,)
+    return Rendered(
+        title=f"Your monthly Rapport digest · {data['month']}",
+        body=(stats_summary(figures, str(data["month"])), *attached),
+    )
+
+
+def _dms_closed_notice(data: Mapping[str, Any], names: Names) -> Rendered:
+    who = ", ".join(names.name_of(key) for key in data["members"])
+    return Rendered(
+        title="Some invitations couldn't be delivered",
+        body=(f"I couldn't DM {who}: open DMs from this server, or use /rapport inbox.",),
+    )
+
+
 _RENDERERS: dict[DeliveryKind, Callable[[Mapping[str, Any], Names], Rendered]] = {
     DeliveryKind.INVITATION: _invitation,
     DeliveryKind.INVITATION_ACCEPTED: _accepted,
@@ -316,4 +500,8 @@ _RENDERERS: dict[DeliveryKind, Callable[[Mapping[str, Any], Names], Rendered]] =
     DeliveryKind.SESSION_SUMMARY: _session_summary,
     DeliveryKind.NOT_PAIRED: _not_paired,
     DeliveryKind.SUGGESTION_DECIDED: _suggestion_decided,
+    DeliveryKind.SESSION_REPORT: _session_report,
+    DeliveryKind.REPORT_FOLLOW_UP: _follow_up,
+    DeliveryKind.STATS_DIGEST: _digest,
+    DeliveryKind.DMS_CLOSED_NOTICE: _dms_closed_notice,
 }

@@ -221,6 +221,11 @@ class DeliveryKind(StrEnum):
     SESSION_SUMMARY = "session_summary"  # to a channel
     NOT_PAIRED = "not_paired"
     SUGGESTION_DECIDED = "suggestion_decided"  # a lead approved or declined a member's question
+    # leads' reports (content-free counts; the follow-up and the digest carry a chart)
+    SESSION_REPORT = "session_report"
+    REPORT_FOLLOW_UP = "report_follow_up"
+    STATS_DIGEST = "stats_digest"
+    DMS_CLOSED_NOTICE = "dms_closed_notice"  # to a session's channel: who I couldn't DM
 
 
 @dataclass(frozen=True)

@@ -33,6 +33,7 @@ from bot.store import repository as repo
 from bot.store.database import Database
 from bot.store.tables import (
     avoid_pairs,
+    lead_reports,
     members,
     outbox,
     pair_prompts,
@@ -352,6 +353,7 @@ async def _forget_messages(
 
 async def _forget_member_rows(conn: AsyncConnection, key: str, placeholder: str) -> None:
     await conn.execute(members.delete().where(members.c.member_key == key))
+    await conn.execute(lead_reports.delete().where(lead_reports.c.lead_key == key))
     await conn.execute(
         avoid_pairs.delete().where(
             sa.or_(avoid_pairs.c.member_key == key, avoid_pairs.c.avoided_key == key)

@@ -13,7 +13,7 @@ import logging
 import re
 import uuid
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, time, timedelta
 
 import sqlalchemy as sa
@@ -23,10 +23,9 @@ from bot.clock import Clock
 from bot.engine.model import Delivery, DeliveryKind, Pace, Rejected
 from bot.engine.pairing import Pair, make_groups
 from bot.engine.recurrence import WEEKDAYS, Recurrence
-from bot.engine.stats import compute as compute_stats
-from bot.engine.stats import render as render_stats
 from bot.engine.timing import is_valid_zone
 from bot.identity import Member
+from bot.reports.sessions import last_outcomes, record_session
 from bot.service.ports import ChannelDirectory, ChannelMember
 from bot.service.rounds import Outcome, RoundService, SessionGroupStart
 from bot.store import repository as repo
@@ -34,7 +33,6 @@ from bot.store.database import Database
 from bot.store.tables import (
     avoid_pairs,
     members,
-    rounds,
     schedule_sessions,
     schedules,
     session_groups,
@@ -44,7 +42,6 @@ from bot.text import plural
 log = logging.getLogger(__name__)
 
 GRACE = timedelta(hours=6)
-STATS_DAYS = 30
 RECENT_SESSIONS = 6
 START_CHUNK = 32  # groups whose rounds start together in one group commit; small enough that
 # a crash half-way through a large session leaves most of it to resume
@@ -141,6 +138,7 @@ class ScheduleView:
     status: str
     next_run: str | None
     last_skip: str | None
+    last_run: str | None = None  # the last session and how it went, in one line
 
 
 class ScheduleService:
@@ -218,7 +216,8 @@ class ScheduleService:
                     .order_by(schedules.c.created_at)
                 )
             )
-        return [_view(row) for row in rows]
+            outcomes = await last_outcomes(conn, [row.id for row in rows])
+        return [replace(_view(row), last_run=outcomes.get(row.id)) for row in rows]
 
     async def set_status(
         self, lead: Member, is_lead: bool, schedule_id: str, action: str
@@ -265,27 +264,6 @@ class ScheduleService:
                     avoid_pairs.insert().values(member_key=member.key, avoided_key=other.key)
                 )
         return Outcome(True, "Noted. Scheduled sessions won't pair you two. They won't be told.")
-
-    async def stats(
-        self, lead: Member, is_lead: bool, channel_id: str | None = None, days: int = STATS_DAYS
-    ) -> Outcome:
-        """Content-free figures over the last `days`, for the workspace or one channel."""
-        if not is_lead:
-            return Outcome(False, "Only team leads can see stats.", code="not_lead")
-        since = self.clock.now() - timedelta(days=days)
-        query = sa.select(rounds.c.state).where(
-            rounds.c.workspace == lead.workspace, rounds.c.created_at >= since
-        )
-        if channel_id is not None:
-            channel_schedules = sa.select(schedules.c.id).where(
-                schedules.c.platform == lead.platform,
-                schedules.c.workspace_id == lead.workspace_id,
-                schedules.c.channel_id == channel_id,
-            )
-            query = query.where(rounds.c.schedule_id.in_(channel_schedules))
-        async with self.db.transaction() as conn:
-            states = [repo.decode_state(raw) for raw in (await conn.execute(query)).scalars()]
-        return Outcome(True, render_stats(compute_stats(states), days))
 
     async def cron_specs(self) -> dict[str, Recurrence]:
         async with self.db.transaction() as conn:
@@ -411,6 +389,7 @@ class ScheduleService:
             len(pairing.unplaced),
         )
         await _store_groups(conn, row.id, occurrence, pairing.groups, leads)
+        await record_session(conn, row, occurrence, listed, len(pairing.unplaced), now)
         not_paired = [(None, Delivery(m, DeliveryKind.NOT_PAIRED, {})) for m in pairing.unplaced]
         await repo.enqueue(conn, not_paired, now)
 

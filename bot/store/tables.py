@@ -246,3 +246,25 @@ slack_oauth_states = sa.Table(
     sa.Column("state", sa.String(64), primary_key=True),
     sa.Column("expire_at", UTCDateTime(), nullable=False, index=True),
 )
+
+# --- leads' reports ---------------------------------------------------------------------------
+
+lead_reports = sa.Table(
+    "lead_reports",
+    metadata,
+    # "session:<schedule>:<occurrence>", "follow_up:<schedule>:<occurrence>",
+    # "digest:<lead key>:<YYYY-MM>": one report per thing reported on, however often the tick runs
+    sa.Column("ref", sa.String(300), primary_key=True),
+    sa.Column("kind", sa.String(16), nullable=False),  # session | follow_up | digest
+    sa.Column("lead_key", sa.String(200), nullable=False),  # who gets it
+    sa.Column("schedule_id", sa.String(32), nullable=True),
+    sa.Column("occurrence", UTCDateTime(), nullable=True),
+    sa.Column("status", sa.String(16), nullable=False),  # pending | done
+    sa.Column("due_at", UTCDateTime(), nullable=False),
+    # content-free counts captured when the session was paired (who was left out and why)
+    sa.Column("data", sa.Text, nullable=False),
+    sa.Column("created_at", UTCDateTime(), nullable=False),
+    sa.Column("done_at", UTCDateTime(), nullable=True),
+    sa.Index("ix_lead_reports_due", "status", "due_at"),
+    sa.Index("ix_lead_reports_lead", "lead_key", "kind"),
+)

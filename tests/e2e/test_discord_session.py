@@ -101,13 +101,15 @@ async def test_a_session_pairs_the_channel_once_and_posts_a_summary(
     sizes = sorted(len(s.members) for s in await _session_rounds(bot, people))
     assert sizes == [2] * (groups - 1) + [3]
 
-    # firing again (another tick, the outbox run once more) invites nobody twice
+    # firing again (another tick, the outbox run once more) invites nobody twice; the tick
+    # sends the lead the session's report
     await bot.core.tick()
     await bot.core.dispatcher.run_once()
-    assert all(len(bot.dms(person["id"])) == 1 for person in people)
+    assert all(bot.kinds(person["id"]).count("invitation") == 1 for person in people)
+    assert len(bot.dms(LEAD["id"])) == 2
     assert len(bot.fake.messages_in(TEAM["id"])) == 1
 
-    # content-free stats for the lead, the bar chart kept aligned in a code block
+    # content-free stats for the lead: a one-line summary and the chart attached
     stats = await bot.command(
         LEAD,
         TEAM,
@@ -116,7 +118,8 @@ async def test_a_session_pairs_the_channel_once_and_posts_a_summary(
         resolved=p.resolved(channels=[TEAM]),
     )
     report = bot.reply(stats)
-    assert report.startswith("```\nLast 30 days") and f"Rounds started {groups}" in report
+    assert report.startswith(f"Last 30 days · {len(people)} people · {groups} rounds")
+    assert [f.filename for f in bot.replied_message(stats).files] == ["rapport-stats.png"]
 
 
 async def test_schedule_list_shows_the_schedule_to_a_lead(bot: DiscordRapport) -> None:

@@ -227,28 +227,6 @@ def test_the_cron_trigger_agrees_with_the_recurrence_across_dst() -> None:
         moment = expected
 
 
-async def test_stats_for_a_channel_are_content_free_and_for_leads_only(
-    sessions: ScheduleService, db: Database, service: RoundService
-) -> None:
-    from bot.engine.model import Accept, SubmitAnswer
-
-    round_ids = await _run_a_session(sessions, db)
-    for round_id in round_ids:
-        state = await service.load(round_id)
-        assert state is not None
-        for member in state.members:
-            await service.act(round_id, Accept(member))
-        for member in state.members:
-            await service.act(round_id, SubmitAnswer(member, "private words"))
-    refused = await sessions.stats(Member("test", "T1", "u1"), False, "C1")
-    assert refused.code == "not_lead"
-    report = await sessions.stats(LEAD, True, "C1")
-    assert report.ok and "7 members" in report.message and "100%" in report.message
-    assert "private words" not in report.message
-    other_channel = await sessions.stats(LEAD, True, "C2")
-    assert "at least 5" in other_channel.message
-
-
 async def test_a_session_of_one_pair_says_one_group(
     sessions: ScheduleService, directory: FakeDirectory
 ) -> None:

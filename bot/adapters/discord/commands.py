@@ -24,6 +24,7 @@ from discord import app_commands
 from bot.adapters.discord import replies, wire
 from bot.adapters.discord.activity import Activity
 from bot.adapters.discord.render import NO_MENTIONS, Reply, reply_kwargs, text_reply
+from bot.adapters.discord.reports import add_report_commands
 from bot.adapters.discord.sender import DiscordSender
 from bot.adapters.discord.team import DiscordTeam
 from bot.adapters.discord.team_commands import add_team_commands
@@ -52,7 +53,9 @@ USAGE = "\n".join(
         "• `/rapport avoid member` keeps scheduled sessions from pairing you two (private)",
         "• `/rapport settings show` shows this server's settings; "
         "`/rapport questions suggest` suggests a question",
-        "• Leads: `/rapport schedule add|list|pause|resume|remove|run-now`, `/rapport stats`",
+        "• `/rapport inbox` shows what I couldn't send you by DM (invitation, prompt, reveals)",
+        "• Leads: `/rapport schedule add|list|pause|resume|remove|run-now`, "
+        "`/rapport stats` (a chart; `digest: on` for a monthly one by DM)",
         "• Leads: `/rapport settings edit|set|history`, "
         "`/rapport questions add|list|review|remove|export`",
     )
@@ -263,18 +266,6 @@ class CommandHandlers:
         other_member = wire.member(interaction.guild_id or 0, other.id)
         return (await self.rapport.schedules.avoid(self.member(interaction), other_member)).message
 
-    async def stats(
-        self, interaction: discord.Interaction, channel: discord.abc.GuildChannel | None
-    ) -> str:
-        outcome = await self.rapport.schedules.stats(
-            self.member(interaction),
-            await self.is_lead(interaction),
-            str(channel.id) if channel else None,
-        )
-        if outcome.ok and "\n" in outcome.message:
-            return f"```\n{outcome.message}\n```"  # keeps the bar chart's columns aligned
-        return outcome.message
-
     # --- schedules --------------------------------------------------------------------------
 
     async def schedule_add(
@@ -304,6 +295,8 @@ class CommandHandlers:
             line = f"`{v.id}` <#{v.channel_id}> · {v.description} · {v.status}"
             if v.next_run:
                 line += f" · next {v.next_run}"
+            if v.last_run:
+                line += f" · {v.last_run}"
             if v.last_skip:
                 line += f"\n  skipped {v.last_skip}"
             lines.append(line)
@@ -381,6 +374,7 @@ def build_group(handlers: CommandHandlers) -> app_commands.Group:
     _round_commands(rapport, handlers)
     _preference_commands(rapport, handlers)
     _lead_commands(rapport, handlers)
+    add_report_commands(rapport, handlers)
     add_team_commands(rapport, handlers)
     return rapport
 
@@ -442,13 +436,6 @@ def _preference_commands(group: app_commands.Group, h: CommandHandlers) -> None:
 
 
 def _lead_commands(group: app_commands.Group, h: CommandHandlers) -> None:
-    @group.command(name="stats", description="Leads: content-free figures for the last 30 days")
-    @app_commands.describe(channel="Only this channel's scheduled sessions")
-    async def stats(
-        interaction: discord.Interaction, channel: discord.TextChannel | None = None
-    ) -> None:
-        await h.respond(interaction, lambda: h.stats(interaction, channel), defer_first=True)
-
     schedule = app_commands.Group(
         name="schedule", description="Leads: recurring sessions", parent=group
     )

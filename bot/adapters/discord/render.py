@@ -33,10 +33,11 @@ NO_MENTIONS = discord.AllowedMentions.none()
 
 @dataclass
 class Part:
-    """One Discord message: embeds and, on the last part, the components."""
+    """One Discord message: embeds and, on the last part, the components (and a chart)."""
 
     embeds: list[discord.Embed] = field(default_factory=list)
     view: discord.ui.View | None = None
+    files: list[discord.File] = field(default_factory=list)
 
     @property
     def chars(self) -> int:

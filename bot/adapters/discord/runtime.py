@@ -101,9 +101,12 @@ class ShardedRapportClient(_Rapport, discord.AutoShardedClient):
 
 
 def _unreachable(rapport: Rapport) -> Unreachable:
-    """An invitation Discord refused for good: the round ends unstarted (the engine's rule)."""
+    """An invitation Discord refused for good: the round ends unstarted (the engine's rule),
+    unless a scheduled session started it: then it waits for the member's `/rapport inbox`."""
 
     async def call_off(round_id: str, member: Member) -> None:
+        if await rapport.inbox.waits_for_inbox(round_id):
+            return
         key = f"{wire.PLATFORM}:unreachable:{round_id}:{member.user_id}"
         await rapport.service.act(round_id, Decline(member.key, unreachable=True), key)
 

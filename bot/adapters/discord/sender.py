@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import io
 import logging
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
@@ -28,6 +29,7 @@ from bot.adapters.discord.wire import Target
 from bot.engine.model import DeliveryKind
 from bot.identity import Member
 from bot.messages import Names, render
+from bot.reports import chart
 from bot.service.members import MemberDirectory
 from bot.service.ports import (
     MaybeSentError,
@@ -189,7 +191,7 @@ class DiscordSender:
 
     async def _deliver(self, message: OutgoingMessage) -> str:
         client = self._client()
-        parts = await self._parts(message)
+        parts = await self.parts(message)
         if message.member.is_channel:
             return await self._post(client, message.member.channel_id, parts, message)
         channel_id = await self.dm_channel(message.member, message.dm_channel_id)
@@ -228,6 +230,7 @@ class DiscordSender:
                         view=part.view,
                         allowed_mentions=NO_MENTIONS,
                         nonce=delivered.nonce(ref, number),
+                        **({"files": part.files} if part.files else {}),
                     )
             except (discord.DiscordException, *NETWORK_ERRORS) as err:
                 if isinstance(err, discord.NotFound):
@@ -287,12 +290,17 @@ class DiscordSender:
 
     # --- the content ------------------------------------------------------------------------
 
-    async def _parts(self, message: OutgoingMessage) -> list[Part]:
+    async def parts(self, message: OutgoingMessage) -> list[Part]:
+        """The Discord messages a delivery becomes (also for `/rapport inbox`)."""
         name_of = await self._name_function(message)
         rendered = render(message.kind, message.data, Names(name_of, message.member.key))
         round_id = message.round_id or message.data.get("round_id")
         target = Target(str(round_id), int(message.data.get("step") or 0)) if round_id else None
-        return to_parts(rendered, target)
+        parts = to_parts(rendered, target)
+        if attached := await chart.for_delivery(message.kind, message.data):
+            image = io.BytesIO(attached.png)
+            parts[-1].files = [discord.File(image, attached.filename, description=attached.alt)]
+        return parts
 
     async def _name_function(self, message: OutgoingMessage) -> Callable[[str], str]:
         """Mentions (which never ping inside embeds), except a reveal's headings: embed titles

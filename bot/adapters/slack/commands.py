@@ -48,7 +48,8 @@ USAGE = "\n".join(
         f"• {SCHEDULE_ADD_EXAMPLE} pairs the channel's members every 1-4 weeks",
         "• `/rapport schedule list`, `/rapport schedule pause|resume|remove <id>`, "
         "`/rapport schedule run-now <id>`",
-        "• `/rapport stats [#channel]` shows content-free figures for the last 30 days",
+        "• `/rapport stats [#channel]` DMs you a chart of content-free figures for the last 30 "
+        "days; `/rapport stats digest on|off` a monthly one",
     )
 )
 
@@ -133,6 +134,11 @@ class Stats:
 
 
 @dataclass(frozen=True)
+class StatsDigest:
+    on: bool
+
+
+@dataclass(frozen=True)
 class ForgetMe:
     pass
 
@@ -166,6 +172,7 @@ Request = (
     | ScheduleRunNow
     | Avoid
     | Stats
+    | StatsDigest
     | ForgetMe
     | Export
     | TeamSettings
@@ -267,9 +274,16 @@ def _avoid(args: list[str]) -> Request:
 def _stats(args: list[str]) -> Request:
     if not args:
         return Stats(None)
+    if args[0].lower() == "digest":
+        choice = [a.lower() for a in args[1:]]
+        if choice not in (["on"], ["off"]):
+            return Usage("Use `/rapport stats digest on` or `/rapport stats digest off`.")
+        return StatsDigest(choice == ["on"])
     channel = channel_id_of(args[0]) if len(args) == 1 else None
     if channel is None:
-        return Usage("Use `/rapport stats` or `/rapport stats #channel`.")
+        return Usage(
+            "Use `/rapport stats`, `/rapport stats #channel` or `/rapport stats digest on|off`."
+        )
     return Stats(channel)
 
 

@@ -28,6 +28,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.adapters.slack import blocks, commands, home, wire
 from bot.adapters.slack.blocks import escape
+from bot.adapters.slack.charts import send_stats
 from bot.adapters.slack.client import failed_call
 from bot.adapters.slack.directory import SlackDirectory
 from bot.adapters.slack.team import SlackTeam, register_team
@@ -43,6 +44,7 @@ from bot.messages import (
     HELP_TEXT,
     SETTLED_NOTES,
     STALE_NOTE,
+    STATS_LEADS_ONLY,
     Action,
     command_for,
     example_text,
@@ -296,6 +298,7 @@ class SlackHandlers:
                 | commands.ScheduleStatus()
                 | commands.ScheduleRunNow()
                 | commands.Stats()
+                | commands.StatsDigest()
             ):
                 return await self._lead_command(request, member, client)
             case commands.TeamSettings(args):
@@ -313,8 +316,8 @@ class SlackHandlers:
     ) -> str:
         """Schedules and stats: a non-lead gets a clear refusal and nothing changes."""
         if not await self._is_lead(client, member):
-            if isinstance(request, commands.Stats):
-                return "Only team leads can see stats."
+            if isinstance(request, commands.Stats | commands.StatsDigest):
+                return STATS_LEADS_ONLY
             return LEAD_ONLY
         schedules = self.rapport.schedules
         match request:
@@ -338,10 +341,10 @@ class SlackHandlers:
             case commands.ScheduleRunNow(schedule_id):
                 return escape((await schedules.run_now(member, True, schedule_id)).message)
             case commands.Stats(channel_id):
-                outcome = await schedules.stats(member, True, channel_id)
-                if outcome.ok and "\n" in outcome.message:
-                    return f"```{escape(outcome.message)}```"  # keeps the bar chart aligned
-                return escape(outcome.message)
+                dm = functools.partial(self._dm_channel, member, client)
+                return await send_stats(self.rapport.reports, member, channel_id, dm, client)
+            case commands.StatsDigest(on):
+                return escape((await self.rapport.reports.set_digest(member, True, on)).message)
         raise AssertionError(request)
 
     async def _check_channel(self, workspace_id: str, channel_id: str) -> str | None:

@@ -71,6 +71,8 @@ def schedule_line(view: ScheduleView) -> str:
     line = f"`{escape(view.id)}` <#{view.channel_id}> · {escape(view.description)} · {view.status}"
     if view.next_run:
         line += f" · next {escape(view.next_run)}"
+    if view.last_run:
+        line += f" · {escape(view.last_run)}"
     if view.last_skip:
         line += f"\n    skipped {escape(view.last_skip)}"
     return line

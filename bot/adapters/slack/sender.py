@@ -28,11 +28,13 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.adapters.slack import blocks
+from bot.adapters.slack.charts import upload_chart
 from bot.adapters.slack.installations import NotInstalled, WorkspaceClients, clients_of
 from bot.adapters.slack.wire import mention
 from bot.engine.model import DeliveryKind
 from bot.identity import Member
 from bot.messages import Names, render
+from bot.reports import chart
 from bot.service.members import MemberDirectory
 from bot.service.ports import (
     MaybeSentError,
@@ -120,14 +122,28 @@ class SlackSender:
             raise PermanentSendError("not_installed") from err
         try:
             channel = await self._channel(client, message)
+            posted = None
             if message.maybe_sent and not message.member.is_channel:
                 posted = await self._already_posted(client, channel, message)
-                if posted is not None:
-                    log.info("delivery %s was already posted; not posting it again", posted[1])
-                    return posted[0]
-            payload = await self._payload(message)
+            payload = None if posted is not None else await self._payload(message)
         except NETWORK_ERRORS as err:
             raise send_error(err) from err
+        if posted is not None:
+            log.info("delivery %s was already posted; not posting it again", posted[1])
+            ts = posted[0]
+        else:
+            assert payload is not None
+            ts = await self._post(client, channel, message, payload)
+        await self._attach_chart(client, channel, message)
+        return ts
+
+    async def _post(
+        self,
+        client: AsyncWebClient,
+        channel: str,
+        message: OutgoingMessage,
+        payload: dict[str, Any],
+    ) -> str:
         try:
             response = await client.chat_postMessage(
                 channel=channel,
@@ -139,6 +155,23 @@ class SlackSender:
         except NETWORK_ERRORS as err:
             raise send_error(err, posting=True) from err
         return str(response["ts"])
+
+    async def _attach_chart(
+        self, client: AsyncWebClient, channel: str, message: OutgoingMessage
+    ) -> None:
+        """A report's chart follows its text. If the upload may be retried, the delivery is
+        retried as maybe-sent: its text is found in the DM and only the chart goes again."""
+        attached = await chart.for_delivery(message.kind, message.data)
+        if attached is None:
+            return
+        try:
+            await upload_chart(client, channel, attached)
+        except NETWORK_ERRORS as err:
+            mapped = send_error(err)
+            if isinstance(mapped, PermanentSendError):  # the text arrived; say so in the log
+                log.warning("delivery %s: its chart was refused: %s", message.outbox_id, mapped)
+                return
+            raise MaybeSentError(f"chart upload: {mapped.reason}") from err
 
     async def _already_posted(
         self, client: AsyncWebClient, channel: str, message: OutgoingMessage

@@ -213,7 +213,7 @@ async def test_every_command_gets_exactly_one_ephemeral_callback(
         ("timezone", [p.string_option("name", "Mars/Olympus")], None, "'Mars/Olympus' isn't"),
         ("timezone", [p.string_option("name", "Europe/Berlin")], None, "Got it"),
         ("avoid", bob_option, bob_resolved, "Noted."),
-        ("stats", [], None, "Stats are shown only for groups of at least 5"),
+        ("stats", [], None, "Figures are shown only for at least 5 people"),
         (
             "start",
             [p.user_option("member", alice["id"])],

@@ -17,6 +17,7 @@ from bot.adapters.slack.blocks import (
 from bot.adapters.slack.wire import ModalMeta
 from bot.engine.model import MAX_ANSWER_CHARS, DeliveryKind
 from bot.messages import Names, render
+from bot.reports.figures import figures_of
 from tests.fakes.slack import find_pings
 from tests.fakes.slack.blocks import check_blocks, check_view
 from tests.fakes.slack.harness import section_texts
@@ -159,6 +160,16 @@ ALL_FIELDS = {
     "trios": 1,
     "unplaced": 1,
     "next_session": "Monday 9:00",
+    # leads' reports
+    "schedule_id": "abc123",
+    **dict.fromkeys(("found", "people", "paired", "delivered", "follow_up_days"), 8),
+    **dict.fromkeys(("bots", "opted_out", "paused", "no_partner", "failed", "dms_closed"), 1),
+    **{"pairs": 3, "pending": 0, "accepted": 2, "completed": 1, "rated": 5},
+    "average_rating": 5.5,
+    "depths": {"0": 1, "2": 2},
+    "figures": figures_of([]).to_data(),
+    "month": "November 2026",
+    "members": [ALICE_KEY],
 }
 
 

@@ -246,19 +246,38 @@ async def test_stats_are_for_leads_and_hidden_for_small_groups(
     slack = await start_rapport()
     await active_round(slack)
     small = await slack.command("stats")
-    assert "at least 5 members" in small["text"] and "Rounds started" not in small["text"]
+    assert "at least 5 people" in small["text"] and "3 more needed" in small["text"]
+    assert slack.fake.files == {}  # nothing to draw for two people
 
     add_team(slack.fake)
     schedule_id = await add_schedule(slack, channel_ref())
     await slack.command(f"schedule run-now {schedule_id}")
     team = await slack.command(f"stats {channel_ref()}")
-    assert team["text"].startswith("```") and "7 members" in team["text"]
-    assert "Rounds started 3 · completed 0" in team["text"]
+    assert team["text"].startswith("Last 30 days · 7 people · 3 rounds, 0 completed")
+    assert "sent the chart to our DM" in team["text"]
+    [chart] = slack.fake.files.values()  # uploaded into the lead's DM, with its alt text
+    assert chart["channels"] == [slack.fake.dm_channel(ALICE)]
+    assert chart["content"].startswith(b"\x89PNG") and chart["name"] == "rapport-stats.png"
+    assert chart["alt_txt"].startswith("Rapport figures for 7 people")
+    assert chart["initial_comment"] == team["text"].splitlines()[0]
     general = await slack.command(f"stats {GENERAL}")  # no session in #general: nobody to count
-    assert "at least 5 members" in general["text"]
+    assert "at least 5 people" in general["text"]
     assert (await slack.command(f"stats {channel_ref()}", user=BOB))["text"] == (
         "Only team leads can see stats."
     )
+    assert (await slack.command("stats digest on", user=BOB))["text"] == (
+        "Only team leads can see stats."
+    )
+    assert len(slack.fake.files) == 1  # a non-lead got nothing
+
+
+async def test_a_lead_switches_the_monthly_digest_on_and_off(
+    start_rapport: RapportStarter,
+) -> None:
+    slack = await start_rapport()
+    assert "Monthly digest on" in (await slack.command("stats digest on"))["text"]
+    assert "Monthly digest off" in (await slack.command("stats digest off"))["text"]
+    assert "Use `/rapport stats digest on`" in (await slack.command("stats digest maybe"))["text"]
 
 
 # ============================================================= data rights

@@ -940,6 +940,7 @@ class FakeSlack:
             "id": file_id,
             "name": args["filename"],
             "length": int(args["length"]),
+            "alt_txt": args.get("alt_txt"),  # Slack takes it here, not on completion
         }
         return {
             "ok": True,
