@@ -106,3 +106,78 @@ def render(stats: Stats, period_days: int) -> str:
     if stats.average_rating is not None:
         lines.append(f"Average closeness rating: {stats.average_rating:.1f} / 7")
     return "\n".join(lines)
+
+
+# --- reciprocity figures (issue 16): the balance guard, follow-ups, keeping going --------------
+
+
+@dataclass(frozen=True)
+class ReciprocityFigures:
+    """Counts only: how often the guard held and what members chose, never who chose what."""
+
+    members: int
+    rounds: int  # rounds that got under way
+    rounds_held: int  # rounds in which the balance guard held at least once
+    check_ins: int
+    chose_deeper: int  # members' choices, summed over check-ins
+    chose_stay: int
+    silent: int
+    follow_ups_offered: int
+    follow_ups_exchanged: int
+    completed: int
+    kept_going: int  # completed rounds whose members all chose to keep going together
+
+    @property
+    def follow_up_rate(self) -> float | None:
+        offered = self.follow_ups_offered
+        return self.follow_ups_exchanged / offered if offered else None
+
+    @property
+    def keep_going_rate(self) -> float | None:
+        return self.kept_going / self.completed if self.completed else None
+
+
+def compute_reciprocity(states: Sequence[RoundState]) -> ReciprocityFigures:
+    records = [c for s in states for c in s.check_ins]
+    completed = [s for s in states if s.status is RoundStatus.COMPLETED]
+    return ReciprocityFigures(
+        members=len({m for s in states for m in s.members}),
+        rounds=sum(1 for s in states if s.accepted == set(s.members)),
+        rounds_held=sum(1 for s in states if s.check_ins or s.check_in is not None),
+        check_ins=len(records),
+        chose_deeper=sum(c.deeper for c in records),
+        chose_stay=sum(c.stayed for c in records),
+        silent=sum(c.silent for c in records),
+        follow_ups_offered=sum(s.follow_ups_offered for s in states),
+        follow_ups_exchanged=sum(
+            1 for s in states for r in s.history if r.outcome is StepOutcome.FOLLOWED_UP
+        ),
+        completed=len(completed),
+        kept_going=sum(1 for s in completed if s.continued_as is not None),
+    )
+
+
+def render_reciprocity(figures: ReciprocityFigures) -> list[str]:
+    """Lines for the leads' report; none for a group too small to stay anonymous."""
+    if figures.members < MIN_GROUP:
+        return []
+    lines = [
+        f"Balance check-ins: {plural(figures.rounds_held, 'round', 'rounds')} of "
+        f"{figures.rounds} paused to check in"
+    ]
+    if figures.check_ins:
+        lines.append(
+            f"  choices: deeper {figures.chose_deeper} · stay {figures.chose_stay}"
+            f" · no answer {figures.silent}"
+        )
+    if (rate := figures.follow_up_rate) is not None:
+        lines.append(
+            f"Follow-ups exchanged: {_bar(rate)} {rate:4.0%}"
+            f" ({figures.follow_ups_exchanged}/{figures.follow_ups_offered} reveals)"
+        )
+    if (rate := figures.keep_going_rate) is not None:
+        lines.append(
+            f"Kept going together: {_bar(rate)} {rate:4.0%}"
+            f" ({figures.kept_going}/{figures.completed} completed rounds)"
+        )
+    return lines

@@ -24,6 +24,7 @@ from bot.engine.model import Delivery, DeliveryKind, Pace, Rejected
 from bot.engine.pairing import Pair, make_groups
 from bot.engine.recurrence import WEEKDAYS, Recurrence
 from bot.engine.stats import compute as compute_stats
+from bot.engine.stats import compute_reciprocity, render_reciprocity
 from bot.engine.stats import render as render_stats
 from bot.engine.timing import is_valid_zone
 from bot.identity import Member
@@ -285,7 +286,9 @@ class ScheduleService:
             query = query.where(rounds.c.schedule_id.in_(channel_schedules))
         async with self.db.transaction() as conn:
             states = [repo.decode_state(raw) for raw in (await conn.execute(query)).scalars()]
-        return Outcome(True, render_stats(compute_stats(states), days))
+        report = [render_stats(compute_stats(states), days)]
+        report += render_reciprocity(compute_reciprocity(states))
+        return Outcome(True, "\n".join(report))
 
     async def cron_specs(self) -> dict[str, Recurrence]:
         async with self.db.transaction() as conn:
