@@ -28,7 +28,14 @@ from bot.engine.model import (
     SkipFollowUp,
     Step,
 )
-from bot.engine.steps import next_step_number, require_active, to_all, touch
+from bot.engine.steps import (
+    next_step_number,
+    require_active,
+    require_member,
+    require_open,
+    to_all,
+    touch,
+)
 
 FOLLOW_UP_TOPIC = "follow-up"
 
@@ -70,6 +77,8 @@ def _window(state: RoundState, step: int | None) -> FollowUpWindow:
 
 def askable(state: RoundState, member: MemberKey, step: int | None) -> FollowUpWindow:
     """The window `member` may ask in now (an adapter asks before opening the form)."""
+    require_member(state, member)
+    require_open(state)
     window = _window(state, step)
     if member in window.asked:
         raise Rejected(
