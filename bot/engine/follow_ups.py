@@ -92,8 +92,13 @@ def ask(state: RoundState, cmd: AskFollowUp, now: datetime) -> Decision:
     asked = {**window.asked, cmd.member: clean_follow_up(cmd.text)}
     state = touch(state, now, follow_up=replace(window, asked=asked))
     if set(asked) != set(state.members):
+        held = Delivery(
+            cmd.member,
+            DeliveryKind.FOLLOW_UP_HELD,
+            {"round_id": state.id, "step": window.after_step},
+        )
         return Decision(
-            state, reply="Saved. Your question is delivered once everyone has asked one."
+            state, (held,), reply="Saved. Your question is delivered once everyone has asked one."
         )
     return _deliver(state, now)
 

@@ -335,6 +335,7 @@ class DeliveryKind(StrEnum):
     SESSION_SUMMARY = "session_summary"  # to a channel
     NOT_PAIRED = "not_paired"
     SUGGESTION_DECIDED = "suggestion_decided"  # a lead approved or declined a member's question
+    FOLLOW_UP_HELD = "follow_up_held"  # your question is saved until everyone has asked
     FOLLOW_UP_QUESTIONS = "follow_up_questions"  # the questions the others asked you
     FOLLOW_UP_REVEAL = "follow_up_reveal"
     FOLLOW_UPS_PASSED = "follow_ups_passed"

@@ -159,6 +159,11 @@ ALL_FIELDS = {
     "trios": 1,
     "unplaced": 1,
     "next_session": "Monday 9:00",
+    "questions": [{"member": ALICE_KEY, "text": "Why <!here>?"}, {"member": BOB_KEY, "text": "b?"}],
+    "follow_up": True,
+    "keep_going": True,
+    "prompts_per_layer": 2,
+    "preset": "gentle",
 }
 
 
