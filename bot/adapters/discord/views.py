@@ -31,15 +31,26 @@ from bot.bootstrap import Rapport
 from bot.engine.bank import LAYER_NAMES
 from bot.engine.model import (
     MAX_ANSWER_CHARS,
+    MAX_FOLLOW_UP_CHARS,
     RATING_RANGE,
+    AskFollowUp,
     Command,
     Rate,
     Rejected,
     SubmitAnswer,
 )
 from bot.identity import Member
-from bot.messages import PROMPT_BUTTONS, Action, Button, Rendered
-from bot.service.rounds import OpenPrompt, Outcome
+from bot.messages import (
+    FOLLOW_UP_LABEL,
+    FOLLOW_UP_PLACEHOLDER,
+    FOLLOW_UP_TITLE,
+    KEEP_GOING_BUTTONS,
+    PROMPT_BUTTONS,
+    Action,
+    Button,
+    Rendered,
+)
+from bot.service.rounds import OpenFollowUp, OpenPrompt, Outcome
 
 log = logging.getLogger(__name__)
 
@@ -187,6 +198,31 @@ class AnswerModal(ui.Modal):
         return True
 
 
+class FollowUpModal(ui.Modal):
+    """The revealed prompt in a TextDisplay and a 300-character box for one question; routed
+    by custom id like the answer modal."""
+
+    def __init__(self, opened: OpenFollowUp) -> None:
+        super().__init__(
+            title=FOLLOW_UP_TITLE,
+            custom_id=wire.follow_up_modal_id(Target(opened.round_id, opened.step)),
+            timeout=None,
+        )
+        if opened.prompt_text:
+            self.add_item(ui.TextDisplay(opened.prompt_text[:TEXT_DISPLAY_LIMIT]))
+        question: ui.TextInput[Any] = ui.TextInput(
+            custom_id=wire.FOLLOW_UP_INPUT_ID,
+            style=discord.TextStyle.paragraph,
+            min_length=1,
+            max_length=MAX_FOLLOW_UP_CHARS,
+            placeholder=FOLLOW_UP_PLACEHOLDER,
+        )
+        self.add_item(ui.Label(text=FOLLOW_UP_LABEL, component=question))
+
+    def is_finished(self) -> bool:
+        return True
+
+
 def submitted_answer(data: Any) -> str:
     """The answer text of a modal submission (in a Label, or in a classic action row)."""
     stack = list((data or {}).get("components") or [])
@@ -238,11 +274,26 @@ class ComponentHandlers:
         async with self.activity.track():
             await self._on_answer_submitted(interaction, target, replies.Deadline())
 
+    async def on_follow_up_submitted(
+        self, interaction: discord.Interaction, target: Target
+    ) -> None:
+        async with self.activity.track():
+            deadline = replies.Deadline()
+            text = wire.modal_value(interaction.data, wire.FOLLOW_UP_INPUT_ID)
+            outcome = await self._commit(
+                interaction, target, lambda m: AskFollowUp(m.key, text, target.step)
+            )
+            note = SETTLED_NOTES[Action.FOLLOW_UP]
+            await self._after(interaction, deadline, outcome, note, None, typed=text)
+
     async def _on_button(
         self, interaction: discord.Interaction, action: Action, target: Target, deadline: Deadline
     ) -> None:
         if action is Action.ANSWER:
             await self._open_answer(interaction, target, deadline)
+            return
+        if action is Action.FOLLOW_UP:
+            await self._open_follow_up(interaction, target, deadline)
             return
 
         def command(member: Member) -> Command:
@@ -258,7 +309,7 @@ class ComponentHandlers:
     ) -> None:
         outcome = await self._commit(interaction, target, lambda m: Rate(m.key, rating))
         note = f"✓ You rated this round {rating} out of 7. Thank you!"
-        await self._after(interaction, deadline, outcome, note, None)
+        await self._after(interaction, deadline, outcome, note, keep_after(Action.RATE, target))
 
     async def _on_answer_submitted(
         self, interaction: discord.Interaction, target: Target, deadline: Deadline
@@ -315,11 +366,33 @@ class ComponentHandlers:
         self, interaction: discord.Interaction, target: Target, deadline: Deadline
     ) -> None:
         """The modal must be the first response, so only two quick reads come before it."""
+
+        async def form(member: Member) -> ui.Modal:
+            return AnswerModal(await self.service.open_prompt(target.round_id, member, target.step))
+
+        await self._open_form(interaction, target, deadline, form)
+
+    async def _open_follow_up(
+        self, interaction: discord.Interaction, target: Target, deadline: Deadline
+    ) -> None:
+        async def form(member: Member) -> ui.Modal:
+            opened = await self.service.open_follow_up(target.round_id, member, target.step)
+            return FollowUpModal(opened)
+
+        await self._open_form(interaction, target, deadline, form)
+
+    async def _open_form(
+        self,
+        interaction: discord.Interaction,
+        target: Target,
+        deadline: Deadline,
+        form: Callable[[Member], Awaitable[ui.Modal]],
+    ) -> None:
         member = await self._member(target, interaction.user.id)
         try:
             if member is None:
                 raise Rejected(_UNKNOWN_ROUND.code or "", _UNKNOWN_ROUND.message)
-            prompt = await self.service.open_prompt(target.round_id, member, target.step)
+            modal = await form(member)
         except Rejected as refused:
             text, code = refused.message, refused.code
             if not await replies.first_response(
@@ -333,7 +406,6 @@ class ComponentHandlers:
             if code in STALE_CODES:
                 await _settle_message(interaction.message, STALE_NOTE)
             return
-        modal = AnswerModal(prompt)
         if not await replies.first_response(
             interaction, deadline, lambda: interaction.response.send_modal(modal)
         ):
@@ -419,16 +491,21 @@ _NOT_SAVED = Outcome(
     code="not_saved",
 )
 FORM_FAILED = (
-    "Discord didn't let me open the answer form in time, sorry. Press Answer again, "
-    "or simply reply here with your answer."
+    "Discord didn't let me open the form in time, sorry. Press the button again "
+    "(for an answer, you can also simply reply here)."
 )
 
 
 def keep_after(action: Action, target: Target) -> ui.View | None:
-    """The controls a settled message keeps: after Stay, Answer, Swap and Leave still apply."""
-    if action is not Action.STAY:
-        return None
-    return _view_of(tuple(b for b in PROMPT_BUTTONS if b.action is not Action.STAY), target)
+    """The controls a settled message keeps: after Stay, Answer, Swap and Leave still apply;
+    the closing message's rating and "Keep going together" each stay once the other is used."""
+    if action is Action.STAY:
+        return _view_of(tuple(b for b in PROMPT_BUTTONS if b.action is not Action.STAY), target)
+    if action is Action.RATE:
+        return _view_of(KEEP_GOING_BUTTONS, target)
+    if action is Action.KEEP_GOING:
+        return _view_of((), target, rating=True)
+    return None
 
 
 async def _settle_message(
