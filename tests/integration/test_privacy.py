@@ -10,11 +10,11 @@ import sqlalchemy as sa
 
 from bot.clock import FakeClock
 from bot.engine.model import Accept, AskFollowUp, Rate, RoundStatus, SubmitAnswer
-from bot.service.workspaces import WorkspaceSettings
 from bot.identity import Member
 from bot.service.members import MemberDirectory
 from bot.service.privacy import PrivacyService, is_forgotten
 from bot.service.rounds import RoundService
+from bot.service.workspaces import WorkspaceSettings
 from bot.store.database import Database
 from bot.store.tables import (
     avoid_pairs,
