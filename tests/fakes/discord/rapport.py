@@ -339,12 +339,12 @@ class DiscordRapport:
 
 @contextlib.asynccontextmanager
 async def running(
-    *, guilds: Sequence[Payload], users: Sequence[Payload], db_path: Path
+    *, guilds: Sequence[Payload], users: Sequence[Payload], db_path: Path, **extra: Any
 ) -> AsyncIterator[DiscordRapport]:
     """A FakeDiscord and a started bot on it; the bot is stopped when the block ends, then the
     block fails if the fake answered any request with a server error or an unknown route."""
     async with FakeDiscord(guilds=list(guilds), users=list(users)) as fake:
-        bot = DiscordRapport(fake, rapport_settings(fake, db_path))
+        bot = DiscordRapport(fake, rapport_settings(fake, db_path, **extra))
         await bot.start()
         try:
             yield bot
