@@ -370,7 +370,7 @@ class ComponentHandlers:
         async def form(member: Member) -> ui.Modal:
             return AnswerModal(await self.service.open_prompt(target.round_id, member, target.step))
 
-        await self._open_form(interaction, target, deadline, form)
+        await self._open_form(interaction, target, deadline, form, FORM_FAILED)
 
     async def _open_follow_up(
         self, interaction: discord.Interaction, target: Target, deadline: Deadline
@@ -379,7 +379,7 @@ class ComponentHandlers:
             opened = await self.service.open_follow_up(target.round_id, member, target.step)
             return FollowUpModal(opened)
 
-        await self._open_form(interaction, target, deadline, form)
+        await self._open_form(interaction, target, deadline, form, FOLLOW_UP_FORM_FAILED)
 
     async def _open_form(
         self,
@@ -387,6 +387,7 @@ class ComponentHandlers:
         target: Target,
         deadline: Deadline,
         form: Callable[[Member], Awaitable[ui.Modal]],
+        failed: str,
     ) -> None:
         member = await self._member(target, interaction.user.id)
         try:
@@ -409,7 +410,7 @@ class ComponentHandlers:
         if not await replies.first_response(
             interaction, deadline, lambda: interaction.response.send_modal(modal)
         ):
-            await replies.tell_by_dm(interaction.user, FORM_FAILED)
+            await replies.tell_by_dm(interaction.user, failed)
 
     async def _after(
         self,
@@ -491,8 +492,11 @@ _NOT_SAVED = Outcome(
     code="not_saved",
 )
 FORM_FAILED = (
-    "Discord didn't let me open the form in time, sorry. Press the button again "
-    "(for an answer, you can also simply reply here)."
+    "Discord didn't let me open the answer form in time, sorry. Press Answer again, "
+    "or simply reply here with your answer."
+)
+FOLLOW_UP_FORM_FAILED = (
+    "Discord didn't let me open the follow-up form in time, sorry. Press Ask a follow-up again."
 )
 
 
