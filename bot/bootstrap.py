@@ -119,6 +119,8 @@ def build(
         reminder_hours=settings.reminder_hours,
         max_reminders=settings.max_reminders,
         expire_days=settings.expire_days,
+        follow_ups=settings.follow_ups,
+        balance_guard=settings.balance_guard,
         lead_role=settings.discord_lead_role,
         lead_users=tuple(sorted(settings.slack_lead_ids())),
     )

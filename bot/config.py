@@ -45,6 +45,10 @@ class Settings(BaseSettings):
     reminder_hours: float = Field(default=24, gt=0, alias="RAPPORT_REMINDER_HOURS")
     max_reminders: int = Field(default=2, ge=0, alias="RAPPORT_MAX_REMINDERS")
     expire_days: float = Field(default=7, gt=0, alias="RAPPORT_EXPIRE_DAYS")
+    # follow-up questions after a reveal, for workspaces whose leads didn't choose
+    follow_ups: bool = Field(default=True, alias="RAPPORT_FOLLOW_UPS")
+    # the balance check-in before going deeper after a very uneven layer
+    balance_guard: bool = Field(default=True, alias="RAPPORT_BALANCE_GUARD")
     tick_seconds: float = Field(default=30, gt=0, alias="RAPPORT_TICK_SECONDS")
     # how long a process holds the outbox rows it claimed; if it dies, another process sends
     # them after this (a sender that can, like Slack's, first checks they didn't already go)

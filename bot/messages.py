@@ -16,15 +16,19 @@ from typing import Any
 from bot.engine.bank import LAYER_NAMES
 from bot.engine.model import (
     Accept,
+    ChooseDepth,
     Command,
     Decline,
     DeliveryKind,
+    KeepGoing,
     Leave,
     Rate,
+    SkipFollowUp,
     Stay,
     Swap,
 )
-from bot.engine.stats import MIN_GROUP
+from bot.engine.presets import PRESETS
+from bot.engine.stats import MIN_GROUP, ReciprocityFigures
 from bot.reports.figures import Figures
 from bot.text import plural
 
@@ -38,6 +42,11 @@ class Action(StrEnum):
     LEAVE = "leave"
     RATE = "rate"
     EXAMPLE = "example"  # shows the prompt's example answer; changes nothing
+    FOLLOW_UP = "followup"  # opens the follow-up form
+    SKIP = "skip"
+    DEEPER = "deeper"
+    HERE = "here"
+    KEEP_GOING = "together"
 
 
 @dataclass(frozen=True)
@@ -83,6 +92,11 @@ SETTLED_NOTES = {
     Action.STAY: "Staying at this depth",
     Action.LEAVE: "You left this round",
     Action.ANSWER: "✓ Answered",
+    Action.FOLLOW_UP: "✓ Your follow-up question is saved",
+    Action.SKIP: "Skipped: the round goes on",
+    Action.DEEPER: "✓ You chose: a layer deeper",
+    Action.HERE: "✓ You chose: stay at this depth",
+    Action.KEEP_GOING: "✓ You chose to keep going together",
 }
 STALE_NOTE = "No longer current"
 
@@ -93,11 +107,16 @@ def command_for(action: Action, member_key: str, number: int | None) -> Command:
         return Swap(member_key, number)
     if action is Action.RATE:
         return Rate(member_key, number or 0)
+    if action is Action.SKIP:
+        return SkipFollowUp(member_key, number)
+    if action in (Action.DEEPER, Action.HERE):
+        return ChooseDepth(member_key, deeper=action is Action.DEEPER)
     simple: dict[Action, Callable[[str], Command]] = {
         Action.ACCEPT: Accept,
         Action.DECLINE: Decline,
         Action.STAY: Stay,
         Action.LEAVE: Leave,
+        Action.KEEP_GOING: KeepGoing,
     }
     return simple[action](member_key)
 
@@ -119,8 +138,36 @@ def example_text(example: str | None) -> str:
     return f"{EXAMPLE_INTRO}\n“{example}”" if example else NO_EXAMPLE
 
 
+FOLLOW_UP_BUTTONS = (
+    Button(Action.FOLLOW_UP, "Ask a follow-up", "primary"),
+    Button(Action.SKIP, "Skip"),
+)
+FOLLOW_UP_ANSWER_BUTTONS = (
+    Button(Action.ANSWER, "Answer", "primary"),
+    Button(Action.LEAVE, "Leave", "danger"),
+)
+CHECK_IN_BUTTONS = (
+    Button(Action.DEEPER, "Go a layer deeper", "primary"),
+    Button(Action.HERE, "Stay at this depth"),
+)
+KEEP_GOING_BUTTONS = (Button(Action.KEEP_GOING, "Keep going together", "primary"),)
+CHECK_IN_QUESTION = "Go a layer deeper, or stay at this depth for another prompt?"
+FOLLOW_UP_INVITE = (
+    "Curious about something they shared? Ask one short follow-up question. Questions are "
+    "delivered once everyone has asked one, or press Skip to go on."
+)
+FOLLOW_UP_TITLE = "Ask a follow-up"  # the form's title (Slack: 24 characters at most)
+FOLLOW_UP_LABEL = "Your question"
+FOLLOW_UP_PLACEHOLDER = "One short question about what they shared"
+FOLLOW_UP_PRIVATE = "Private until everyone has asked one. Then each of you gets the others'."
+FOLLOW_UP_FORM_EXPIRED = "This form has expired. Please press Ask a follow-up again."
+
 # how to answer on a chat platform; the console adapter swaps in its own words (no buttons there)
 ANSWER_HINT = "Answer with the button, or simply reply here in this chat."
+KEEP_GOING_HINT = (
+    "Enjoyed it? Choose Keep going together: if you both do, a new round starts right where "
+    "you left off. If not, nothing happens and nobody is told."
+)
 RATING_QUESTION = "How close do you feel to your partner now? (1 = not at all, 7 = very)"
 HELP_TEXT = (
     "Rapport runs short getting-to-know-you rounds. You and a partner get the same prompt by DM; "
@@ -146,16 +193,29 @@ def _invitation(data: Mapping[str, Any], names: Names) -> Rendered:
         if starter
         else f"Your team's Rapport session paired you with {names.others(data['others'])}."
     )
-    pace = "one prompt a day" if data.get("pace") == "daily" else "at your own pace"
     return Rendered(
         title="You're invited to a Rapport round",
         body=(
             opening,
-            f"You'll both answer the same short prompts, {pace}, up to layer "
-            f"{data['max_layer']}. Answers stay private until you've both answered.",
+            "You'll both answer the same short prompts. Answers stay private until you've both "
+            "answered.",
+            pace_in_words(data),
         ),
         buttons=(Button(Action.ACCEPT, "Accept", "primary"), Button(Action.DECLINE, "Not now")),
     )
+
+
+def pace_in_words(data: Mapping[str, Any]) -> str:
+    """The round's pace in plain words, for the invitation."""
+    daily = data.get("pace") == "daily"
+    when = "one prompt a day" if daily else "the next prompt right after each reveal"
+    per_layer = plural(int(data.get("prompts_per_layer") or 2), "prompt", "prompts")
+    layer = int(data["max_layer"])
+    how = f"{per_layer} per layer, {when}, up to {_layer_label(layer)}"
+    preset = data.get("preset")
+    if preset is None or preset not in {p.value for p in PRESETS}:
+        return f"Pace: {how}."
+    return f"Pace: {preset}: {how}."
 
 
 def _accepted(data: Mapping[str, Any], names: Names) -> Rendered:
@@ -183,6 +243,8 @@ def _prompt(data: Mapping[str, Any], names: Names) -> Rendered:
         "next": "Here's your next prompt.",
         "deeper": "You've both opened up a little: this prompt goes one layer deeper.",
         "swap": "A new prompt was drawn for this step.",
+        "same_depth": "You'll stay at this depth for another prompt.",
+        "together": "Here's your first prompt in this new round together.",
     }.get(str(data.get("reason")), "Here's your prompt.")
     position = f"{_layer_label(int(data['layer']))} · prompt {data['number_in_layer']}"
     return Rendered(
@@ -204,10 +266,76 @@ def _reveal(data: Mapping[str, Any], names: Names) -> Rendered:
         Section("You" if a["member"] == names.recipient else names.name_of(a["member"]), a["text"])
         for a in data["answers"]
     )
+    offer = bool(data.get("follow_up"))
     return Rendered(
         title="Everyone answered. Here's what you shared:",
-        body=(f"Prompt: {data['prompt_text']}",),
+        body=(f"Prompt: {data['prompt_text']}", *((FOLLOW_UP_INVITE,) if offer else ())),
         sections=sections,
+        buttons=FOLLOW_UP_BUTTONS if offer else (),
+    )
+
+
+def _follow_up_held(data: Mapping[str, Any], names: Names) -> Rendered:
+    return Rendered(
+        title="Question saved",
+        body=("It's delivered once everyone has asked one. Then you'll each get the others'.",),
+    )
+
+
+def _follow_up_questions(data: Mapping[str, Any], names: Names) -> Rendered:
+    sections = tuple(
+        Section(f"{names.name_of(q['member'])} asks", q["text"]) for q in data["questions"]
+    )
+    return Rendered(
+        title="Everyone asked a follow-up. Here's what they'd like to know:",
+        body=(ANSWER_HINT, "Your answer stays private until everyone has answered."),
+        sections=sections,
+        buttons=FOLLOW_UP_ANSWER_BUTTONS,
+    )
+
+
+def _follow_up_reveal(data: Mapping[str, Any], names: Names) -> Rendered:
+    def who(key: str) -> str:
+        return "You" if key == names.recipient else names.name_of(key)
+
+    sections: list[Section] = []
+    for answer in data["answers"]:
+        for question in data["questions"]:
+            if question["member"] != answer["member"]:
+                sections.append(Section(f"{who(question['member'])} asked", question["text"]))
+        sections.append(Section(who(answer["member"]), answer["text"]))
+    return Rendered(
+        title="Everyone answered the follow-ups. Here's what you shared:",
+        sections=tuple(sections),
+    )
+
+
+def _follow_ups_passed(data: Mapping[str, Any], names: Names) -> Rendered:
+    return Rendered(
+        title="No follow-ups this time",
+        body=("This time the round goes on to the next prompt. There's always the next reveal.",),
+    )
+
+
+def _check_in(data: Mapping[str, Any], names: Names) -> Rendered:
+    return Rendered(
+        title="A quick check-in",
+        body=(
+            f"You've finished {_layer_label(int(data['layer']))}. Everyone gets this same "
+            "question, and the round only goes deeper if you all choose it.",
+            CHECK_IN_QUESTION,
+        ),
+        buttons=CHECK_IN_BUTTONS,
+    )
+
+
+def _kept_going(data: Mapping[str, Any], names: Names) -> Rendered:
+    return Rendered(
+        title="You're keeping going together",
+        body=(
+            f"A new round starts at {_layer_label(int(data['layer']))}, with prompts you haven't "
+            "had yet. Your first prompt is below.",
+        ),
     )
 
 
@@ -236,7 +364,7 @@ def _reminder(data: Mapping[str, Any], names: Names) -> Rendered:
             "Your partner's answer is waiting for yours. Whenever you're ready:",
             str(data["text"]),
         ),
-        buttons=PROMPT_BUTTONS,
+        buttons=FOLLOW_UP_ANSWER_BUTTONS if data.get("follow_up") else PROMPT_BUTTONS,
     )
 
 
@@ -254,8 +382,10 @@ def _completed(data: Mapping[str, Any], names: Names) -> Rendered:
         body=(
             f"{shared} and reached {_layer_label(int(data['layer_reached']))}. Thank you!",
             RATING_QUESTION,
+            *((KEEP_GOING_HINT,) if data.get("keep_going") else ()),
         ),
         rating=True,
+        buttons=KEEP_GOING_BUTTONS if data.get("keep_going") else (),
     )
 
 
@@ -352,6 +482,33 @@ def withheld_text(people: int) -> str:
         f"Figures are shown only for at least {MIN_GROUP} people, so nobody can be singled "
         f"out: {plural(people, 'person', 'people')} so far, {needed} more needed."
     )
+
+
+def reciprocity_lines(figures: ReciprocityFigures) -> list[str]:
+    """How reciprocity went, for leads: check-ins, follow-ups, keeping going (no content);
+    none for a group too small to stay anonymous."""
+    if figures.members < MIN_GROUP or not figures.rounds:
+        return []
+    lines = [
+        f"Balance check-ins: {plural(figures.rounds_held, 'round', 'rounds')} of "
+        f"{figures.rounds} paused to check in"
+    ]
+    if figures.check_ins:
+        lines.append(
+            f"Their choices: deeper {figures.chose_deeper} · stay {figures.chose_stay}"
+            f" · no answer {figures.silent}"
+        )
+    if (rate := figures.follow_up_rate) is not None:
+        lines.append(
+            f"Follow-ups exchanged: {rate:.0%}"
+            f" ({figures.follow_ups_exchanged}/{figures.follow_ups_offered} reveals)"
+        )
+    if (rate := figures.keep_going_rate) is not None:
+        lines.append(
+            f"Kept going together: {rate:.0%}"
+            f" ({figures.kept_going}/{figures.completed} completed rounds)"
+        )
+    return lines
 
 
 def stats_summary(figures: Figures, period: str) -> str:
@@ -504,4 +661,10 @@ _RENDERERS: dict[DeliveryKind, Callable[[Mapping[str, Any], Names], Rendered]] =
     DeliveryKind.REPORT_FOLLOW_UP: _follow_up,
     DeliveryKind.STATS_DIGEST: _digest,
     DeliveryKind.DMS_CLOSED_NOTICE: _dms_closed_notice,
+    DeliveryKind.FOLLOW_UP_HELD: _follow_up_held,
+    DeliveryKind.FOLLOW_UP_QUESTIONS: _follow_up_questions,
+    DeliveryKind.FOLLOW_UP_REVEAL: _follow_up_reveal,
+    DeliveryKind.FOLLOW_UPS_PASSED: _follow_ups_passed,
+    DeliveryKind.CHECK_IN: _check_in,
+    DeliveryKind.KEPT_GOING: _kept_going,
 }

@@ -17,6 +17,7 @@ from bot.engine.timing import DAY_ENDS, DAY_STARTS
 MemberKey = str
 
 MAX_ANSWER_CHARS = 3000
+MAX_FOLLOW_UP_CHARS = 300
 RATING_RANGE = range(1, 8)
 
 
@@ -38,6 +39,14 @@ class Pace(StrEnum):
     DAILY = "daily"
 
 
+class PacePreset(StrEnum):
+    """A named bundle of depth cap, prompts per layer and pace (`bot.engine.presets`)."""
+
+    GENTLE = "gentle"
+    STANDARD = "standard"
+    OPEN = "open"
+
+
 @dataclass(frozen=True)
 class RoundSettings:
     bank: str
@@ -54,6 +63,18 @@ class RoundSettings:
     quiet_until: time = DAY_STARTS
     # the workspace's own prompts are drawn along with the bank's (the bank itself stays shared)
     team_prompts: bool = False
+    preset: PacePreset | None = None  # the preset these settings came from, shown to members
+    # The balance guard and follow-ups default to off here so that a round stored before they
+    # existed keeps its rules mid-round; workspaces turn them on for new rounds.
+    # the balance guard: a layer whose answer lengths were very uneven goes deeper only when
+    # everyone chooses it (`bot.engine.balance`)
+    balance_guard: bool = False
+    balance_ratio: float = 0.25  # uneven: one member's total under this share of another's
+    balance_floor: int = 120  # characters: a layer whose longest total is shorter is never uneven
+    # follow-up questions after a reveal (`bot.engine.follow_ups`)
+    follow_ups: bool = False
+    # how long a follow-up window or a depth check-in waits for everyone
+    choice_window: timedelta = timedelta(hours=12)
 
 
 @dataclass(frozen=True)
@@ -74,11 +95,50 @@ class Step:
     answers: Mapping[MemberKey, Answer] = field(default_factory=dict)
     reminders_sent: int = 0
     remind_at: datetime | None = None
+    # a follow-up step: the question each member asked the others (asker -> text); empty for a
+    # prompt from the bank
+    questions: Mapping[MemberKey, str] = field(default_factory=dict)
+
+    @property
+    def is_follow_up(self) -> bool:
+        return bool(self.questions)
 
 
 class StepOutcome(StrEnum):
     REVEALED = "revealed"
     SWAPPED = "swapped"
+    FOLLOWED_UP = "followed_up"  # a follow-up step, answered and revealed
+
+
+@dataclass(frozen=True)
+class FollowUpWindow:
+    """After a reveal, each member may ask the others one short question about it."""
+
+    after_step: int
+    opened_at: datetime
+    closes_at: datetime
+    asked: Mapping[MemberKey, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class CheckIn:
+    """The balance guard held: every member chooses deeper (True) or this depth (False)."""
+
+    layer: int
+    opened_at: datetime
+    closes_at: datetime
+    choices: Mapping[MemberKey, bool] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class CheckInRecord:
+    """How a check-in ended, content-free and without names: counts only (lead figures)."""
+
+    layer: int
+    deeper: int
+    stayed: int
+    silent: int  # members who hadn't chosen when it closed
+    went_deeper: bool
 
 
 @dataclass(frozen=True)
@@ -94,6 +154,7 @@ class StepRecord:
     closed_at: datetime
     first_answer_at: datetime | None = None
     answers: Mapping[MemberKey, Answer] = field(default_factory=dict)
+    questions: Mapping[MemberKey, str] = field(default_factory=dict)  # a follow-up step's
 
 
 @dataclass(frozen=True)
@@ -120,6 +181,15 @@ class RoundState:
     ratings: Mapping[MemberKey, int] = field(default_factory=dict)
     timezones: Mapping[MemberKey, str] = field(default_factory=dict)
     ended_at: datetime | None = None
+    follow_up: FollowUpWindow | None = None
+    follow_ups_offered: int = 0
+    check_in: CheckIn | None = None
+    # the balance guard held at this layer: it goes deeper only when every member chooses it
+    held_layer: int | None = None
+    check_ins: tuple[CheckInRecord, ...] = ()
+    keep_going: frozenset[MemberKey] = frozenset()  # who chose "Keep going together"
+    continued_from: str | None = None  # the round this one keeps going from
+    continued_as: str | None = None  # the round that kept this one going
 
     @property
     def depth_cap(self) -> int:
@@ -139,6 +209,9 @@ class RoundState:
         candidates = [self.expire_at, self.next_prompt_at]
         if self.current is not None:
             candidates.append(self.current.remind_at)
+        for window in (self.follow_up, self.check_in):
+            if window is not None:
+                candidates.append(window.closes_at)
         return min((c for c in candidates if c is not None), default=None)
 
     def others(self, member: MemberKey) -> tuple[MemberKey, ...]:
@@ -195,11 +268,52 @@ class Rate:
 
 
 @dataclass(frozen=True)
+class AskFollowUp:
+    member: MemberKey
+    text: str
+    step: int | None = None  # the revealed step the question is about
+
+
+@dataclass(frozen=True)
+class SkipFollowUp:
+    member: MemberKey
+    step: int | None = None
+
+
+@dataclass(frozen=True)
+class ChooseDepth:
+    """A member's answer to the balance check-in: one layer deeper, or this depth."""
+
+    member: MemberKey
+    deeper: bool
+
+
+@dataclass(frozen=True)
+class KeepGoing:
+    """After a completed round: start a new one together once every member chose it."""
+
+    member: MemberKey
+
+
+@dataclass(frozen=True)
 class Tick:
     """The scheduler's clock pulse: run whatever deadline has passed."""
 
 
-Command = Accept | Decline | SubmitAnswer | Swap | Stay | Leave | Rate | Tick
+Command = (
+    Accept
+    | Decline
+    | SubmitAnswer
+    | Swap
+    | Stay
+    | Leave
+    | Rate
+    | AskFollowUp
+    | SkipFollowUp
+    | ChooseDepth
+    | KeepGoing
+    | Tick
+)
 
 
 # --- results --------------------------------------------------------------------------------
@@ -226,6 +340,12 @@ class DeliveryKind(StrEnum):
     REPORT_FOLLOW_UP = "report_follow_up"
     STATS_DIGEST = "stats_digest"
     DMS_CLOSED_NOTICE = "dms_closed_notice"  # to a session's channel: who I couldn't DM
+    FOLLOW_UP_HELD = "follow_up_held"  # your question is saved until everyone has asked
+    FOLLOW_UP_QUESTIONS = "follow_up_questions"  # the questions the others asked you
+    FOLLOW_UP_REVEAL = "follow_up_reveal"
+    FOLLOW_UPS_PASSED = "follow_ups_passed"
+    CHECK_IN = "check_in"
+    KEPT_GOING = "kept_going"  # a new round started together; its first prompt follows
 
 
 @dataclass(frozen=True)
@@ -243,6 +363,8 @@ class Decision:
     state: RoundState
     deliveries: tuple[Delivery, ...] = ()
     reply: str | None = None  # a short acknowledgement for the member who acted
+    # every member chose "Keep going together": the service starts the next round
+    keep_going: bool = False
 
 
 class Rejected(Exception):

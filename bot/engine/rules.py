@@ -2,46 +2,66 @@
 
 `start_round` creates a round; `decide` applies one command to a round at a moment. Both are pure:
 they return a new state plus the deliveries the round owes its members, or raise `Rejected` and
-change nothing.
+change nothing. Follow-up questions (`follow_ups`), the balance guard (`balance`) and keeping
+going together (`together`) are rules of their own, dispatched from here; the helpers they all
+share live in `steps`.
 """
 
 from __future__ import annotations
 
-import random
 import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
-from typing import Any
 
-from bot.engine.bank import LAYER_NAMES, Bank, Prompt
+from bot.engine import balance, follow_ups, together
+from bot.engine.bank import LAYER_NAMES, Bank
 from bot.engine.model import (
     MAX_ANSWER_CHARS,
     RATING_RANGE,
     Accept,
     Answer,
+    AskFollowUp,
+    ChooseDepth,
     Command,
     Decision,
     Decline,
     Delivery,
     DeliveryKind,
+    KeepGoing,
     Leave,
     MemberKey,
-    Pace,
     Rate,
     Rejected,
     RoundSettings,
     RoundState,
     RoundStatus,
+    SkipFollowUp,
     Stay,
     Step,
     StepOutcome,
-    StepRecord,
     SubmitAnswer,
     Swap,
     Tick,
 )
-from bot.engine.timing import into_daytime, next_morning
+from bot.engine.steps import (
+    candidates,
+    closed,
+    complete,
+    current_step,
+    daytime,
+    end,
+    next_prompt,
+    open_step,
+    pick,
+    require_active,
+    require_member,
+    require_open,
+    round_info,
+    send_step,
+    to_all,
+    touch,
+)
 
 # --- start ----------------------------------------------------------------------------------
 
@@ -87,22 +107,12 @@ def start_round(
         Delivery(
             to=member,
             kind=DeliveryKind.INVITATION,
-            data={**_round_info(state), "initiator": initiator, "others": state.others(member)},
+            data={**round_info(state), "initiator": initiator, "others": state.others(member)},
         )
         for member in unique
         if member != initiator
     )
     return Decision(state, invitations)
-
-
-def _round_info(state: RoundState) -> dict[str, Any]:
-    return {
-        "round_id": state.id,
-        "bank": state.settings.bank,
-        "max_layer": state.settings.max_layer,
-        "prompts_per_layer": state.settings.prompts_per_layer,
-        "pace": state.settings.pace.value,
-    }
 
 
 # --- dispatch -------------------------------------------------------------------------------
@@ -112,10 +122,12 @@ def decide(state: RoundState, command: Command, now: datetime, bank: Bank) -> De
     """Apply one command. Raises Rejected (changing nothing) when it cannot apply."""
     if isinstance(command, Tick):
         return _tick(state, now, bank)
-    _require_member(state, command.member)
+    require_member(state, command.member)
     if isinstance(command, Rate):
         return _rate(state, command)
-    _require_open(state)
+    if isinstance(command, KeepGoing):
+        return together.keep_going(state, command, now)
+    require_open(state)
     handlers = {
         Accept: _accept,
         Decline: _decline,
@@ -123,37 +135,13 @@ def decide(state: RoundState, command: Command, now: datetime, bank: Bank) -> De
         Swap: _swap,
         Stay: _stay,
         Leave: _leave,
+        AskFollowUp: _ask,
+        SkipFollowUp: _skip,
+        ChooseDepth: balance.choose,
     }
     handler = handlers[type(command)]
     decision: Decision = handler(state, command, now, bank)  # type: ignore[operator]
     return decision
-
-
-def _require_member(state: RoundState, member: MemberKey) -> None:
-    if member not in state.members:
-        raise Rejected("not_member", "That round belongs to other people, so nothing changed.")
-
-
-def _require_open(state: RoundState) -> None:
-    if not state.status.is_open:
-        raise Rejected("round_ended", "That round has already ended, so nothing changed.")
-
-
-def _require_active(state: RoundState) -> None:
-    if state.status is RoundStatus.INVITED:
-        raise Rejected("not_started", "The round starts once everyone has accepted.")
-
-
-def _touch(state: RoundState, now: datetime, **changes: Any) -> RoundState:
-    return replace(state, last_activity_at=now, **changes)
-
-
-def _end(state: RoundState, status: RoundStatus, now: datetime) -> RoundState:
-    return replace(state, status=status, current=None, next_prompt_at=None, ended_at=now)
-
-
-def _to_all(state: RoundState, kind: DeliveryKind, **data: Any) -> tuple[Delivery, ...]:
-    return tuple(Delivery(m, kind, {"round_id": state.id, **data}) for m in state.members)
 
 
 # --- consent --------------------------------------------------------------------------------
@@ -163,7 +151,7 @@ def _accept(state: RoundState, cmd: Accept, now: datetime, bank: Bank) -> Decisi
     if state.status is RoundStatus.ACTIVE or cmd.member in state.accepted:
         raise Rejected("already_accepted", "You're already in this round.")
     accepted = state.accepted | {cmd.member}
-    state = _touch(state, now, accepted=accepted)
+    state = touch(state, now, accepted=accepted)
     if accepted != set(state.members):
         waiting = len(state.members) - len(accepted)
         return Decision(state, reply=f"You're in! Waiting for {waiting} more to accept.")
@@ -173,7 +161,7 @@ def _accept(state: RoundState, cmd: Accept, now: datetime, bank: Bank) -> Decisi
         for m in state.members
         if m != cmd.member
     )
-    decision = _open_step(state, now, bank, reason="first")
+    decision = open_step(state, now, bank, reason="first")
     return Decision(decision.state, notices + decision.deliveries, reply="You're in!")
 
 
@@ -182,113 +170,12 @@ def _decline(state: RoundState, cmd: Decline, now: datetime, bank: Bank) -> Deci
         raise Rejected("not_invited", "This round is already under way; use Leave to end it.")
     if cmd.member in state.accepted:
         raise Rejected("already_accepted", "You already accepted; use Leave to end the round.")
-    state = _end(_touch(state, now), RoundStatus.DECLINED, now)
+    state = end(touch(state, now), RoundStatus.DECLINED, now)
     data = {"round_id": state.id, **({"unreachable": True} if cmd.unreachable else {})}
     notices = tuple(Delivery(m, DeliveryKind.DECLINED, data) for m in state.others(cmd.member))
     if cmd.unreachable:
         return Decision(state, notices, reply="The invitation couldn't be delivered.")
     return Decision(state, notices, reply="No problem. Maybe another time.")
-
-
-# --- prompts --------------------------------------------------------------------------------
-
-
-def _candidates(state: RoundState, bank: Bank, layer: int) -> list[Prompt]:
-    return [
-        p
-        for p in bank.in_layer(layer)
-        if p.id not in state.excluded_prompts
-        and (p.hierarchy_safe or not state.settings.hierarchy_safe_only)
-        and (state.first_round or not p.first_meeting)
-    ]
-
-
-def _pick(state: RoundState, options: list[Prompt], avoid_topic: str | None) -> Prompt | None:
-    """Prefer a different topic from `avoid_topic`, then topics this round hasn't touched."""
-    if avoid_topic is not None:
-        options = [p for p in options if p.topic != avoid_topic]
-    if not options:
-        return None
-    used_topics = {record.topic for record in state.history}
-    fresh = [p for p in options if p.topic not in used_topics] or options
-    rng = random.Random(f"{state.seed}:{len(state.history)}")
-    return rng.choice(sorted(fresh, key=lambda p: p.id))
-
-
-def _next_step_number(state: RoundState) -> int:
-    return (state.current.number if state.current else len(state.history)) + 1
-
-
-def _open_step(state: RoundState, now: datetime, bank: Bank, *, reason: str) -> Decision:
-    """Draw the next prompt of the current layer and send it to everyone at once."""
-    layer = state.layer
-    prompt = _pick(state, _candidates(state, bank, layer), None)
-    while prompt is None and layer < state.depth_cap:
-        # the bank ran out at this depth: moving on beats stalling the pair
-        layer += 1
-        prompt = _pick(state, _candidates(state, bank, layer), None)
-        state = replace(state, layer=layer, revealed_in_layer=0)
-    if prompt is None:
-        return _complete(state, now, ran_out=True)
-    return _send_step(state, prompt, now, reason=reason)
-
-
-def _send_step(state: RoundState, prompt: Prompt, now: datetime, *, reason: str) -> Decision:
-    step = Step(
-        number=_next_step_number(state),
-        prompt_id=prompt.id,
-        layer=prompt.layer,
-        topic=prompt.topic,
-        opened_at=now,
-        remind_at=now + state.settings.reminder_after,
-    )
-    state = replace(
-        state,
-        current=step,
-        next_prompt_at=None,
-        excluded_prompts=state.excluded_prompts | {prompt.id},
-    )
-    paced = state.settings.pace is Pace.DAILY
-    data = {
-        **_round_info(state),
-        "step": step.number,
-        "prompt_id": prompt.id,
-        "text": prompt.text,
-        "layer": prompt.layer,
-        "layer_name": LAYER_NAMES.get(prompt.layer, ""),
-        "topic": prompt.topic,
-        "number_in_layer": state.revealed_in_layer + 1,
-        "reason": reason,
-    }
-    deliveries = tuple(
-        Delivery(
-            m,
-            DeliveryKind.PROMPT,
-            data,
-            not_before=_daytime(state, m, now) if paced else None,
-        )
-        for m in state.members
-    )
-    return Decision(state, deliveries)
-
-
-def _daytime(state: RoundState, member: MemberKey, now: datetime) -> datetime:
-    settings = state.settings
-    return into_daytime(
-        now, state.timezones.get(member), settings.quiet_from, settings.quiet_until
-    )
-
-
-def _current_step(state: RoundState, step: int | None) -> Step:
-    _require_active(state)
-    current = state.current
-    if current is None:
-        raise Rejected("no_prompt", "There's no open prompt right now; the next one is coming.")
-    if step is not None and step != current.number:
-        raise Rejected(
-            "stale_prompt", "That prompt isn't the current one any more, so nothing changed."
-        )
-    return current
 
 
 # --- answers and the reveal -----------------------------------------------------------------
@@ -320,9 +207,9 @@ def answerable(state: RoundState, member: MemberKey, step: int | None) -> Step:
 
     Raises Rejected for an outsider, an ended round, a stale step or an answer already given.
     """
-    _require_member(state, member)
-    _require_open(state)
-    current = _current_step(state, step)
+    require_member(state, member)
+    require_open(state)
+    current = current_step(state, step)
     if member in current.answers:
         raise Rejected("already_answered", "You've already answered this prompt; it's held safely.")
     return current
@@ -332,7 +219,7 @@ def _answer(state: RoundState, cmd: SubmitAnswer, now: datetime, bank: Bank) -> 
     current = answerable(state, cmd.member, cmd.step)
     text = clean_answer(cmd.text)
     answers = {**current.answers, cmd.member: Answer(text, now)}
-    state = _touch(state, now, current=replace(current, answers=answers))
+    state = touch(state, now, current=replace(current, answers=answers))
     if set(answers) != set(state.members):
         held = Delivery(
             cmd.member,
@@ -342,6 +229,8 @@ def _answer(state: RoundState, cmd: SubmitAnswer, now: datetime, bank: Bank) -> 
         return Decision(
             state, (held,), reply="Answer saved. It stays private until everyone answers."
         )
+    if current.is_follow_up:
+        return _reveal_follow_up(state, now, bank)
     return _reveal(state, now, bank)
 
 
@@ -350,21 +239,12 @@ def _reveal(state: RoundState, now: datetime, bank: Bank) -> Decision:
     current = state.current
     assert current is not None
     prompt = bank.get(current.prompt_id)
-    record = _closed(
+    record = closed(
         current,
         StepOutcome.REVEALED,
         now,
         first_answer_at=min(a.at for a in current.answers.values()),
         answers=current.answers,
-    )
-    answers = [{"member": m, "text": current.answers[m].text} for m in state.members]
-    reveals = _to_all(
-        state,
-        DeliveryKind.REVEAL,
-        step=current.number,
-        prompt_text=prompt.text if prompt else "",
-        layer=current.layer,
-        answers=answers,
     )
     state = replace(
         state,
@@ -372,83 +252,120 @@ def _reveal(state: RoundState, now: datetime, bank: Bank) -> Decision:
         history=(*state.history, record),
         revealed_in_layer=state.revealed_in_layer + 1,
     )
-    follow_up = _advance(state, now, bank)
-    return Decision(follow_up.state, reveals + follow_up.deliveries, reply="Both answers are in!")
-
-
-def _closed(step: Step, outcome: StepOutcome, now: datetime, **extra: Any) -> StepRecord:
-    return StepRecord(
-        number=step.number,
-        prompt_id=step.prompt_id,
-        layer=step.layer,
-        topic=step.topic,
-        outcome=outcome,
-        opened_at=step.opened_at,
-        closed_at=now,
-        **extra,
+    offer = _offers_follow_ups(state)
+    answers = [{"member": m, "text": current.answers[m].text} for m in state.members]
+    reveals = to_all(
+        state,
+        DeliveryKind.REVEAL,
+        step=current.number,
+        prompt_text=prompt.text if prompt else "",
+        layer=current.layer,
+        answers=answers,
+        follow_up=offer,
     )
+    if offer:
+        state = follow_ups.open_window(state, current.number, now)
+        return Decision(state, reveals, reply="Both answers are in!")
+    then = _advance(state, now, bank)
+    return Decision(then.state, reveals + then.deliveries, reply="Both answers are in!")
+
+
+def _offers_follow_ups(state: RoundState) -> bool:
+    """Follow-ups are offered after a prompt's reveal, unless the round ends with it."""
+    finished = (
+        state.revealed_in_layer >= state.settings.prompts_per_layer
+        and state.layer >= state.depth_cap
+    )
+    return state.settings.follow_ups and not finished
+
+
+def _reveal_follow_up(state: RoundState, now: datetime, bank: Bank) -> Decision:
+    """Everyone answered the follow-ups: all questions and answers at once; no depth counted."""
+    current = state.current
+    assert current is not None
+    record = closed(
+        current,
+        StepOutcome.FOLLOWED_UP,
+        now,
+        first_answer_at=min(a.at for a in current.answers.values()),
+        answers=current.answers,
+        questions=current.questions,
+    )
+    reveals = to_all(
+        state,
+        DeliveryKind.FOLLOW_UP_REVEAL,
+        **follow_ups.reveal_data(current, state.members),
+    )
+    state = replace(state, current=None, history=(*state.history, record))
+    then = _advance(state, now, bank)
+    return Decision(then.state, reveals + then.deliveries, reply="Everyone answered!")
 
 
 def _advance(state: RoundState, now: datetime, bank: Bank) -> Decision:
-    """After a reveal: next prompt, one layer deeper, or the end of the round."""
+    """After a reveal: the next prompt, a check-in, one layer deeper, or the end of the round."""
     reason = "next"
     if state.revealed_in_layer >= state.settings.prompts_per_layer:
         if state.layer >= state.depth_cap:
-            return _complete(state, now)
+            return complete(state, now)
+        if balance.holds(state):
+            return balance.open_check_in(state, now)
         state = replace(state, layer=state.layer + 1, revealed_in_layer=0)
         reason = "deeper"
-    if state.settings.pace is Pace.LIVE:
-        return _open_step(state, now, bank, reason=reason)
-    mornings = [
-        next_morning(now, state.timezones.get(m), state.settings.morning_hour)
-        for m in state.members
-    ]
-    return Decision(replace(state, next_prompt_at=min(mornings)))
+    return next_prompt(state, now, bank, reason=reason)
 
 
-def _complete(state: RoundState, now: datetime, *, ran_out: bool = False) -> Decision:
-    state = _end(state, RoundStatus.COMPLETED, now)
-    closing = _to_all(
-        state,
-        DeliveryKind.COMPLETED,
-        layer_reached=state.layer,
-        prompts_revealed=state.revealed_count,
-        ran_out=ran_out,
-    )
-    return Decision(state, closing)
+# --- follow-up questions --------------------------------------------------------------------
+
+
+def _ask(state: RoundState, cmd: AskFollowUp, now: datetime, bank: Bank) -> Decision:
+    return follow_ups.ask(state, cmd, now)
+
+
+def _skip(state: RoundState, cmd: SkipFollowUp, now: datetime, bank: Bank) -> Decision:
+    state, reply = follow_ups.skip(state, cmd, now)
+    decision = _pass_follow_ups(state, now, bank)
+    return Decision(decision.state, decision.deliveries, reply=reply)
+
+
+def _pass_follow_ups(state: RoundState, now: datetime, bank: Bank) -> Decision:
+    state, notices = follow_ups.passed(state)
+    then = _advance(state, now, bank)
+    return Decision(then.state, notices + then.deliveries)
 
 
 # --- swap, stay, leave ----------------------------------------------------------------------
 
 
 def _swap(state: RoundState, cmd: Swap, now: datetime, bank: Bank) -> Decision:
-    current = _current_step(state, cmd.step)
-    options = _candidates(state, bank, current.layer)
-    prompt = _pick(state, options, avoid_topic=current.topic) or _pick(state, options, None)
+    current = current_step(state, cmd.step)
+    if current.is_follow_up:
+        raise Rejected("follow_up_swap", "A follow-up question can't be swapped, sorry.")
+    options = candidates(state, bank, current.layer)
+    prompt = pick(state, options, avoid_topic=current.topic) or pick(state, options, None)
     if prompt is None:
         raise Rejected("no_alternative", "There's no other prompt left at this depth to swap in.")
-    record = _closed(current, StepOutcome.SWAPPED, now)
+    record = closed(current, StepOutcome.SWAPPED, now)
     # answers to a swapped prompt are dropped unseen; the swap never counts toward depth
-    state = _touch(state, now, current=None, history=(*state.history, record))
-    decision = _send_step(state, prompt, now, reason="swap")
+    state = touch(state, now, current=None, history=(*state.history, record))
+    decision = send_step(state, prompt, now, reason="swap")
     return Decision(
         decision.state, decision.deliveries, reply="Swapped. A new prompt is on its way."
     )
 
 
 def _stay(state: RoundState, cmd: Stay, now: datetime, bank: Bank) -> Decision:
-    _require_active(state)
+    require_active(state)
     if state.stay:
         raise Rejected("already_staying", "This round is already staying at this depth.")
-    state = _touch(state, now, stay=True)
-    notices = _to_all(
+    state = touch(state, now, stay=True)
+    notices = to_all(
         state, DeliveryKind.STAY, layer=state.layer, layer_name=LAYER_NAMES.get(state.layer, "")
     )
     return Decision(state, notices, reply="Done. This round won't go any deeper.")
 
 
 def _leave(state: RoundState, cmd: Leave, now: datetime, bank: Bank) -> Decision:
-    state = _end(_touch(state, now), RoundStatus.LEFT, now)
+    state = end(touch(state, now), RoundStatus.LEFT, now)
     notices = tuple(
         Delivery(m, DeliveryKind.PARTNER_LEFT, {"round_id": state.id})
         for m in state.others(cmd.member)
@@ -472,13 +389,17 @@ def _rate(state: RoundState, cmd: Rate) -> Decision:
 def _tick(state: RoundState, now: datetime, bank: Bank) -> Decision:
     expire_at = state.expire_at
     if expire_at is not None and now >= expire_at:
-        ended = _end(state, RoundStatus.EXPIRED, now)
-        return Decision(ended, _to_all(ended, DeliveryKind.EXPIRED))
+        ended = end(state, RoundStatus.EXPIRED, now)
+        return Decision(ended, to_all(ended, DeliveryKind.EXPIRED))
     if state.status is not RoundStatus.ACTIVE:
         return Decision(state)
+    if state.follow_up is not None and now >= state.follow_up.closes_at:
+        return _pass_follow_ups(state, now, bank)  # silence is passing, for everyone alike
+    if state.check_in is not None and now >= state.check_in.closes_at:
+        return balance.settle(state, now, bank)
     if state.current is None and state.next_prompt_at is not None and now >= state.next_prompt_at:
         reason = "deeper" if state.revealed_in_layer == 0 else "next"
-        return _open_step(state, now, bank, reason=reason)
+        return open_step(state, now, bank, reason=reason)
     return _remind(state, now, bank)
 
 
@@ -493,7 +414,6 @@ def _remind(state: RoundState, now: datetime, bank: Bank) -> Decision:
         reminders_sent=sent,
         remind_at=now + state.settings.reminder_after if more else None,
     )
-    prompt = bank.get(current.prompt_id)
     reminders = tuple(
         Delivery(
             m,
@@ -501,12 +421,21 @@ def _remind(state: RoundState, now: datetime, bank: Bank) -> Decision:
             {
                 "round_id": state.id,
                 "step": current.number,
-                "text": prompt.text if prompt else "",
+                "text": step_text(current, m, bank),
                 "reminder_no": sent,
+                "follow_up": current.is_follow_up,
             },
-            not_before=_daytime(state, m, now),
+            not_before=daytime(state, m, now),
         )
         for m in state.members
         if m not in current.answers
     )
     return Decision(replace(state, current=step), reminders)
+
+
+def step_text(step: Step, member: MemberKey, bank: Bank) -> str:
+    """What `member` is answering in `step`: the prompt, or the follow-ups asked of them."""
+    if step.is_follow_up:
+        return follow_ups.text_for(step, member)
+    prompt = bank.get(step.prompt_id)
+    return prompt.text if prompt else ""

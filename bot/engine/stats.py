@@ -7,12 +7,9 @@ from dataclasses import dataclass
 from datetime import timedelta
 from statistics import mean, median
 
-from bot.engine.bank import LAYER_NAMES
 from bot.engine.model import RoundState, RoundStatus, StepOutcome
-from bot.text import plural
 
 MIN_GROUP = 5
-BAR_WIDTH = 10
 
 
 @dataclass(frozen=True)
@@ -70,39 +67,47 @@ def _layer(states: Sequence[RoundState], layer: int) -> LayerFigure:
     return LayerFigure(layer, revealed + unanswered, revealed)
 
 
-def _bar(rate: float) -> str:
-    filled = round(rate * BAR_WIDTH)
-    return "█" * filled + "░" * (BAR_WIDTH - filled)
+@dataclass(frozen=True)
+class ReciprocityFigures:
+    """Counts only: how often the guard held and what members chose, never who chose what."""
+
+    members: int
+    rounds: int  # rounds that got under way
+    rounds_held: int  # rounds in which the balance guard held at least once
+    check_ins: int
+    chose_deeper: int  # members' choices, summed over check-ins
+    chose_stay: int
+    silent: int
+    follow_ups_offered: int
+    follow_ups_exchanged: int
+    completed: int
+    kept_going: int  # completed rounds whose members all chose to keep going together
+
+    @property
+    def follow_up_rate(self) -> float | None:
+        offered = self.follow_ups_offered
+        return self.follow_ups_exchanged / offered if offered else None
+
+    @property
+    def keep_going_rate(self) -> float | None:
+        return self.kept_going / self.completed if self.completed else None
 
 
-def _duration(delta: timedelta) -> str:
-    hours = delta.total_seconds() / 3600
-    return f"{hours * 60:.0f} min" if hours < 1 else f"{hours:.1f} h"
-
-
-def render(stats: Stats, period_days: int) -> str:
-    """A compact text report with a bar chart of both-answered rates per layer."""
-    if stats.members < MIN_GROUP:
-        return (
-            f"Stats are shown only for groups of at least {MIN_GROUP} members, so nobody "
-            "can be singled out. Check back once more people have taken part."
-        )
-    lines = [
-        f"Last {plural(period_days, 'day', 'days')} · {plural(stats.members, 'member', 'members')}",
-        f"Rounds started {stats.started} · completed {stats.completed}",
-        "Both answered, by layer:",
-    ]
-    for fig in stats.layers:
-        if fig.rate is not None:
-            name = LAYER_NAMES.get(fig.layer, "")
-            lines.append(
-                f"  L{fig.layer} {name:<18} {_bar(fig.rate)} {fig.rate:4.0%}"
-                f" ({fig.revealed}/{fig.opened})"
-            )
-    if stats.median_reciprocation is not None:
-        lines.append(f"Median time to reciprocate: {_duration(stats.median_reciprocation)}")
-    if stats.average_depth is not None:
-        lines.append(f"Average depth reached: layer {stats.average_depth:.1f}")
-    if stats.average_rating is not None:
-        lines.append(f"Average closeness rating: {stats.average_rating:.1f} / 7")
-    return "\n".join(lines)
+def compute_reciprocity(states: Sequence[RoundState]) -> ReciprocityFigures:
+    records = [c for s in states for c in s.check_ins]
+    completed = [s for s in states if s.status is RoundStatus.COMPLETED]
+    return ReciprocityFigures(
+        members=len({m for s in states for m in s.members}),
+        rounds=sum(1 for s in states if s.accepted == set(s.members)),
+        rounds_held=sum(1 for s in states if s.check_ins or s.check_in is not None),
+        check_ins=len(records),
+        chose_deeper=sum(c.deeper for c in records),
+        chose_stay=sum(c.stayed for c in records),
+        silent=sum(c.silent for c in records),
+        follow_ups_offered=sum(s.follow_ups_offered for s in states),
+        follow_ups_exchanged=sum(
+            1 for s in states for r in s.history if r.outcome is StepOutcome.FOLLOWED_UP
+        ),
+        completed=len(completed),
+        kept_going=sum(1 for s in completed if s.continued_as is not None),
+    )

@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from bot import messages
 from bot.clock import Clock
 from bot.engine.model import Delivery, DeliveryKind, RoundState
+from bot.engine.stats import compute_reciprocity
 from bot.engine.timing import into_daytime, zone
 from bot.identity import Member
 from bot.reports import chart, sessions
@@ -74,7 +75,10 @@ class ReportService:
             states = await _states(conn, lead, since, None, channel_id)
         figures = figures_of(states)
         text = messages.stats_summary(figures, f"Last {plural(days, 'day', 'days')}")
-        return StatsReply(True, text, None if figures.withheld else await chart.render(figures))
+        lines = [text, *messages.reciprocity_lines(compute_reciprocity(states))]
+        return StatsReply(
+            True, "\n".join(lines), None if figures.withheld else await chart.render(figures)
+        )
 
     # --- the monthly digest -------------------------------------------------------------------
 

@@ -1,14 +1,16 @@
 """Data rights: answer retention, forget-me and export.
 
 - Retention: `RAPPORT_ANSWER_RETENTION_DAYS` after a round ended, the scheduler tick removes the
-  answer texts from its state (`current.answers`, `history[].answers`) and from the reveal
-  messages already sent. The round itself (status, depth, dates) stays for statistics.
+  answer texts and follow-up questions from its state (`current`, `history[]`, `follow_up`) and
+  from the reveal and follow-up messages already sent. The round itself (status, depth, dates)
+  stays for statistics.
 - Forget me: the member leaves their open rounds (the others are told kindly as usual), then
   everything stored about them goes: settings, avoid entries, pair history, messages to them and
   their answers. Rounds they were in keep only that a member left: their key is replaced by a
   random placeholder that can't be traced back to them. Processed event ids stay (no personal
   data in them).
-- Export: a JSON-able dict of what Rapport stores about a member, with their own answers only.
+- Export: a JSON-able dict of what Rapport stores about a member, with their own answers and
+  their own follow-up questions only.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.clock import Clock
 from bot.engine.bank import Bank
-from bot.engine.model import RoundState, StepOutcome
+from bot.engine.model import DeliveryKind, RoundState, StepOutcome
 from bot.identity import Member
 from bot.service.rounds import Outcome, RoundService
 from bot.store import repository as repo
@@ -48,6 +50,12 @@ log = logging.getLogger(__name__)
 
 FORGOTTEN_PREFIX = "forgotten"
 UNSENT = ("pending", "sending")
+# sent messages that carry content (answers or follow-up questions): retention empties them
+CONTENT_KINDS = (
+    DeliveryKind.REVEAL.value,
+    DeliveryKind.FOLLOW_UP_QUESTIONS.value,
+    DeliveryKind.FOLLOW_UP_REVEAL.value,
+)
 StateChange = Callable[[RoundState], RoundState]
 
 
@@ -64,10 +72,10 @@ def is_forgotten(member_key: str) -> bool:
 
 
 def strip_answers(state: RoundState) -> RoundState:
-    """The round without any answer text (retention)."""
-    current = replace(state.current, answers={}) if state.current else None
-    history = tuple(replace(record, answers={}) for record in state.history)
-    return replace(state, current=current, history=history)
+    """The round without any answer text or follow-up question (retention)."""
+    current = replace(state.current, answers={}, questions={}) if state.current else None
+    history = tuple(replace(record, answers={}, questions={}) for record in state.history)
+    return replace(state, current=current, history=history, follow_up=None)
 
 
 def forget_in_state(state: RoundState, key: str, placeholder: str) -> RoundState:
@@ -79,16 +87,29 @@ def forget_in_state(state: RoundState, key: str, placeholder: str) -> RoundState
     def drop(mapping: Any) -> dict[str, Any]:
         return {k: v for k, v in mapping.items() if k != key}
 
-    current = replace(state.current, answers=drop(state.current.answers)) if state.current else None
+    current = state.current
+    if current is not None:
+        current = replace(current, answers=drop(current.answers), questions=drop(current.questions))
+    follow_up = state.follow_up
+    if follow_up is not None:
+        follow_up = replace(follow_up, asked=drop(follow_up.asked))
+    check_in = state.check_in
+    if check_in is not None:
+        check_in = replace(check_in, choices=drop(check_in.choices))
     return replace(
         state,
         members=tuple(swap(m) for m in state.members),
         initiator=swap(state.initiator) if state.initiator else None,
         accepted=frozenset(swap(m) for m in state.accepted),
         current=current,
-        history=tuple(replace(r, answers=drop(r.answers)) for r in state.history),
+        history=tuple(
+            replace(r, answers=drop(r.answers), questions=drop(r.questions)) for r in state.history
+        ),
         ratings=drop(state.ratings),
         timezones=drop(state.timezones),
+        follow_up=follow_up,
+        check_in=check_in,
+        keep_going=frozenset(swap(m) for m in state.keep_going),
     )
 
 
@@ -102,15 +123,19 @@ def forget_in_data(data: Any, key: str, placeholder: str) -> Any:
 
 
 def _forget_in_item(name: str, value: Any, key: str, placeholder: str) -> Any:
-    if name == "answers" and isinstance(value, list):
+    if name in ("answers", "questions") and isinstance(value, list):
         value = [a for a in value if not (isinstance(a, dict) and a.get("member") == key)]
     return forget_in_data(value, key, placeholder)
 
 
 def strip_reveal_payload(data: dict[str, Any]) -> dict[str, Any]:
-    """A sent reveal message without the answer texts it carried."""
-    answers = [{**a, "text": ""} for a in data.get("answers", []) if isinstance(a, dict)]
-    return {**data, "answers": answers, "answers_deleted": True}
+    """A sent reveal or follow-up message without the answers and questions it carried."""
+    stripped = {
+        name: [{**a, "text": ""} for a in data[name] if isinstance(a, dict)]
+        for name in ("answers", "questions")
+        if isinstance(data.get(name), list)
+    }
+    return {**data, **stripped, "answers_deleted": True}
 
 
 # --- the service ----------------------------------------------------------------------------
@@ -157,7 +182,7 @@ class PrivacyService:
             sa.select(outbox.c.id)
             .where(
                 outbox.c.round_id == rounds.c.id,
-                outbox.c.kind == "reveal",
+                outbox.c.kind.in_(CONTENT_KINDS),
                 outbox.c.status.in_(UNSENT),
             )
             .exists()
@@ -259,12 +284,12 @@ class PrivacyService:
             "your_rating": state.ratings.get(key),
             "answers_deleted_at": _iso(purged_at),
             "your_answers": self._own_answers(state, key, bank),
+            "your_follow_up_questions": _own_questions(state, key),
         }
 
     def _own_answers(self, state: RoundState, key: str, bank: Bank | None) -> list[dict[str, Any]]:
-        steps: list[tuple[Any, bool]] = [
-            (r, True) for r in state.history if r.outcome is StepOutcome.REVEALED
-        ]
+        shown = (StepOutcome.REVEALED, StepOutcome.FOLLOWED_UP)
+        steps: list[tuple[Any, bool]] = [(r, True) for r in state.history if r.outcome in shown]
         if state.current is not None:
             steps.append((state.current, False))
         answers = []
@@ -272,19 +297,30 @@ class PrivacyService:
             answer = step.answers.get(key)
             if answer is None:
                 continue
-            prompt = bank.get(step.prompt_id) if bank else None
+            prompt = bank.get(step.prompt_id) if bank and step.prompt_id else None
             answers.append(
                 {
                     "step": step.number,
                     "layer": step.layer,
-                    "prompt_id": step.prompt_id,
+                    "prompt_id": step.prompt_id or None,
                     "prompt": prompt.text if prompt else None,
+                    "follow_up": bool(step.questions),
                     "answer": answer.text,
                     "answered_at": _iso(answer.at),
                     "revealed": revealed,
                 }
             )
         return answers
+
+
+def _own_questions(state: RoundState, key: str) -> list[dict[str, Any]]:
+    """The follow-up questions `key` asked (delivered, or still held in an open window)."""
+    asked = [(r.number, r.questions) for r in state.history if r.questions]
+    if state.current is not None and state.current.questions:
+        asked.append((state.current.number, state.current.questions))
+    if state.follow_up is not None:
+        asked.append((state.follow_up.after_step, state.follow_up.asked))
+    return [{"step": number, "question": q[key]} for number, q in asked if key in q]
 
 
 # --- store helpers --------------------------------------------------------------------------
@@ -324,7 +360,7 @@ async def _rewrite_round(
 def _sent_reveals(round_ids: list[str]) -> sa.Select[Any]:
     return sa.select(outbox.c.id, outbox.c.payload).where(
         outbox.c.round_id.in_(round_ids),
-        outbox.c.kind == "reveal",
+        outbox.c.kind.in_(CONTENT_KINDS),
         outbox.c.status.not_in(UNSENT),
     )
 

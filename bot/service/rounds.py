@@ -19,11 +19,11 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.clock import Clock
 from bot.engine.bank import Bank
+from bot.engine.follow_ups import askable
 from bot.engine.model import (
     Command,
     Decision,
     Leave,
-    Pace,
     Rejected,
     RoundSettings,
     RoundState,
@@ -31,7 +31,9 @@ from bot.engine.model import (
     SubmitAnswer,
     Tick,
 )
-from bot.engine.rules import answerable, decide, start_round
+from bot.engine.presets import PaceChoice
+from bot.engine.rules import answerable, decide, start_round, step_text
+from bot.engine.together import continue_round
 from bot.identity import Member
 from bot.service.committer import Batch, Duplicate, GroupCommitter, Work
 from bot.service.team_questions import TeamQuestions
@@ -63,7 +65,17 @@ class OpenPrompt:
     step: int
     text: str
     layer: int
-    example: str | None = None
+    follow_up: bool = False  # the questions the others asked, not a prompt from the bank
+    example: str | None = None  # the bank prompt's example answer ("See an example")
+
+
+@dataclass(frozen=True)
+class OpenFollowUp:
+    """The reveal a member is about to ask a follow-up question on (shown in the form)."""
+
+    round_id: str
+    step: int
+    prompt_text: str
 
 
 @dataclass(frozen=True)
@@ -135,7 +147,7 @@ class RoundService:
         *,
         initiator: Member | None,
         bank: str | None = None,
-        pace: Pace | None = None,
+        pace: PaceChoice | None = None,
         max_layer: int | None = None,
         hierarchy_safe_only: bool = False,
         event_key: str | None = None,
@@ -168,7 +180,7 @@ class RoundService:
         groups: Sequence[SessionGroupStart],
         *,
         bank: str | None,
-        pace: Pace | None,
+        pace: PaceChoice | None,
         max_layer: int | None,
     ) -> list[Outcome]:
         """Start one round per session group in one transaction, with a handful of statements.
@@ -224,7 +236,7 @@ class RoundService:
         self,
         workspace: str,
         bank: str | None,
-        pace: Pace | None,
+        pace: PaceChoice | None,
         max_layer: int | None,
         hierarchy_safe_only: bool,
     ) -> RoundSettings:
@@ -300,10 +312,33 @@ class RoundService:
         if loaded is None:
             raise Rejected("unknown_round", "I couldn't find that round, so nothing changed.")
         state, version = loaded
-        decision = decide(state, command, batch.now, await self._bank_for(state, batch.conn))
+        bank = await self._bank_for(state, batch.conn)
+        decision = decide(state, command, batch.now, bank)
         await batch.update_round(decision.state, version)
         batch.record(decision, previous=state)
+        if decision.keep_going:
+            await self._keep_going(batch, decision.state, version, bank)
         return decision
+
+    async def _keep_going(self, batch: Batch, state: RoundState, version: int, bank: Bank) -> None:
+        """Everyone chose to keep going: the next round starts in this same transaction,
+        without an invitation, unless they already have a round going together."""
+        keys = list(state.members)
+        context = await StartContext.load(batch.conn, keys)
+        if frozenset(keys) in context.open_sets:
+            return
+        old, started = continue_round(
+            state,
+            round_id=self._new_id(),
+            settings=state.settings,
+            now=batch.now,
+            seed=random.SystemRandom().randrange(2**31),
+            excluded_prompts=context.seen_by(keys),
+            bank=bank,
+        )
+        await batch.update_round(old, version)
+        await batch.insert_rounds([(started.state, Member.from_key(keys[0]).workspace, None)])
+        batch.record(started, previous=None)
 
     async def answer_from_dm(self, member: Member, text: str, event_key: str | None) -> Outcome:
         """A plain DM reply answers the one prompt waiting for this member's answer."""
@@ -443,10 +478,27 @@ class RoundService:
         if state is None:
             raise Rejected("unknown_round", "I couldn't find that round, so nothing changed.")
         current = answerable(state, member.key, step)
-        prompt = (await self._bank_for(state)).get(current.prompt_id)
-        if prompt is None:
-            return OpenPrompt(state.id, current.number, "", current.layer)
-        return OpenPrompt(state.id, current.number, prompt.text, current.layer, prompt.example)
+        bank = await self._bank_for(state)
+        text = step_text(current, member.key, bank)
+        prompt = None if current.is_follow_up else bank.get(current.prompt_id)
+        return OpenPrompt(
+            state.id,
+            current.number,
+            text,
+            current.layer,
+            current.is_follow_up,
+            prompt.example if prompt else None,
+        )
+
+    async def open_follow_up(self, round_id: str, member: Member, step: int | None) -> OpenFollowUp:
+        """The reveal `member` may ask a follow-up on now, for the form; raises Rejected."""
+        state = await self.load(round_id)
+        if state is None:
+            raise Rejected("unknown_round", "I couldn't find that round, so nothing changed.")
+        window = askable(state, member.key, step)
+        revealed = next((r for r in state.history if r.number == window.after_step), None)
+        prompt = await self.prompt_text(state, revealed.prompt_id) if revealed else None
+        return OpenFollowUp(state.id, window.after_step, prompt or "")
 
 
 def _summary(state: RoundState, member_key: str) -> RoundSummary:

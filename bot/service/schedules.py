@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from bot.clock import Clock
 from bot.engine.model import Delivery, DeliveryKind, Pace, Rejected
 from bot.engine.pairing import Pair, make_groups
+from bot.engine.presets import PACE_WORDS, PaceChoice, parse_pace
 from bot.engine.recurrence import WEEKDAYS, Recurrence
 from bot.engine.timing import is_valid_zone
 from bot.identity import Member
@@ -48,7 +49,7 @@ START_CHUNK = 32  # groups whose rounds start together in one group commit; smal
 LEAD_ONLY = "Only team leads can manage schedules. Ask a lead (or a workspace admin) to help."
 USAGE = (
     "Usage: /rapport schedule add #channel every:<1-4 weeks> day:<mon-sun> time:<HH:MM> "
-    "tz:<Area/City> [depth:<1-4>] [bank:<name>] [pace:live|daily]"
+    "tz:<Area/City> [depth:<1-4>] [bank:<name>] [pace:live|daily|gentle|standard|open]"
 )
 
 
@@ -60,7 +61,7 @@ class ScheduleRequest:
     timezone: str
     depth: int | None  # None: the workspace's depth cap when each session runs
     bank: str | None  # None: the workspace's bank
-    pace: Pace
+    pace: PaceChoice
 
 
 def parse_schedule(text: str) -> ScheduleRequest:
@@ -123,11 +124,11 @@ def _parse_depth(value: str | None) -> int | None:
     return int(value)
 
 
-def _parse_pace(value: str) -> Pace:
-    try:
-        return Pace(value.lower())
-    except ValueError:
-        raise Rejected("bad_pace", f"pace:{value} must be live or daily.") from None
+def _parse_pace(value: str) -> PaceChoice:
+    choice = parse_pace(value)
+    if choice is None:
+        raise Rejected("bad_pace", f"pace:{value} must be one of {', '.join(PACE_WORDS)}.")
+    return choice
 
 
 @dataclass(frozen=True)
@@ -428,7 +429,7 @@ class ScheduleService:
             for group_no, keys, leads in chunk
         ]
         outcomes = await self.rounds.start_session_groups(
-            starts, bank=row.bank, pace=Pace(row.pace), max_layer=row.max_layer
+            starts, bank=row.bank, pace=parse_pace(row.pace) or Pace.DAILY, max_layer=row.max_layer
         )
         for start, outcome in zip(starts, outcomes, strict=True):
             if not outcome.ok:

@@ -23,7 +23,9 @@ from typing import Any
 import sqlalchemy as sa
 
 from bot.clock import Clock
+from bot.engine import presets
 from bot.engine.model import Pace, RoundSettings
+from bot.engine.presets import PACE_WORDS, PaceChoice
 from bot.engine.timing import DAY_ENDS, DAY_STARTS
 from bot.identity import Member
 from bot.store.database import Database
@@ -43,7 +45,7 @@ class WorkspaceSettings:
     default_bank: str = "workplace"
     max_layer: int = 3
     prompts_per_layer: int = 2
-    default_pace: Pace = Pace.LIVE
+    default_pace: PaceChoice = Pace.LIVE  # live, daily, or a preset (gentle, standard, open)
     reminder_hours: float = 24.0
     max_reminders: int = 2
     expire_days: float = 7.0
@@ -54,21 +56,31 @@ class WorkspaceSettings:
     language: str = "en"
     allow_suggestions: bool = True
     question_mode: str = "mixed"  # mixed: own prompts join the bank; own: the team bank alone
+    balance_guard: bool = True
+    balance_ratio: float = 0.25
+    follow_ups: bool = True
 
     def round_settings(
         self,
         *,
         bank: str | None = None,
-        pace: Pace | None = None,
+        pace: PaceChoice | None = None,
         max_layer: int | None = None,
         hierarchy_safe_only: bool = False,
     ) -> RoundSettings:
+        """A new round's settings; a chosen pace or preset wins over the team's default, and
+        an explicit depth (a schedule's) wins over a preset's cap."""
+        settings = presets.apply(self._base(bank, hierarchy_safe_only), pace or self.default_pace)
+        if max_layer is not None:
+            settings = replace(settings, max_layer=min(max_layer, 4))
+        return settings
+
+    def _base(self, bank: str | None, hierarchy_safe_only: bool) -> RoundSettings:
         own_alone = self.question_mode == "own" and bank is None
         return RoundSettings(
             bank=TEAM_BANK if own_alone else (bank or self.default_bank),
-            max_layer=min(max_layer or self.max_layer, 4),
+            max_layer=min(self.max_layer, 4),
             prompts_per_layer=self.prompts_per_layer,
-            pace=pace or self.default_pace,
             hierarchy_safe_only=hierarchy_safe_only,
             reminder_after=timedelta(hours=self.reminder_hours),
             max_reminders=self.max_reminders,
@@ -76,6 +88,9 @@ class WorkspaceSettings:
             quiet_from=self.quiet_from,
             quiet_until=self.quiet_until,
             team_prompts=not own_alone,
+            balance_guard=self.balance_guard,
+            balance_ratio=self.balance_ratio,
+            follow_ups=self.follow_ups,
         )
 
 
@@ -137,6 +152,13 @@ def _yes_no(raw: str) -> bool:
     if value in ("off", "no", "false", "deny", "0"):
         return False
     raise SettingError("on or off")
+
+
+def _pace(raw: str) -> PaceChoice:
+    choice = presets.parse_pace(raw)
+    if choice is None:
+        raise SettingError("one of " + ", ".join(PACE_WORDS))
+    return choice
 
 
 def _show_yes_no(value: bool) -> str:
@@ -232,10 +254,12 @@ def _setting_specs(bank_names: Collection[str]) -> tuple[SettingSpec, ...]:
             "pace",
             "default_pace",
             "Default pace",
-            "live: next prompt right after a reveal; daily: one a day",
-            lambda raw: Pace(_choice(("live", "daily"))(raw)),
+            "live: next prompt right after a reveal; daily: one a day; gentle: 3 prompts a "
+            "layer, up to layer 2, daily; standard: the team's depth, live; open: up to layer 4, "
+            "live",
+            _pace,
             lambda p: p.value,
-            choices=("live", "daily"),
+            choices=PACE_WORDS,
         ),
         SettingSpec(
             "reminder",
@@ -282,6 +306,34 @@ def _setting_specs(bank_names: Collection[str]) -> tuple[SettingSpec, ...]:
             "allow_suggestions",
             "Member suggestions",
             "whether members may suggest questions for leads to approve",
+            _yes_no,
+            _show_yes_no,
+            choices=("on", "off"),
+        ),
+        SettingSpec(
+            "balance-guard",
+            "balance_guard",
+            "Balance check-in",
+            "when one member shared much less than another in a layer, ask everyone before "
+            "going deeper",
+            _yes_no,
+            _show_yes_no,
+            choices=("on", "off"),
+        ),
+        SettingSpec(
+            "balance-ratio",
+            "balance_ratio",
+            "Balance threshold",
+            "check in when one member wrote less than this share of another's (0.1-0.5)",
+            _number(0.1, 0.5),
+            lambda v: f"{v:g}",
+            choices=("0.1", "0.2", "0.25", "0.3", "0.4", "0.5"),
+        ),
+        SettingSpec(
+            "follow-ups",
+            "follow_ups",
+            "Follow-up questions",
+            "after a reveal, members may ask each other one short follow-up question",
             _yes_no,
             _show_yes_no,
             choices=("on", "off"),

@@ -75,4 +75,6 @@ async def db(database_url: str) -> AsyncIterator[Database]:
 
 @pytest.fixture
 def service(db: Database, tiny_banks: dict, clock: FakeClock) -> RoundService:
-    return RoundService(db, tiny_banks, clock, WorkspaceSettings(default_bank="tiny"))
+    # rounds here test other rules; follow-ups have tests of their own (test_reciprocity)
+    defaults = WorkspaceSettings(default_bank="tiny", follow_ups=False)
+    return RoundService(db, tiny_banks, clock, defaults)

@@ -13,7 +13,15 @@ from pydantic import TypeAdapter, ValidationError
 from bot.bootstrap import build
 from bot.clock import FakeClock
 from bot.config import Settings
-from bot.engine.model import Accept, DeliveryKind, RoundStatus, SubmitAnswer, Swap
+from bot.engine.model import (
+    Accept,
+    AskFollowUp,
+    DeliveryKind,
+    RoundStatus,
+    SkipFollowUp,
+    SubmitAnswer,
+    Swap,
+)
 from bot.ops.logging import (
     LIBRARY_CAPS,
     HumanFormatter,
@@ -121,12 +129,21 @@ async def _play_a_whole_round(app: object, sender: RecordingSender) -> None:
         state = await service.load(round_id)
         if state.status is RoundStatus.COMPLETED:
             break
+        if state.follow_up is not None:  # the first time both ask (content!), then one passes
+            step = state.follow_up.after_step
+            if state.follow_ups_offered > 1:
+                await service.act(round_id, SkipFollowUp(BOB.key, step))
+                continue
+            for member in (ALICE, BOB):
+                await service.act(round_id, AskFollowUp(member.key, f"{MARKER} ask {step}?"))
+            continue
         step = state.current.number
         await service.act(round_id, SubmitAnswer(ALICE.key, f"{MARKER} alice {step}"))
         await service.answer_from_dm(BOB, f"{MARKER} bob {step}", event_key=f"dm-{step}")
     await sender.wait_for(lambda: len(sender.to("bob", DeliveryKind.COMPLETED)) == 1)
     await sender.wait_for(lambda: len(sender.to("alice", DeliveryKind.COMPLETED)) == 1)
     assert any(MARKER in str(m.data) for m in sender.to("bob", DeliveryKind.REVEAL))
+    assert any(MARKER in str(m.data) for m in sender.to("bob", DeliveryKind.FOLLOW_UP_QUESTIONS))
 
 
 # --- the privacy filter on Rapport's handler, for records from anywhere -------------------------

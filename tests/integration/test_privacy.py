@@ -9,11 +9,12 @@ import pytest
 import sqlalchemy as sa
 
 from bot.clock import FakeClock
-from bot.engine.model import Accept, Rate, RoundStatus, SubmitAnswer
+from bot.engine.model import Accept, AskFollowUp, Rate, RoundStatus, SubmitAnswer
 from bot.identity import Member
 from bot.service.members import MemberDirectory
 from bot.service.privacy import PrivacyService, is_forgotten
 from bot.service.rounds import RoundService
+from bot.service.workspaces import WorkspaceSettings
 from bot.store.database import Database
 from bot.store.tables import (
     avoid_pairs,
@@ -33,6 +34,16 @@ def _answer(member: Member, step: int) -> str:
     return f"{member.user_id}-private-answer-{step}"
 
 
+def _question(member: Member, step: int) -> str:
+    return f"{member.user_id}-private-answer-question-{step}?"
+
+
+@pytest.fixture
+def service(db: Database, tiny_banks: dict, clock: FakeClock) -> RoundService:
+    """Follow-ups on: their questions are content too."""
+    return RoundService(db, tiny_banks, clock, WorkspaceSettings(default_bank="tiny"))
+
+
 async def _complete_round(service: RoundService, first: Member, second: Member) -> str:
     started = await service.start_round([first, second], initiator=first)
     assert started.round_id
@@ -43,6 +54,11 @@ async def _complete_round(service: RoundService, first: Member, second: Member) 
         assert state is not None
         if state.status is RoundStatus.COMPLETED:
             return round_id
+        if state.follow_up is not None:
+            for member in (first, second):
+                question = _question(member, state.follow_up.after_step)
+                assert (await service.act(round_id, AskFollowUp(member.key, question))).ok
+            continue
         assert state.current is not None, state.status
         for member in (first, second):
             outcome = await service.act(
@@ -222,8 +238,14 @@ async def test_export_has_the_members_data_and_only_their_own_answers(
     assert exported["your_rating"] == 6 and exported["ended_at"]
     answers = [a["answer"] for a in exported["your_answers"]]
     assert answers == [_answer(ALICE, a["step"]) for a in exported["your_answers"]]
-    assert len(answers) == 6 and all(a["prompt"] for a in exported["your_answers"])
-    assert "bob-private-answer" not in text
+    prompts = [a for a in exported["your_answers"] if not a["follow_up"]]
+    follow_ups = [a for a in exported["your_answers"] if a["follow_up"]]
+    assert len(prompts) == 6 and all(a["prompt"] for a in prompts)
+    assert len(follow_ups) == 5  # after every reveal but the last
+    questions = exported["your_follow_up_questions"]
+    assert len(questions) == 5
+    assert all(q["question"].startswith("alice-private-answer-question-") for q in questions)
+    assert "bob-private-answer" not in text  # neither Bob's answers nor his questions
 
 
 async def test_export_after_forget_me_is_empty(

@@ -190,6 +190,7 @@ async def test_stats_are_for_leads_only_and_say_how_many_more_are_needed(
     assert shown.ok and shown.chart is not None
     assert shown.text.startswith("Last 30 days · 8 people · 4 rounds, 0 completed")
     assert "both answered 100% at layer 1" in shown.text
+    assert "Balance check-ins: 0 rounds of 4 paused to check in" in shown.text  # issue 16
     for text in (shown.text, shown.chart.alt):
         assert "private" not in text and not any(name in text for name in NAMES)
     assert shown.chart.png.startswith(b"\x89PNG")

@@ -7,8 +7,6 @@ from typing import Any
 import pytest
 
 from bot.engine.model import DeliveryKind
-from bot.engine.stats import Stats
-from bot.engine.stats import render as render_stats
 from bot.messages import Names, render
 from bot.text import plural
 
@@ -57,8 +55,3 @@ def test_a_session_summary_counts_pairs_and_trios_apart(
     )
     assert body.startswith(expected), body
     assert "1 pairs" not in body and "1 groups" not in body
-
-
-def test_the_stats_report_says_one_day() -> None:
-    stats = Stats(5, 3, 1, (), None, None, None)
-    assert render_stats(stats, 1).splitlines()[0] == "Last 1 day · 5 members"

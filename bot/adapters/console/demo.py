@@ -153,6 +153,9 @@ async def run_demo(
             update={
                 "database_url": f"sqlite+aiosqlite:///{Path(tmp) / 'demo.db'}",
                 "tick_seconds": 5.0,
+                # the console players don't answer follow-up offers or check-ins yet
+                "follow_ups": False,
+                "balance_guard": False,
             }
         )
         sender = ConsoleSender(console, {YOU.key: "You", SAM.key: PARTNER_NAME}, {YOU.key})

@@ -30,7 +30,8 @@ from bot.adapters.discord.team import DiscordTeam
 from bot.adapters.discord.team_commands import add_team_commands
 from bot.bootstrap import Rapport
 from bot.config import Settings
-from bot.engine.model import Pace, RoundStatus
+from bot.engine.model import RoundStatus
+from bot.engine.presets import PaceChoice, parse_pace
 from bot.identity import Member
 from bot.messages import HELP_TEXT
 from bot.service.members import MemberProfile, parse_pause
@@ -43,7 +44,7 @@ log = logging.getLogger(__name__)
 USAGE = "\n".join(
     (
         "**How to use /rapport**",
-        "• `/rapport start member` starts a round with them (`pace: daily` for one prompt a day)",
+        "• `/rapport start member` starts a round with them (`pace: gentle`, `open`, `daily`…)",
         "• `/rapport start member second_member` pairs two other people (team leads)",
         "• `/rapport status` shows your rounds and settings",
         "• `/rapport stop` leaves every round you're in",
@@ -64,7 +65,7 @@ DAYS = [
     app_commands.Choice(name=name, value=name[:3].lower())
     for name in ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 ]
-PACE = Literal["live", "daily"]
+PACE = Literal["live", "daily", "gentle", "standard", "open"]
 Every = app_commands.Range[int, 1, 4]
 Depth = app_commands.Range[int, 1, 4]
 
@@ -190,7 +191,7 @@ class CommandHandlers:
         guild_id = interaction.guild_id or 0
         members = [wire.member(guild_id, p.id) for p in people]
         invitees = members[1:] if initiated else members
-        chosen = Pace(pace) if pace else None  # None: the workspace's default pace
+        chosen = parse_pace(pace) if pace else None  # None: the workspace's default pace
         return await self._start(interaction, members, invitees, initiated, chosen)
 
     async def _start(
@@ -199,7 +200,7 @@ class CommandHandlers:
         members: list[Member],
         invitees: list[Member],
         initiated: bool,
-        pace: Pace | None,
+        pace: PaceChoice | None,
     ) -> str | Later:
         check = replies.BUDGET * DM_CHECK_SHARE / len(invitees)
         for invitee in invitees:  # a DM channel that can't be opened: refuse before starting
@@ -384,7 +385,7 @@ def _round_commands(group: app_commands.Group, h: CommandHandlers) -> None:
     @app_commands.describe(
         member="Who to get to know",
         second_member="Leads only: pair `member` with this person instead of you",
-        pace="live: next prompt after each reveal; daily: one a day (default: the server's)",
+        pace="live, daily, or a preset: gentle (slow, not deep), standard, open (deeper, live)",
     )
     async def start(
         interaction: discord.Interaction,
@@ -449,7 +450,7 @@ def _lead_commands(group: app_commands.Group, h: CommandHandlers) -> None:
         tz="IANA time zone like Europe/Berlin",
         depth="Deepest layer (1-4)",
         bank="Question bank",
-        pace="daily (default) or live",
+        pace="daily (default), live, or a preset: gentle, standard, open",
     )
     @app_commands.choices(day=DAYS)
     @app_commands.autocomplete(tz=zone_choices)

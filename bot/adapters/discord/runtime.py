@@ -77,16 +77,18 @@ class _Rapport:
         await self.rapport_dm.on_message(message, self.user)
 
     async def on_interaction(self, interaction: discord.Interaction) -> None:
-        """Answer forms are routed by custom id, so one opened before a restart still lands;
-        a click on a control its message doesn't show is refused rather than left unanswered."""
+        """Answer and follow-up forms are routed by custom id, so one opened before a restart
+        still lands; a click on a control its message doesn't show is refused, not ignored."""
         if unroutable_click(interaction):
             await self.rapport_components.on_unroutable_click(interaction)
         await on_team_interaction(interaction)
         if interaction.type is not discord.InteractionType.modal_submit:
             return
-        target = wire.parse_modal_id(str((interaction.data or {}).get("custom_id", "")))
-        if target is not None:
+        custom_id = str((interaction.data or {}).get("custom_id", ""))
+        if (target := wire.parse_modal_id(custom_id)) is not None:
             await self.rapport_components.on_answer_submitted(interaction, target)
+        elif (target := wire.parse_follow_up_modal_id(custom_id)) is not None:
+            await self.rapport_components.on_follow_up_submitted(interaction, target)
 
     async def on_guild_join(self, guild: discord.Guild) -> None:
         await self.rapport_sync.guild_joined(guild)

@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Awaitable, Callable
-from typing import Any, Protocol, cast
+from typing import Any, Protocol, TypeVar, cast
 
 import discord
 from discord import ui
@@ -31,17 +31,30 @@ from bot.bootstrap import Rapport
 from bot.engine.bank import LAYER_NAMES
 from bot.engine.model import (
     MAX_ANSWER_CHARS,
+    MAX_FOLLOW_UP_CHARS,
     RATING_RANGE,
+    AskFollowUp,
     Command,
     Rate,
     Rejected,
     SubmitAnswer,
 )
 from bot.identity import Member
-from bot.messages import PROMPT_BUTTONS, Action, Button, Rendered, example_text
-from bot.service.rounds import OpenPrompt, Outcome
+from bot.messages import (
+    FOLLOW_UP_LABEL,
+    FOLLOW_UP_PLACEHOLDER,
+    FOLLOW_UP_TITLE,
+    KEEP_GOING_BUTTONS,
+    PROMPT_BUTTONS,
+    Action,
+    Button,
+    Rendered,
+    example_text,
+)
+from bot.service.rounds import OpenFollowUp, OpenPrompt, Outcome
 
 log = logging.getLogger(__name__)
+Made = TypeVar("Made")
 
 MODAL_TITLE_LIMIT = 45
 TEXT_DISPLAY_LIMIT = 4000
@@ -176,6 +189,31 @@ class AnswerModal(ui.Modal):
         return True
 
 
+class FollowUpModal(ui.Modal):
+    """The revealed prompt in a TextDisplay and a 300-character box for one question; routed
+    by custom id like the answer modal."""
+
+    def __init__(self, opened: OpenFollowUp) -> None:
+        super().__init__(
+            title=FOLLOW_UP_TITLE,
+            custom_id=wire.follow_up_modal_id(Target(opened.round_id, opened.step)),
+            timeout=None,
+        )
+        if opened.prompt_text:
+            self.add_item(ui.TextDisplay(opened.prompt_text[:TEXT_DISPLAY_LIMIT]))
+        question: ui.TextInput[Any] = ui.TextInput(
+            custom_id=wire.FOLLOW_UP_INPUT_ID,
+            style=discord.TextStyle.paragraph,
+            min_length=1,
+            max_length=MAX_FOLLOW_UP_CHARS,
+            placeholder=FOLLOW_UP_PLACEHOLDER,
+        )
+        self.add_item(ui.Label(text=FOLLOW_UP_LABEL, component=question))
+
+    def is_finished(self) -> bool:
+        return True
+
+
 def submitted_answer(data: Any) -> str:
     """The answer text of a modal submission (in a Label, or in a classic action row)."""
     return wire.modal_value(data, wire.ANSWER_INPUT_ID)
@@ -219,6 +257,18 @@ class ComponentHandlers:
         async with self.activity.track():
             await self._on_answer_submitted(interaction, target, replies.Deadline())
 
+    async def on_follow_up_submitted(
+        self, interaction: discord.Interaction, target: Target
+    ) -> None:
+        async with self.activity.track():
+            deadline = replies.Deadline()
+            text = wire.modal_value(interaction.data, wire.FOLLOW_UP_INPUT_ID)
+            outcome = await self._commit(
+                interaction, target, lambda m: AskFollowUp(m.key, text, target.step)
+            )
+            note = SETTLED_NOTES[Action.FOLLOW_UP]
+            await self._after(interaction, deadline, outcome, note, None, typed=text)
+
     async def _on_button(
         self, interaction: discord.Interaction, action: Action, target: Target, deadline: Deadline
     ) -> None:
@@ -227,6 +277,9 @@ class ComponentHandlers:
             return
         if action is Action.EXAMPLE:
             await self._show_example(interaction, target, deadline)
+            return
+        if action is Action.FOLLOW_UP:
+            await self._open_follow_up(interaction, target, deadline)
             return
 
         def command(member: Member) -> Command:
@@ -242,7 +295,7 @@ class ComponentHandlers:
     ) -> None:
         outcome = await self._commit(interaction, target, lambda m: Rate(m.key, rating))
         note = f"✓ You rated this round {rating} out of 7. Thank you!"
-        await self._after(interaction, deadline, outcome, note, None)
+        await self._after(interaction, deadline, outcome, note, keep_after(Action.RATE, target))
 
     async def _on_answer_submitted(
         self, interaction: discord.Interaction, target: Target, deadline: Deadline
@@ -295,16 +348,21 @@ class ComponentHandlers:
             return None
         return wire.member_in_workspace_of(state.members[0], user_id)
 
-    async def _open_prompt(
-        self, interaction: discord.Interaction, target: Target, deadline: Deadline
-    ) -> OpenPrompt | None:
-        """The prompt the clicker may answer now; None once the clicker was told why not (and a
-        stale message lost its controls). Two quick reads: a modal must be the first response."""
+    async def _prepared(
+        self,
+        interaction: discord.Interaction,
+        target: Target,
+        deadline: Deadline,
+        make: Callable[[Member], Awaitable[Made]],
+    ) -> Made | None:
+        """What `make` builds for the clicker (a form, a text); None once the clicker was told
+        why not (and a stale message lost its controls). Two quick reads at most: a modal must
+        be the first response."""
         member = await self._member(target, interaction.user.id)
         try:
             if member is None:
                 raise Rejected(_UNKNOWN_ROUND.code or "", _UNKNOWN_ROUND.message)
-            return await self.service.open_prompt(target.round_id, member, target.step)
+            return await make(member)
         except Rejected as refused:
             await self._say(interaction, deadline, refused.message)
             if refused.code in STALE_CODES:
@@ -327,21 +385,47 @@ class ComponentHandlers:
         self, interaction: discord.Interaction, target: Target, deadline: Deadline
     ) -> None:
         """Only the member who asked sees the prompt's example answer; nothing changes."""
-        prompt = await self._open_prompt(interaction, target, deadline)
-        if prompt is not None:
-            await self._say(interaction, deadline, example_text(prompt.example))
+
+        async def example(member: Member) -> str:
+            opened = await self.service.open_prompt(target.round_id, member, target.step)
+            return example_text(opened.example)
+
+        text = await self._prepared(interaction, target, deadline, example)
+        if text is not None:
+            await self._say(interaction, deadline, text)
 
     async def _open_answer(
         self, interaction: discord.Interaction, target: Target, deadline: Deadline
     ) -> None:
-        prompt = await self._open_prompt(interaction, target, deadline)
-        if prompt is None:
+        async def form(member: Member) -> ui.Modal:
+            return AnswerModal(await self.service.open_prompt(target.round_id, member, target.step))
+
+        await self._open_form(interaction, target, deadline, form, FORM_FAILED)
+
+    async def _open_follow_up(
+        self, interaction: discord.Interaction, target: Target, deadline: Deadline
+    ) -> None:
+        async def form(member: Member) -> ui.Modal:
+            opened = await self.service.open_follow_up(target.round_id, member, target.step)
+            return FollowUpModal(opened)
+
+        await self._open_form(interaction, target, deadline, form, FOLLOW_UP_FORM_FAILED)
+
+    async def _open_form(
+        self,
+        interaction: discord.Interaction,
+        target: Target,
+        deadline: Deadline,
+        form: Callable[[Member], Awaitable[ui.Modal]],
+        failed: str,
+    ) -> None:
+        modal = await self._prepared(interaction, target, deadline, form)
+        if modal is None:
             return
-        modal = AnswerModal(prompt)
         if not await replies.first_response(
             interaction, deadline, lambda: interaction.response.send_modal(modal)
         ):
-            await replies.tell_by_dm(interaction.user, FORM_FAILED)
+            await replies.tell_by_dm(interaction.user, failed)
 
     async def _after(
         self,
@@ -426,13 +510,21 @@ FORM_FAILED = (
     "Discord didn't let me open the answer form in time, sorry. Press Answer again, "
     "or simply reply here with your answer."
 )
+FOLLOW_UP_FORM_FAILED = (
+    "Discord didn't let me open the follow-up form in time, sorry. Press Ask a follow-up again."
+)
 
 
 def keep_after(action: Action, target: Target) -> ui.View | None:
-    """The controls a settled message keeps: after Stay, Answer, Swap and Leave still apply."""
-    if action is not Action.STAY:
-        return None
-    return _view_of(tuple(b for b in PROMPT_BUTTONS if b.action is not Action.STAY), target)
+    """The controls a settled message keeps: after Stay, Answer, Swap and Leave still apply;
+    the closing message's rating and "Keep going together" each stay once the other is used."""
+    if action is Action.STAY:
+        return _view_of(tuple(b for b in PROMPT_BUTTONS if b.action is not Action.STAY), target)
+    if action is Action.RATE:
+        return _view_of(KEEP_GOING_BUTTONS, target)
+    if action is Action.KEEP_GOING:
+        return _view_of((), target, rating=True)
+    return None
 
 
 async def _settle_message(

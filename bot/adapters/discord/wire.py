@@ -28,6 +28,11 @@ BUTTON_ACTIONS = (
     Action.SWAP,
     Action.STAY,
     Action.LEAVE,
+    Action.FOLLOW_UP,
+    Action.SKIP,
+    Action.DEEPER,
+    Action.HERE,
+    Action.KEEP_GOING,
 )
 BUTTON_TEMPLATE = (
     rf"{PREFIX}:(?P<action>{'|'.join(a.value for a in BUTTON_ACTIONS)})"
@@ -35,7 +40,9 @@ BUTTON_TEMPLATE = (
 )
 RATE_TEMPLATE = rf"{PREFIX}:{Action.RATE.value}:(?P<round>{ROUND_ID}):(?P<step>\d{{1,6}})"
 MODAL_TEMPLATE = rf"{PREFIX}:modal:(?P<round>{ROUND_ID}):(?P<step>\d{{1,6}})"
+FOLLOW_UP_MODAL_TEMPLATE = rf"{PREFIX}:ask:(?P<round>{ROUND_ID}):(?P<step>\d{{1,6}})"
 ANSWER_INPUT_ID = "answer"
+FOLLOW_UP_INPUT_ID = "question"
 
 
 @dataclass(frozen=True)
@@ -57,6 +64,15 @@ def modal_id(target: Target) -> str:
 
 def parse_modal_id(value: str) -> Target | None:
     match = re.fullmatch(MODAL_TEMPLATE, value)
+    return Target(match["round"], int(match["step"])) if match else None
+
+
+def follow_up_modal_id(target: Target) -> str:
+    return custom_id("ask", target)
+
+
+def parse_follow_up_modal_id(value: str) -> Target | None:
+    match = re.fullmatch(FOLLOW_UP_MODAL_TEMPLATE, value)
     return Target(match["round"], int(match["step"])) if match else None
 
 

@@ -22,12 +22,23 @@ from bot.adapters.slack.wire import (
     ANSWER_BLOCK,
     ANSWER_CALLBACK,
     ANSWER_INPUT,
+    FOLLOW_UP_BLOCK,
+    FOLLOW_UP_CALLBACK,
+    FOLLOW_UP_INPUT,
     RATING_BLOCK,
     ModalMeta,
     encode_target,
 )
-from bot.engine.model import MAX_ANSWER_CHARS, RATING_RANGE
-from bot.messages import Action, Button, Rendered
+from bot.engine.model import MAX_ANSWER_CHARS, MAX_FOLLOW_UP_CHARS, RATING_RANGE
+from bot.messages import (
+    FOLLOW_UP_LABEL,
+    FOLLOW_UP_PLACEHOLDER,
+    FOLLOW_UP_PRIVATE,
+    FOLLOW_UP_TITLE,
+    Action,
+    Button,
+    Rendered,
+)
 
 Block = dict[str, Any]
 
@@ -260,6 +271,37 @@ def answer_modal(prompt_text: str, meta: ModalMeta) -> dict[str, Any]:
         "type": "modal",
         "callback_id": ANSWER_CALLBACK,
         "title": plain(MODAL_TITLE),
+        "submit": plain("Send"),
+        "close": plain("Cancel"),
+        "private_metadata": meta.encode(),
+        "blocks": blocks,
+    }
+
+
+def follow_up_modal(prompt_text: str, meta: ModalMeta) -> dict[str, Any]:
+    """The modal "Ask a follow-up" opens: the revealed prompt, then a 300-character input."""
+    element = {
+        "type": "plain_text_input",
+        "action_id": FOLLOW_UP_INPUT,
+        "multiline": True,
+        "min_length": 1,
+        "max_length": MAX_FOLLOW_UP_CHARS,
+        "placeholder": plain(FOLLOW_UP_PLACEHOLDER),
+    }
+    blocks: list[Block] = sections(f"*{escape(prompt_text)}*", "prompt") if prompt_text else []
+    blocks.append(
+        {
+            "type": "input",
+            "block_id": FOLLOW_UP_BLOCK,
+            "label": plain(FOLLOW_UP_LABEL),
+            "element": element,
+        }
+    )
+    blocks.append(context(FOLLOW_UP_PRIVATE))
+    return {
+        "type": "modal",
+        "callback_id": FOLLOW_UP_CALLBACK,
+        "title": plain(FOLLOW_UP_TITLE),
         "submit": plain("Send"),
         "close": plain("Cancel"),
         "private_metadata": meta.encode(),

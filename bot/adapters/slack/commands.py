@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
-from bot.engine.model import Pace
+from bot.engine.presets import PACE_WORDS, PaceChoice, parse_pace
 from bot.service.members import parse_pause
 
 MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
@@ -21,14 +21,14 @@ CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{6,}$")
 SCHEDULE_ID = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
 SCHEDULE_ADD_EXAMPLE = (
     "`/rapport schedule add #channel every:1 day:mon time:10:00 tz:Europe/Berlin "
-    "[depth:3] [bank:workplace] [pace:live|daily]`"
+    "[depth:3] [bank:workplace] [pace:live|daily|gentle|standard|open]`"
 )
 
 USAGE = "\n".join(
     (
         "*How to use /rapport*",
-        "• `/rapport start @someone` starts a round with them (add `daily` or `live` to choose "
-        "the pace)",
+        "• `/rapport start @someone` starts a round with them (add `pace:gentle`, `pace:open`, "
+        "`daily` or `live` to choose the pace)",
         "• `/rapport start @a @b` pairs two other people (team leads)",
         "• `/rapport status` shows your rounds and settings",
         "• `/rapport stop` leaves every round you're in",
@@ -57,7 +57,7 @@ USAGE = "\n".join(
 @dataclass(frozen=True)
 class Start:
     user_ids: tuple[str, ...]
-    pace: Pace | None  # None: the workspace's default pace
+    pace: PaceChoice | None  # None: the workspace's default pace
 
 
 @dataclass(frozen=True)
@@ -203,11 +203,15 @@ def _start(args: list[str]) -> Request:
         return Usage(
             "Mention one person to start a round with (for example `/rapport start @sam`)."
         )
-    unknown = [w for w in rest if w not in ("daily", "live")]
+    paces = [parse_pace(w.removeprefix("pace:")) for w in rest]
+    unknown = [w for w, pace in zip(rest, paces, strict=True) if pace is None]
     if unknown:
-        return Usage(f"I didn't understand `{_shown(unknown[0])}` after the mentions.")
-    pace = Pace.DAILY if "daily" in rest else Pace.LIVE if "live" in rest else None
-    return Start(user_ids, pace)
+        return Usage(
+            f"I didn't understand `{_shown(unknown[0])}` after the mentions. A pace is one of "
+            + ", ".join(f"`pace:{w}`" for w in PACE_WORDS)
+            + "."
+        )
+    return Start(user_ids, paces[-1] if paces else None)
 
 
 def _pause(args: list[str]) -> Request:

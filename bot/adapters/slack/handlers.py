@@ -34,13 +34,16 @@ from bot.adapters.slack.directory import SlackDirectory
 from bot.adapters.slack.team import SlackTeam, register_team
 from bot.bootstrap import Rapport
 from bot.config import Settings
+from bot.engine.follow_ups import clean_follow_up
 from bot.engine.model import (
+    AskFollowUp,
     Rejected,
     SubmitAnswer,
 )
 from bot.engine.rules import clean_answer
 from bot.identity import Member
 from bot.messages import (
+    FOLLOW_UP_FORM_EXPIRED,
     HELP_TEXT,
     SETTLED_NOTES,
     STALE_NOTE,
@@ -63,6 +66,14 @@ STALE_CODES = frozenset({"stale_prompt", "round_ended", "unknown_round", "not_in
 KEPT_AFTER_STAY = frozenset(
     wire.ACTION_IDS[a] for a in (Action.ANSWER, Action.EXAMPLE, Action.SWAP, Action.LEAVE)
 )
+# the closing message offers a rating and "Keep going together": choosing one keeps the other
+KEPT_AFTER: dict[Action, frozenset[str]] = {
+    Action.STAY: KEPT_AFTER_STAY,
+    Action.RATE: frozenset({wire.ACTION_IDS[Action.KEEP_GOING]}),
+    Action.KEEP_GOING: frozenset({wire.ACTION_IDS[Action.RATE]}),
+}
+# buttons that store nothing (a form to open, an example to show): acked first
+FORM_ACTIONS = frozenset({Action.ANSWER, Action.FOLLOW_UP, Action.EXAMPLE})
 NOT_A_PERSON = frozenset({"USLACKBOT"})
 FORGET_QUESTION = (
     "*Delete everything Rapport stores about you?*\n"
@@ -179,6 +190,8 @@ def register(app: AsyncApp, handlers: SlackHandlers) -> Registration:
     done = Registration()
     app.view(wire.ANSWER_CALLBACK)(handlers.on_answer_submitted)
     done.views.append(wire.ANSWER_CALLBACK)
+    app.view(wire.FOLLOW_UP_CALLBACK)(handlers.on_follow_up_submitted)
+    done.views.append(wire.FOLLOW_UP_CALLBACK)
     app.event("message")(handlers.on_message)
     done.events.append("message")
     for action_ids, listener in (
@@ -546,7 +559,7 @@ class SlackHandlers:
         kind = wire.ACTION_BY_ID[str(action["action_id"])]
         target = wire.decode_target(_action_value(action))
         member = wire.member(wire.team_of(body), str(body["user"]["id"]))
-        if target is None or kind in (Action.ANSWER, Action.EXAMPLE):
+        if target is None or kind in FORM_ACTIONS:
             await ack()  # nothing to store: a form or an example to show, or a refusal
             if target is None:
                 await _tell(
@@ -554,6 +567,8 @@ class SlackHandlers:
                 )
             elif kind is Action.EXAMPLE:
                 await self._show_example(body, target, member, respond, client)
+            elif kind is Action.FOLLOW_UP:
+                await self._open_follow_up(body, target, member, respond, client)
             else:
                 await self._open_answer(body, target, member, respond, client)
             return
@@ -580,8 +595,8 @@ class SlackHandlers:
             note = f"✓ You rated this round {target.number} out of 7. Thank you!"
         else:
             note = SETTLED_NOTES[kind]
-        keep = (lambda a: a in KEPT_AFTER_STAY) if kind is Action.STAY else (lambda _: False)
-        await _settle(client, body, note, keep)
+        kept = KEPT_AFTER.get(kind, frozenset())
+        await _settle(client, body, note, lambda a: a in kept)
 
     async def _refused(
         self, code: str | None, message: str, body: Body, respond: Respond, client: AsyncWebClient
@@ -632,7 +647,29 @@ class SlackHandlers:
             return
         channel = str(body.get("container", {}).get("channel_id", ""))
         meta = wire.ModalMeta(prompt.round_id, prompt.step, channel)
-        view = blocks.answer_modal(prompt.text, meta)
+        await self._open_modal(body, blocks.answer_modal(prompt.text, meta), respond, client)
+
+    async def _open_follow_up(
+        self,
+        body: Body,
+        target: wire.Target,
+        member: Member,
+        respond: Respond,
+        client: AsyncWebClient,
+    ) -> None:
+        try:
+            opened = await self.service.open_follow_up(target.round_id, member, target.number)
+        except Rejected as refused:
+            await self._refused(refused.code, refused.message, body, respond, client)
+            return
+        channel = str(body.get("container", {}).get("channel_id", ""))
+        meta = wire.ModalMeta(opened.round_id, opened.step, channel)
+        view = blocks.follow_up_modal(opened.prompt_text, meta)
+        await self._open_modal(body, view, respond, client)
+
+    async def _open_modal(
+        self, body: Body, view: dict[str, Any], respond: Respond, client: AsyncWebClient
+    ) -> None:
         try:
             # the client retries a 5xx once quickly; the trigger is dead after 3 s anyway
             async with asyncio.timeout(TRIGGER_BUDGET_SECONDS):
@@ -641,7 +678,7 @@ class SlackHandlers:
             method, code = failed_call(err, "views.open")
             if code == "exchanged_trigger_id":  # an earlier try opened it; its answer was lost
                 return
-            log.warning("answer form: %s failed: %s; the member was told", method, code)
+            log.warning("a form: %s failed: %s; the member was told", method, code)
             await _tell(respond, FORM_UNAVAILABLE)
 
     # ============================================================ answer modal
@@ -665,6 +702,28 @@ class SlackHandlers:
         command = SubmitAnswer(member.key, text, meta.step)
         outcome = await self.service.act(meta.round_id, command, wire.view_key(view))
         await ack()  # closes the form, now that the answer is stored
+        if not (outcome.ok or outcome.duplicate) and meta.channel_id:
+            await client.chat_postMessage(channel=meta.channel_id, text=escape(outcome.message))
+
+    @_tracked
+    async def on_follow_up_submitted(
+        self, ack: Respond, body: Body, view: Body, client: AsyncWebClient
+    ) -> None:
+        text = _submitted_text(view, wire.FOLLOW_UP_BLOCK, wire.FOLLOW_UP_INPUT)
+        meta = wire.ModalMeta.decode(str(view.get("private_metadata", "")))
+        try:
+            clean_follow_up(text)
+        except Rejected as invalid:
+            await ack(response_action="errors", errors={wire.FOLLOW_UP_BLOCK: invalid.message})
+            return
+        if meta is None:
+            problem = FOLLOW_UP_FORM_EXPIRED
+            await ack(response_action="errors", errors={wire.FOLLOW_UP_BLOCK: problem})
+            return
+        member = wire.member(wire.team_of(body), str(body["user"]["id"]))
+        command = AskFollowUp(member.key, text, meta.step)
+        outcome = await self.service.act(meta.round_id, command, wire.view_key(view))
+        await ack()  # closes the form, now that the question is stored
         if not (outcome.ok or outcome.duplicate) and meta.channel_id:
             await client.chat_postMessage(channel=meta.channel_id, text=escape(outcome.message))
 
@@ -725,9 +784,11 @@ def _action_value(action: Body) -> str:
     return str((action.get("selected_option") or {}).get("value", ""))
 
 
-def _submitted_text(view: Body) -> str:
+def _submitted_text(
+    view: Body, block: str = wire.ANSWER_BLOCK, element: str = wire.ANSWER_INPUT
+) -> str:
     values = view.get("state", {}).get("values", {})
-    field_ = values.get(wire.ANSWER_BLOCK, {}).get(wire.ANSWER_INPUT, {})
+    field_ = values.get(block, {}).get(element, {})
     return str(field_.get("value") or "")
 
 

@@ -46,6 +46,11 @@ from bot.service.ports import (
 
 log = logging.getLogger(__name__)
 
+# kinds that relay what members wrote, under their names
+RELAYING = frozenset(
+    {DeliveryKind.REVEAL, DeliveryKind.FOLLOW_UP_QUESTIONS, DeliveryKind.FOLLOW_UP_REVEAL}
+)
+
 TRANSIENT_ERRORS = frozenset(
     {"ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout"}
 )
@@ -243,8 +248,8 @@ class SlackSender:
         )
 
     async def _names(self, kind: DeliveryKind, keys: list[str]) -> dict[str, str]:
-        """Mentions, except in a reveal: relayed answers' headings must never ping anyone."""
-        if kind is not DeliveryKind.REVEAL:
+        """Mentions, except where content is relayed: its headings must never ping anyone."""
+        if kind not in RELAYING:
             return {key: mention(key) for key in keys}
         return {key: blocks.escape(await self.display_name(key)) for key in keys}
 

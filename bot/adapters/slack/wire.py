@@ -19,6 +19,9 @@ COMMAND = "/rapport"
 ANSWER_CALLBACK = "rapport_answer"
 ANSWER_BLOCK = "rapport_answer_block"
 ANSWER_INPUT = "rapport_answer_input"
+FOLLOW_UP_CALLBACK = "rapport_follow_up"
+FOLLOW_UP_BLOCK = "rapport_follow_up_block"
+FOLLOW_UP_INPUT = "rapport_follow_up_input"
 ACTIONS_BLOCK = "rapport_actions"
 RATING_BLOCK = "rapport_rating"
 
@@ -75,7 +78,8 @@ def decode_target(value: str) -> Target | None:
 
 @dataclass(frozen=True)
 class ModalMeta:
-    """private_metadata of the answer modal: the round, its step and the prompt's DM channel."""
+    """private_metadata of the answer and follow-up modals: the round, its step (the revealed
+    one, for a follow-up) and the DM channel of the message the form was opened from."""
 
     round_id: str
     step: int

@@ -141,7 +141,7 @@ async def test_a_lead_changes_depth_and_pace_in_the_editor_and_the_next_start_fo
     editor = bot.replied_message(await settings(bot, alice, general, "edit"))
     assert editor.flags & 64 and custom_ids(editor.components) == [tv.PICK_ID]
     options = editor.components[0]["components"][0]["options"]
-    assert len(options) == 12 and all(len(o["label"]) <= 100 for o in options)
+    assert len(options) == 15 and all(len(o["label"]) <= 100 for o in options)
 
     await bot.restart()  # the editor's controls carry only a setting's name: they still work
     picked = await bot.choose(alice, editor, tv.PICK_ID, ["depth"])
@@ -298,7 +298,9 @@ async def test_the_value_is_autocompleted_from_the_chosen_settings_choices(
         lambda: fake_discord.interaction_callbacks(interaction["id"])
     )
     assert suggested.data == {
-        "choices": [{"name": "live", "value": "live"}, {"name": "daily", "value": "daily"}]
+        "choices": [
+            {"name": p, "value": p} for p in ("live", "daily", "gentle", "standard", "open")
+        ]
     }
 
 

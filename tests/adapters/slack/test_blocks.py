@@ -170,6 +170,11 @@ ALL_FIELDS = {
     "figures": figures_of([]).to_data(),
     "month": "November 2026",
     "members": [ALICE_KEY],
+    "questions": [{"member": ALICE_KEY, "text": "Why <!here>?"}, {"member": BOB_KEY, "text": "b?"}],
+    "follow_up": True,
+    "keep_going": True,
+    "prompts_per_layer": 2,
+    "preset": "gentle",
 }
 
 

@@ -44,6 +44,12 @@ TITLES = {
     "Rapport session started": "session_summary",
     "No partner this time": "not_paired",
     "This round has wound down": "expired",
+    "Question saved": "follow_up_held",
+    "Everyone asked a follow-up. Here's what they'd like to know:": "follow_up_questions",
+    "Everyone answered the follow-ups. Here's what you shared:": "follow_up_reveal",
+    "No follow-ups this time": "follow_ups_passed",
+    "A quick check-in": "check_in",
+    "You're keeping going together": "kept_going",
 }
 
 
@@ -57,6 +63,8 @@ def rapport_settings(fake: FakeDiscord, db_path: Path, **extra: Any) -> Settings
         "DISCORD_GATEWAY_URL": fake.gateway_url,
         "RAPPORT_DISCORD_GUILD_READY_TIMEOUT": 0.1,
         "RAPPORT_DISCORD_INVITE_WAIT": 5,
+        # follow-ups wait for everyone after each reveal: off unless a test is about them
+        "RAPPORT_FOLLOW_UPS": False,
     }
     values.update(extra)
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]
@@ -331,12 +339,12 @@ class DiscordRapport:
 
 @contextlib.asynccontextmanager
 async def running(
-    *, guilds: Sequence[Payload], users: Sequence[Payload], db_path: Path
+    *, guilds: Sequence[Payload], users: Sequence[Payload], db_path: Path, **extra: Any
 ) -> AsyncIterator[DiscordRapport]:
     """A FakeDiscord and a started bot on it; the bot is stopped when the block ends, then the
     block fails if the fake answered any request with a server error or an unknown route."""
     async with FakeDiscord(guilds=list(guilds), users=list(users)) as fake:
-        bot = DiscordRapport(fake, rapport_settings(fake, db_path))
+        bot = DiscordRapport(fake, rapport_settings(fake, db_path, **extra))
         await bot.start()
         try:
             yield bot

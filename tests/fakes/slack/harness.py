@@ -55,6 +55,8 @@ def harness_settings(fake: FakeSlack, mode: Mode, tmp_path: Path, **extra: Any) 
         "RAPPORT_SLACK_MODE": mode,
         "RAPPORT_HTTP_PORT": 0,
         "SLACK_API_URL": fake.api_url,
+        # follow-ups wait for everyone after each reveal: off unless a test is about them
+        "RAPPORT_FOLLOW_UPS": False,
     }
     values.update(extra)
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]

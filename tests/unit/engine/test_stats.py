@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bot.engine.model import Rate, SubmitAnswer, Tick
-from bot.engine.stats import compute, render
+from bot.engine.stats import compute
 from tests.unit.engine.helpers import T0, active
 
 MEMBERS = [f"test:w:m{i}" for i in range(6)]
@@ -32,14 +32,3 @@ def test_figures_cover_completion_reciprocation_depth_and_rating() -> None:
     assert stats.median_reciprocation == timedelta(minutes=30)
     assert stats.average_rating == 6
     assert stats.average_depth == 1.0  # 3, 0 and 0
-
-
-def test_the_report_has_a_bar_chart_and_no_answer_text() -> None:
-    text = render(compute(_rounds()), 30)
-    assert "█" in text and "L1" in text and "67%" in text
-    assert "zebra" not in text and "only one" not in text
-
-
-def test_groups_smaller_than_five_see_no_figures() -> None:
-    small = compute(_rounds()[:2])
-    assert "at least 5" in render(small, 30) and "Rounds started" not in render(small, 30)
