@@ -71,8 +71,11 @@ CHECK_IN_COMMANDS = (
 )
 
 
+NAME_WIDTH = max(len(name) for name, _ in (*COMMANDS, *FOLLOW_UP_COMMANDS, *CHECK_IN_COMMANDS))
+
+
 def _listing(commands: tuple[tuple[str, str], ...]) -> list[str]:
-    return [f"  {name:<9} {what}" for name, what in commands]
+    return [f"  {name:<{NAME_WIDTH}}  {what}" for name, what in commands]
 
 
 CONSOLE_HELP = "\n".join(
