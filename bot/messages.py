@@ -3,6 +3,10 @@
 Each delivery kind renders to a platform-neutral `Rendered` message: a title, body paragraphs,
 answer sections and the buttons it offers. Adapters turn that into Block Kit, Discord components
 or terminal output, and supply `name_of` to show a member (a mention or a display name).
+
+Every string is English source text marked for translation: `_()` / `ngettext()` inside the
+renderers, `N_()` for module-level constants (translated with `_()` where they are used).
+`render(..., language=...)` builds the message in the reader's language.
 """
 
 from __future__ import annotations
@@ -23,7 +27,8 @@ from bot.engine.model import (
     Stay,
     Swap,
 )
-from bot.text import plural
+from bot.i18n import N_
+from bot.i18n.translate import _, ngettext, reading
 
 
 class Action(StrEnum):
@@ -67,20 +72,20 @@ class Names:
     def others(self, keys: list[str] | tuple[str, ...]) -> str:
         names = [self.name_of(k) for k in keys if k != self.recipient]
         if len(names) <= 1:
-            return "".join(names) or "your partner"
-        return ", ".join(names[:-1]) + " and " + names[-1]
+            return "".join(names) or _("your partner")
+        return _("{names} and {last}", names=", ".join(names[:-1]), last=names[-1])
 
 
 # what a clicked message says once its controls are gone (platforms add their own punctuation)
 SETTLED_NOTES = {
-    Action.ACCEPT: "✓ Accepted",
-    Action.DECLINE: "Not now",
-    Action.SWAP: "Swapped: a new prompt is below",
-    Action.STAY: "Staying at this depth",
-    Action.LEAVE: "You left this round",
-    Action.ANSWER: "✓ Answered",
+    Action.ACCEPT: N_("✓ Accepted"),
+    Action.DECLINE: N_("Not now"),
+    Action.SWAP: N_("Swapped: a new prompt is below"),
+    Action.STAY: N_("Staying at this depth"),
+    Action.LEAVE: N_("You left this round"),
+    Action.ANSWER: N_("✓ Answered"),
 }
-STALE_NOTE = "No longer current"
+STALE_NOTE = N_("No longer current")
 
 
 def command_for(action: Action, member_key: str, number: int | None) -> Command:
@@ -98,17 +103,19 @@ def command_for(action: Action, member_key: str, number: int | None) -> Command:
     return simple[action](member_key)
 
 
-PROMPT_BUTTONS = (
-    Button(Action.ANSWER, "Answer", "primary"),
-    Button(Action.SWAP, "Swap prompt"),
-    Button(Action.STAY, "Stay at this depth"),
-    Button(Action.LEAVE, "Leave", "danger"),
-)
+def prompt_buttons() -> tuple[Button, ...]:
+    return (
+        Button(Action.ANSWER, _("Answer"), "primary"),
+        Button(Action.SWAP, _("Swap prompt")),
+        Button(Action.STAY, _("Stay at this depth")),
+        Button(Action.LEAVE, _("Leave"), "danger"),
+    )
+
 
 # how to answer on a chat platform; the console adapter swaps in its own words (no buttons there)
-ANSWER_HINT = "Answer with the button, or simply reply here in this chat."
-RATING_QUESTION = "How close do you feel to your partner now? (1 = not at all, 7 = very)"
-HELP_TEXT = (
+ANSWER_HINT = N_("Answer with the button, or simply reply here in this chat.")
+RATING_QUESTION = N_("How close do you feel to your partner now? (1 = not at all, 7 = very)")
+HELP_TEXT = N_(
     "Rapport runs short getting-to-know-you rounds. You and a partner get the same prompt by DM; "
     "your answer stays private until you've both answered, then you see each other's at the same "
     "moment. After a couple of prompts the round goes one layer deeper, never further than the "
@@ -116,131 +123,177 @@ HELP_TEXT = (
 )
 
 
-def _layer_label(layer: int) -> str:
-    return f"Layer {layer} · {LAYER_NAMES.get(layer, '')}"
+def layer_label(layer: int) -> str:
+    """ "Layer 2 · How I tick" in the current reader's language."""
+    name = _(LAYER_NAMES[layer]) if layer in LAYER_NAMES else ""
+    return _("Layer {layer} · {name}", layer=layer, name=name)
 
 
-def render(kind: DeliveryKind, data: Mapping[str, Any], names: Names) -> Rendered:
+def render(
+    kind: DeliveryKind, data: Mapping[str, Any], names: Names, language: str | None = None
+) -> Rendered:
+    """The delivery as `language` reads it (English when None)."""
     renderer = _RENDERERS[kind]
-    return renderer(data, names)
+    with reading(language):
+        return renderer(data, names)
 
 
 def _invitation(data: Mapping[str, Any], names: Names) -> Rendered:
     starter = data.get("initiator")
     opening = (
-        f"{names.name_of(starter)} would like to get to know you better."
+        _("{name} would like to get to know you better.", name=names.name_of(starter))
         if starter
-        else f"Your team's Rapport session paired you with {names.others(data['others'])}."
+        else _(
+            "Your team's Rapport session paired you with {others}.",
+            others=names.others(data["others"]),
+        )
     )
-    pace = "one prompt a day" if data.get("pace") == "daily" else "at your own pace"
+    pace = _("one prompt a day") if data.get("pace") == "daily" else _("at your own pace")
     return Rendered(
-        title="You're invited to a Rapport round",
+        title=_("You're invited to a Rapport round"),
         body=(
             opening,
-            f"You'll both answer the same short prompts, {pace}, up to layer "
-            f"{data['max_layer']}. Answers stay private until you've both answered.",
+            _(
+                "You'll both answer the same short prompts, {pace}, up to layer "
+                "{max_layer}. Answers stay private until you've both answered.",
+                pace=pace,
+                max_layer=data["max_layer"],
+            ),
         ),
-        buttons=(Button(Action.ACCEPT, "Accept", "primary"), Button(Action.DECLINE, "Not now")),
+        buttons=(
+            Button(Action.ACCEPT, _("Accept"), "primary"),
+            Button(Action.DECLINE, _("Not now")),
+        ),
     )
 
 
 def _accepted(data: Mapping[str, Any], names: Names) -> Rendered:
-    return Rendered(title=f"{names.name_of(data['by'])} accepted. Your first prompt is below.")
+    return Rendered(
+        title=_("{name} accepted. Your first prompt is below.", name=names.name_of(data["by"]))
+    )
 
 
 def _declined(data: Mapping[str, Any], names: Names) -> Rendered:
     if data.get("unreachable"):
         return Rendered(
-            title="This round couldn't start",
+            title=_("This round couldn't start"),
             body=(
-                "I couldn't reach everyone in it by direct message, so the round is off. "
-                "Nothing was shared.",
+                _(
+                    "I couldn't reach everyone in it by direct message, so the round is off. "
+                    "Nothing was shared."
+                ),
             ),
         )
     return Rendered(
-        title="Not this time",
-        body=("Your invitation was declined for now. No worries, timing is everything.",),
+        title=_("Not this time"),
+        body=(_("Your invitation was declined for now. No worries, timing is everything."),),
     )
 
 
 def _prompt(data: Mapping[str, Any], names: Names) -> Rendered:
-    lead = {
-        "first": "Here's your first prompt.",
-        "next": "Here's your next prompt.",
-        "deeper": "You've both opened up a little: this prompt goes one layer deeper.",
-        "swap": "A new prompt was drawn for this step.",
-    }.get(str(data.get("reason")), "Here's your prompt.")
-    position = f"{_layer_label(int(data['layer']))} · prompt {data['number_in_layer']}"
-    return Rendered(
-        title=str(data["text"]),
-        body=(lead, position, ANSWER_HINT),
-        buttons=PROMPT_BUTTONS,
+    lead = _(_PROMPT_LEADS.get(str(data.get("reason")), N_("Here's your prompt.")))
+    position = _(
+        "{layer} · prompt {number}",
+        layer=layer_label(int(data["layer"])),
+        number=data["number_in_layer"],
     )
+    return Rendered(
+        title=prompt_text(data),
+        body=(lead, position, _(ANSWER_HINT)),
+        buttons=prompt_buttons(),
+    )
+
+
+_PROMPT_LEADS = {
+    "first": N_("Here's your first prompt."),
+    "next": N_("Here's your next prompt."),
+    "deeper": N_("You've both opened up a little: this prompt goes one layer deeper."),
+    "swap": N_("A new prompt was drawn for this step."),
+}
+
+
+def prompt_text(data: Mapping[str, Any], key: str = "text") -> str:
+    """A delivery's prompt in the current reader's language: the translated bank's text for
+    its prompt id when there is one, else the text the round drew (English)."""
+    return str(data[key])
 
 
 def _held(data: Mapping[str, Any], names: Names) -> Rendered:
     return Rendered(
-        title="Answer saved",
-        body=("It stays private until your partner answers too. Then you'll both see both.",),
+        title=_("Answer saved"),
+        body=(_("It stays private until your partner answers too. Then you'll both see both."),),
     )
 
 
 def _reveal(data: Mapping[str, Any], names: Names) -> Rendered:
     sections = tuple(
-        Section("You" if a["member"] == names.recipient else names.name_of(a["member"]), a["text"])
+        Section(
+            _("You") if a["member"] == names.recipient else names.name_of(a["member"]), a["text"]
+        )
         for a in data["answers"]
     )
     return Rendered(
-        title="Everyone answered. Here's what you shared:",
-        body=(f"Prompt: {data['prompt_text']}",),
+        title=_("Everyone answered. Here's what you shared:"),
+        body=(_("Prompt: {prompt}", prompt=prompt_text(data, "prompt_text")),),
         sections=sections,
     )
 
 
 def _stay(data: Mapping[str, Any], names: Names) -> Rendered:
     return Rendered(
-        title="Staying at this depth",
-        body=(f"This round will stay at {_layer_label(int(data['layer']))}. No pressure.",),
+        title=_("Staying at this depth"),
+        body=(
+            _(
+                "This round will stay at {layer}. No pressure.",
+                layer=layer_label(int(data["layer"])),
+            ),
+        ),
     )
 
 
 def _partner_left(data: Mapping[str, Any], names: Names) -> Rendered:
     return Rendered(
-        title="This round has ended",
-        body=("Your partner has stepped away from this round. Thanks for everything you shared.",),
+        title=_("This round has ended"),
+        body=(
+            _("Your partner has stepped away from this round. Thanks for everything you shared."),
+        ),
     )
 
 
 def _left(data: Mapping[str, Any], names: Names) -> Rendered:
-    return Rendered(title="You've left the round", body=("Thanks for taking part.",))
+    return Rendered(title=_("You've left the round"), body=(_("Thanks for taking part."),))
 
 
 def _reminder(data: Mapping[str, Any], names: Names) -> Rendered:
     return Rendered(
-        title="A gentle nudge",
+        title=_("A gentle nudge"),
         body=(
-            "Your partner's answer is waiting for yours. Whenever you're ready:",
-            str(data["text"]),
+            _("Your partner's answer is waiting for yours. Whenever you're ready:"),
+            prompt_text(data),
         ),
-        buttons=PROMPT_BUTTONS,
+        buttons=prompt_buttons(),
     )
 
 
 def _expired(data: Mapping[str, Any], names: Names) -> Rendered:
     return Rendered(
-        title="This round has wound down",
-        body=("It's been quiet for a while, so I've closed it. You can start a new one any time.",),
+        title=_("This round has wound down"),
+        body=(
+            _("It's been quiet for a while, so I've closed it. You can start a new one any time."),
+        ),
     )
 
 
 def _completed(data: Mapping[str, Any], names: Names) -> Rendered:
-    shared = f"You shared {plural(int(data['prompts_revealed']), 'prompt', 'prompts')}"
+    shared = ngettext(
+        "You shared {count} prompt and reached {layer}. Thank you!",
+        "You shared {count} prompts and reached {layer}. Thank you!",
+        int(data["prompts_revealed"]),
+        layer=layer_label(int(data["layer_reached"])),
+    )
     return Rendered(
-        title="That's the end of this round",
-        body=(
-            f"{shared} and reached {_layer_label(int(data['layer_reached']))}. Thank you!",
-            RATING_QUESTION,
-        ),
+        title=_("That's the end of this round"),
+        body=(shared, _(RATING_QUESTION)),
         rating=True,
     )
 
@@ -248,25 +301,41 @@ def _completed(data: Mapping[str, Any], names: Names) -> Rendered:
 def _session_summary(data: Mapping[str, Any], names: Names) -> Rendered:
     groups = int(data["groups"])
     trios = int(data["trios"])
-    kinds = [plural(groups - trios, "pair", "pairs")] if groups > trios or not trios else []
-    kinds += [plural(trios, "trio", "trios")] if trios else []
-    parts = [f"{' and '.join(kinds)} started"]
+    pairs = ngettext("{count} pair", "{count} pairs", groups - trios)
+    trio_count = ngettext("{count} trio", "{count} trios", trios)
+    if not trios:
+        started = _("{pairs} started", pairs=pairs)
+    elif groups > trios:
+        started = _("{pairs} and {trios} started", pairs=pairs, trios=trio_count)
+    else:
+        started = _("{trios} started", trios=trio_count)
+    parts = [started]
     if unplaced := int(data.get("unplaced") or 0):
-        who = plural(unplaced, "member", "members")
-        parts.append(f"{who} couldn't be paired this time and got a note saying why")
-    parts.append(f"next session {data['next_session']}")
+        parts.append(
+            ngettext(
+                "{count} member couldn't be paired this time and got a note saying why",
+                "{count} members couldn't be paired this time and got a note saying why",
+                unplaced,
+            )
+        )
+    parts.append(_("next session {when}", when=data["next_session"]))
     return Rendered(
-        title="Rapport session started",
-        body=(" · ".join(parts), "Check your DMs for an invitation. Taking part is optional."),
+        title=_("Rapport session started"),
+        body=(
+            " · ".join(parts),
+            _("Check your DMs for an invitation. Taking part is optional."),
+        ),
     )
 
 
 def _not_paired(data: Mapping[str, Any], names: Names) -> Rendered:
     return Rendered(
-        title="No partner this time",
+        title=_("No partner this time"),
         body=(
-            "This session had nobody left I could pair you with. You'll be first in line "
-            "next time, or start a round yourself with /rapport start.",
+            _(
+                "This session had nobody left I could pair you with. You'll be first in line "
+                "next time, or start a round yourself with /rapport start."
+            ),
         ),
     )
 
@@ -274,17 +343,17 @@ def _not_paired(data: Mapping[str, Any], names: Names) -> Rendered:
 def _suggestion_decided(data: Mapping[str, Any], names: Names) -> Rendered:
     if data.get("approved"):
         return Rendered(
-            title="Your question was added",
+            title=_("Your question was added"),
             body=(
-                f"A lead added the question you suggested: {data['text']}",
-                "Future rounds in this workspace may draw it. Thank you!",
+                _("A lead added the question you suggested: {text}", text=data["text"]),
+                _("Future rounds in this workspace may draw it. Thank you!"),
             ),
         )
     return Rendered(
-        title="About the question you suggested",
+        title=_("About the question you suggested"),
         body=(
-            f"A lead decided not to add this one for now: {data['text']}",
-            "Thanks for suggesting it. You're welcome to suggest another any time.",
+            _("A lead decided not to add this one for now: {text}", text=data["text"]),
+            _("Thanks for suggesting it. You're welcome to suggest another any time."),
         ),
     )
 

@@ -42,6 +42,7 @@ from bot.engine.model import (
     Tick,
 )
 from bot.engine.timing import into_daytime, next_morning
+from bot.i18n import N_
 
 # --- start ----------------------------------------------------------------------------------
 
@@ -64,11 +65,11 @@ def start_round(
     phrased for a first meeting may be drawn."""
     unique = tuple(dict.fromkeys(members))
     if len(unique) != len(members) or not 2 <= len(unique) <= 3:
-        raise Rejected("bad_members", "A round needs two different people (three at most).")
+        raise Rejected("bad_members", N_("A round needs two different people (three at most)."))
     if initiator is not None and initiator not in unique:
-        raise Rejected("bad_members", "The person starting a round must be part of it.")
+        raise Rejected("bad_members", N_("The person starting a round must be part of it."))
     if not 1 <= settings.max_layer <= 4 or settings.prompts_per_layer < 1:
-        raise Rejected("bad_settings", "Depth must be between 1 and 4.")
+        raise Rejected("bad_settings", N_("Depth must be between 1 and 4."))
     state = RoundState(
         id=round_id,
         members=unique,
@@ -131,17 +132,17 @@ def decide(state: RoundState, command: Command, now: datetime, bank: Bank) -> De
 
 def _require_member(state: RoundState, member: MemberKey) -> None:
     if member not in state.members:
-        raise Rejected("not_member", "That round belongs to other people, so nothing changed.")
+        raise Rejected("not_member", N_("That round belongs to other people, so nothing changed."))
 
 
 def _require_open(state: RoundState) -> None:
     if not state.status.is_open:
-        raise Rejected("round_ended", "That round has already ended, so nothing changed.")
+        raise Rejected("round_ended", N_("That round has already ended, so nothing changed."))
 
 
 def _require_active(state: RoundState) -> None:
     if state.status is RoundStatus.INVITED:
-        raise Rejected("not_started", "The round starts once everyone has accepted.")
+        raise Rejected("not_started", N_("The round starts once everyone has accepted."))
 
 
 def _touch(state: RoundState, now: datetime, **changes: Any) -> RoundState:
@@ -161,12 +162,14 @@ def _to_all(state: RoundState, kind: DeliveryKind, **data: Any) -> tuple[Deliver
 
 def _accept(state: RoundState, cmd: Accept, now: datetime, bank: Bank) -> Decision:
     if state.status is RoundStatus.ACTIVE or cmd.member in state.accepted:
-        raise Rejected("already_accepted", "You're already in this round.")
+        raise Rejected("already_accepted", N_("You're already in this round."))
     accepted = state.accepted | {cmd.member}
     state = _touch(state, now, accepted=accepted)
     if accepted != set(state.members):
         waiting = len(state.members) - len(accepted)
-        return Decision(state, reply=f"You're in! Waiting for {waiting} more to accept.")
+        return Decision(
+            state, reply=N_("You're in! Waiting for {waiting} more to accept.", waiting=waiting)
+        )
     state = replace(state, status=RoundStatus.ACTIVE)
     notices = tuple(
         Delivery(m, DeliveryKind.INVITATION_ACCEPTED, {"round_id": state.id, "by": cmd.member})
@@ -174,20 +177,20 @@ def _accept(state: RoundState, cmd: Accept, now: datetime, bank: Bank) -> Decisi
         if m != cmd.member
     )
     decision = _open_step(state, now, bank, reason="first")
-    return Decision(decision.state, notices + decision.deliveries, reply="You're in!")
+    return Decision(decision.state, notices + decision.deliveries, reply=N_("You're in!"))
 
 
 def _decline(state: RoundState, cmd: Decline, now: datetime, bank: Bank) -> Decision:
     if state.status is not RoundStatus.INVITED:
-        raise Rejected("not_invited", "This round is already under way; use Leave to end it.")
+        raise Rejected("not_invited", N_("This round is already under way; use Leave to end it."))
     if cmd.member in state.accepted:
-        raise Rejected("already_accepted", "You already accepted; use Leave to end the round.")
+        raise Rejected("already_accepted", N_("You already accepted; use Leave to end the round."))
     state = _end(_touch(state, now), RoundStatus.DECLINED, now)
     data = {"round_id": state.id, **({"unreachable": True} if cmd.unreachable else {})}
     notices = tuple(Delivery(m, DeliveryKind.DECLINED, data) for m in state.others(cmd.member))
     if cmd.unreachable:
-        return Decision(state, notices, reply="The invitation couldn't be delivered.")
-    return Decision(state, notices, reply="No problem. Maybe another time.")
+        return Decision(state, notices, reply=N_("The invitation couldn't be delivered."))
+    return Decision(state, notices, reply=N_("No problem. Maybe another time."))
 
 
 # --- prompts --------------------------------------------------------------------------------
@@ -274,19 +277,17 @@ def _send_step(state: RoundState, prompt: Prompt, now: datetime, *, reason: str)
 
 def _daytime(state: RoundState, member: MemberKey, now: datetime) -> datetime:
     settings = state.settings
-    return into_daytime(
-        now, state.timezones.get(member), settings.quiet_from, settings.quiet_until
-    )
+    return into_daytime(now, state.timezones.get(member), settings.quiet_from, settings.quiet_until)
 
 
 def _current_step(state: RoundState, step: int | None) -> Step:
     _require_active(state)
     current = state.current
     if current is None:
-        raise Rejected("no_prompt", "There's no open prompt right now; the next one is coming.")
+        raise Rejected("no_prompt", N_("There's no open prompt right now; the next one is coming."))
     if step is not None and step != current.number:
         raise Rejected(
-            "stale_prompt", "That prompt isn't the current one any more, so nothing changed."
+            "stale_prompt", N_("That prompt isn't the current one any more, so nothing changed.")
         )
     return current
 
@@ -299,18 +300,25 @@ def clean_answer(text: str) -> str:
     stripped = text.strip()
     if not stripped:
         raise Rejected(
-            "empty_answer", "Your answer was empty. Write a few words and send it again!"
+            "empty_answer", N_("Your answer was empty. Write a few words and send it again!")
         )
     if len(stripped) > MAX_ANSWER_CHARS:
         raise Rejected(
             "answer_too_long",
-            f"Your answer is {len(stripped)} characters; the limit is {MAX_ANSWER_CHARS}. "
-            "Please shorten it and send it again. Nothing was saved.",
+            N_(
+                "Your answer is {stripped} characters; the limit is {max_answer_chars}. Please "
+                "shorten it and send it again. Nothing was saved.",
+                stripped=len(stripped),
+                max_answer_chars=MAX_ANSWER_CHARS,
+            ),
         )
     if any(unicodedata.category(ch) == "Cc" and ch not in "\n\t" for ch in stripped):
         raise Rejected(
             "control_characters",
-            "Your answer contains invisible control characters. Please retype it and send again.",
+            N_(
+                "Your answer contains invisible control characters. Please retype it and send "
+                "again."
+            ),
         )
     return stripped
 
@@ -324,7 +332,9 @@ def answerable(state: RoundState, member: MemberKey, step: int | None) -> Step:
     _require_open(state)
     current = _current_step(state, step)
     if member in current.answers:
-        raise Rejected("already_answered", "You've already answered this prompt; it's held safely.")
+        raise Rejected(
+            "already_answered", N_("You've already answered this prompt; it's held safely.")
+        )
     return current
 
 
@@ -340,7 +350,7 @@ def _answer(state: RoundState, cmd: SubmitAnswer, now: datetime, bank: Bank) -> 
             {"round_id": state.id, "step": current.number},
         )
         return Decision(
-            state, (held,), reply="Answer saved. It stays private until everyone answers."
+            state, (held,), reply=N_("Answer saved. It stays private until everyone answers.")
         )
     return _reveal(state, now, bank)
 
@@ -373,7 +383,9 @@ def _reveal(state: RoundState, now: datetime, bank: Bank) -> Decision:
         revealed_in_layer=state.revealed_in_layer + 1,
     )
     follow_up = _advance(state, now, bank)
-    return Decision(follow_up.state, reveals + follow_up.deliveries, reply="Both answers are in!")
+    return Decision(
+        follow_up.state, reveals + follow_up.deliveries, reply=N_("Both answers are in!")
+    )
 
 
 def _closed(step: Step, outcome: StepOutcome, now: datetime, **extra: Any) -> StepRecord:
@@ -426,25 +438,27 @@ def _swap(state: RoundState, cmd: Swap, now: datetime, bank: Bank) -> Decision:
     options = _candidates(state, bank, current.layer)
     prompt = _pick(state, options, avoid_topic=current.topic) or _pick(state, options, None)
     if prompt is None:
-        raise Rejected("no_alternative", "There's no other prompt left at this depth to swap in.")
+        raise Rejected(
+            "no_alternative", N_("There's no other prompt left at this depth to swap in.")
+        )
     record = _closed(current, StepOutcome.SWAPPED, now)
     # answers to a swapped prompt are dropped unseen; the swap never counts toward depth
     state = _touch(state, now, current=None, history=(*state.history, record))
     decision = _send_step(state, prompt, now, reason="swap")
     return Decision(
-        decision.state, decision.deliveries, reply="Swapped. A new prompt is on its way."
+        decision.state, decision.deliveries, reply=N_("Swapped. A new prompt is on its way.")
     )
 
 
 def _stay(state: RoundState, cmd: Stay, now: datetime, bank: Bank) -> Decision:
     _require_active(state)
     if state.stay:
-        raise Rejected("already_staying", "This round is already staying at this depth.")
+        raise Rejected("already_staying", N_("This round is already staying at this depth."))
     state = _touch(state, now, stay=True)
     notices = _to_all(
         state, DeliveryKind.STAY, layer=state.layer, layer_name=LAYER_NAMES.get(state.layer, "")
     )
-    return Decision(state, notices, reply="Done. This round won't go any deeper.")
+    return Decision(state, notices, reply=N_("Done. This round won't go any deeper."))
 
 
 def _leave(state: RoundState, cmd: Leave, now: datetime, bank: Bank) -> Decision:
@@ -454,16 +468,20 @@ def _leave(state: RoundState, cmd: Leave, now: datetime, bank: Bank) -> Decision
         for m in state.others(cmd.member)
     )
     bye = Delivery(cmd.member, DeliveryKind.LEFT, {"round_id": state.id})
-    return Decision(state, (*notices, bye), reply="You've left the round. Thanks for taking part.")
+    return Decision(
+        state, (*notices, bye), reply=N_("You've left the round. Thanks for taking part.")
+    )
 
 
 def _rate(state: RoundState, cmd: Rate) -> Decision:
     if state.status is not RoundStatus.COMPLETED:
-        raise Rejected("not_completed", "You can rate a round once it's complete.")
+        raise Rejected("not_completed", N_("You can rate a round once it's complete."))
     if cmd.rating not in RATING_RANGE:
-        raise Rejected("bad_rating", "Please pick a number from 1 to 7.")
+        raise Rejected("bad_rating", N_("Please pick a number from 1 to 7."))
     state = replace(state, ratings={**state.ratings, cmd.member: cmd.rating})
-    return Decision(state, reply=f"Thanks! You rated this round {cmd.rating} out of 7.")
+    return Decision(
+        state, reply=N_("Thanks! You rated this round {rating} out of 7.", rating=cmd.rating)
+    )
 
 
 # --- the scheduler's tick -------------------------------------------------------------------

@@ -7,12 +7,9 @@ from dataclasses import dataclass
 from datetime import timedelta
 from statistics import mean, median
 
-from bot.engine.bank import LAYER_NAMES
 from bot.engine.model import RoundState, RoundStatus, StepOutcome
-from bot.text import plural
 
 MIN_GROUP = 5
-BAR_WIDTH = 10
 
 
 @dataclass(frozen=True)
@@ -68,41 +65,3 @@ def _layer(states: Sequence[RoundState], layer: int) -> LayerFigure:
     )
     unanswered = sum(1 for s in states if s.current is not None and s.current.layer == layer)
     return LayerFigure(layer, revealed + unanswered, revealed)
-
-
-def _bar(rate: float) -> str:
-    filled = round(rate * BAR_WIDTH)
-    return "█" * filled + "░" * (BAR_WIDTH - filled)
-
-
-def _duration(delta: timedelta) -> str:
-    hours = delta.total_seconds() / 3600
-    return f"{hours * 60:.0f} min" if hours < 1 else f"{hours:.1f} h"
-
-
-def render(stats: Stats, period_days: int) -> str:
-    """A compact text report with a bar chart of both-answered rates per layer."""
-    if stats.members < MIN_GROUP:
-        return (
-            f"Stats are shown only for groups of at least {MIN_GROUP} members, so nobody "
-            "can be singled out. Check back once more people have taken part."
-        )
-    lines = [
-        f"Last {plural(period_days, 'day', 'days')} · {plural(stats.members, 'member', 'members')}",
-        f"Rounds started {stats.started} · completed {stats.completed}",
-        "Both answered, by layer:",
-    ]
-    for fig in stats.layers:
-        if fig.rate is not None:
-            name = LAYER_NAMES.get(fig.layer, "")
-            lines.append(
-                f"  L{fig.layer} {name:<18} {_bar(fig.rate)} {fig.rate:4.0%}"
-                f" ({fig.revealed}/{fig.opened})"
-            )
-    if stats.median_reciprocation is not None:
-        lines.append(f"Median time to reciprocate: {_duration(stats.median_reciprocation)}")
-    if stats.average_depth is not None:
-        lines.append(f"Average depth reached: layer {stats.average_depth:.1f}")
-    if stats.average_rating is not None:
-        lines.append(f"Average closeness rating: {stats.average_rating:.1f} / 7")
-    return "\n".join(lines)

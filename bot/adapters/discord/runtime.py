@@ -41,7 +41,6 @@ from bot.ops.startup_errors import (
     platform_unreachable,
     privileged_intents_refused,
 )
-from bot.text import plural
 
 log = logging.getLogger(__name__)
 
@@ -147,8 +146,7 @@ class DiscordRuntime:
         except discord.PrivilegedIntentsRequired:
             raise privileged_intents_refused(self.settings.discord_message_content) from None
         await sync.at_start(list(client.guilds))
-        servers = plural(len(client.guilds), "server", "servers")
-        log.info("discord: ready as %s in %s", client.user, servers)
+        log.info("discord: ready as %s (servers: %d)", client.user, len(client.guilds))
 
     @staticmethod
     async def _login(client: discord.Client, token: str) -> None:
@@ -205,8 +203,7 @@ class DiscordRuntime:
 
     async def stop(self) -> None:
         if not await self.activity.wait_idle(SHUTDOWN_GRACE):
-            running = plural(self.activity.running, "handler", "handlers")
-            log.warning("discord: closing with %s still running", running)
+            log.warning("discord: closing with handlers still running: %d", self.activity.running)
         if self.catch_up is not None:
             await self.catch_up.stop()
         await self.sender.unbind(SHUTDOWN_GRACE)

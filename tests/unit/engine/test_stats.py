@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bot.engine.model import Rate, SubmitAnswer, Tick
-from bot.engine.stats import compute, render
+from bot.engine.stats import compute
+from bot.stats_text import render
 from tests.unit.engine.helpers import T0, active
 
 MEMBERS = [f"test:w:m{i}" for i in range(6)]
