@@ -123,10 +123,14 @@ HELP_TEXT = N_(
 )
 
 
+def layer_name(layer: int) -> str:
+    """ "How I tick" in the current reader's language ("" for a layer without a name)."""
+    return _(LAYER_NAMES[layer]) if layer in LAYER_NAMES else ""
+
+
 def layer_label(layer: int) -> str:
     """ "Layer 2 · How I tick" in the current reader's language."""
-    name = _(LAYER_NAMES[layer]) if layer in LAYER_NAMES else ""
-    return _("Layer {layer} · {name}", layer=layer, name=name)
+    return _("Layer {layer} · {name}", layer=layer, name=layer_name(layer))
 
 
 def render(

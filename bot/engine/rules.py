@@ -306,9 +306,9 @@ def clean_answer(text: str) -> str:
         raise Rejected(
             "answer_too_long",
             N_(
-                "Your answer is {stripped} characters; the limit is {max_answer_chars}. Please "
+                "Your answer is {length} characters; the limit is {max_answer_chars}. Please "
                 "shorten it and send it again. Nothing was saved.",
-                stripped=len(stripped),
+                length=len(stripped),
                 max_answer_chars=MAX_ANSWER_CHARS,
             ),
         )

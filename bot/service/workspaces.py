@@ -409,9 +409,9 @@ class WorkspaceSettingsService:
                 return ChangeResult(
                     False,
                     N_(
-                        "{label} must be {err} (you gave '{value}'). Nothing changed.",
+                        "{label} must be {expected} (you gave '{value}'). Nothing changed.",
                         label=spec.label,
-                        err=err.args[0],
+                        expected=err.args[0],
                         value=value,
                     ),
                     setting=spec.name,

@@ -8,9 +8,9 @@ import pytest
 
 from bot.engine.model import DeliveryKind
 from bot.engine.stats import Stats
+from bot.i18n.translate import ngettext, translator
 from bot.messages import Names, render
 from bot.stats_text import render as render_stats
-from bot.i18n.translate import ngettext, translator
 
 
 @pytest.mark.parametrize(

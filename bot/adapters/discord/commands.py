@@ -30,36 +30,54 @@ from bot.adapters.discord.team_commands import add_team_commands
 from bot.bootstrap import Rapport
 from bot.config import Settings
 from bot.engine.model import Pace, RoundStatus
+from bot.i18n import N_
+from bot.i18n.translate import _, ngettext
 from bot.identity import Member
 from bot.messages import HELP_TEXT
 from bot.service.members import MemberProfile, parse_pause
 from bot.service.rounds import RoundSummary
 from bot.service.schedules import LEAD_ONLY
-from bot.text import plural
 
 log = logging.getLogger(__name__)
 
-USAGE = "\n".join(
-    (
-        "**How to use /rapport**",
-        "• `/rapport start member` starts a round with them (`pace: daily` for one prompt a day)",
-        "• `/rapport start member second_member` pairs two other people (team leads)",
-        "• `/rapport status` shows your rounds and settings",
-        "• `/rapport stop` leaves every round you're in",
-        "• `/rapport pause 2w` takes a break (`3d`, `2w`; `off` ends it)",
-        "• `/rapport optout` / `/rapport optin` stops or allows new rounds with you",
-        "• `/rapport timezone Europe/Berlin` sets your time zone for daily prompts",
-        "• `/rapport avoid member` keeps scheduled sessions from pairing you two (private)",
-        "• `/rapport settings show` shows this server's settings; "
-        "`/rapport questions suggest` suggests a question",
-        "• Leads: `/rapport schedule add|list|pause|resume|remove|run-now`, `/rapport stats`",
+USAGE_LINES = (
+    N_("**How to use /rapport**"),
+    N_("• `/rapport start member` starts a round with them (`pace: daily` for one prompt a day)"),
+    N_("• `/rapport start member second_member` pairs two other people (team leads)"),
+    N_("• `/rapport status` shows your rounds and settings"),
+    N_("• `/rapport stop` leaves every round you're in"),
+    N_("• `/rapport pause 2w` takes a break (`3d`, `2w`; `off` ends it)"),
+    N_("• `/rapport optout` / `/rapport optin` stops or allows new rounds with you"),
+    N_("• `/rapport timezone Europe/Berlin` sets your time zone for daily prompts"),
+    N_("• `/rapport avoid member` keeps scheduled sessions from pairing you two (private)"),
+    N_(
+        "• `/rapport settings show` shows this server's settings; `/rapport questions "
+        "suggest` suggests a question"
+    ),
+    N_("• Leads: `/rapport schedule add|list|pause|resume|remove|run-now`, `/rapport stats`"),
+    N_(
         "• Leads: `/rapport settings edit|set|history`, "
-        "`/rapport questions add|list|review|remove|export`",
-    )
+        "`/rapport questions add|list|review|remove|export`"
+    ),
 )
+
+
+def usage() -> str:
+    """How to use /rapport, in the current reader's language."""
+    return "\n".join(_(line) for line in USAGE_LINES)
+
+
 DAYS = [
     app_commands.Choice(name=name, value=name[:3].lower())
-    for name in ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+    for name in (
+        N_("Monday"),
+        N_("Tuesday"),
+        N_("Wednesday"),
+        N_("Thursday"),
+        N_("Friday"),
+        N_("Saturday"),
+        N_("Sunday"),
+    )
 ]
 PACE = Literal["live", "daily"]
 Every = app_commands.Range[int, 1, 4]
@@ -143,7 +161,9 @@ class CommandHandlers:
             if not acked:
                 name = interaction.command.qualified_name if interaction.command else "rapport"
                 said = result if isinstance(result, str) else str(result.get("content", ""))
-                await replies.tell_by_dm(interaction.user, f"About your `/{name}`: {said}")
+                await replies.tell_by_dm(
+                    interaction.user, _("About your `/{name}`: {said}", name=name, said=said)
+                )
 
     @staticmethod
     async def _defer(interaction: discord.Interaction, deadline: replies.Deadline) -> bool:
@@ -170,20 +190,20 @@ class CommandHandlers:
         me = interaction.user
         if second is None:
             if member.id == me.id:
-                return "A round needs someone else: pick the person you'd like to get to know."
+                return _("A round needs someone else: pick the person you'd like to get to know.")
             people, initiated = [me, member], True
         else:
             if not await self.is_lead(interaction):
-                return (
-                    "Only team leads (Manage Server or the lead role) can pair two other "
-                    "people. Pick one person to start a round with you instead."
+                return _(
+                    "Only team leads (Manage Server or the lead role) can pair two other people. "
+                    "Pick one person to start a round with you instead."
                 )
             if member.id == second.id:
-                return "Pick two different people to pair."
+                return _("Pick two different people to pair.")
             people, initiated = [member, second], False
         bot = next((p for p in people if p.bot), None)
         if bot is not None:
-            return f"{bot.mention} is a bot, so they can't take part in a round."
+            return _("{mention} is a bot, so they can't take part in a round.", mention=bot.mention)
         guild_id = interaction.guild_id or 0
         members = [wire.member(guild_id, p.id) for p in people]
         invitees = members[1:] if initiated else members
@@ -209,9 +229,9 @@ class CommandHandlers:
             event_key=wire.interaction_key(interaction),
         )
         if outcome.duplicate:
-            return "Already on it: the invitation is out."
+            return _("Already on it: the invitation is out.")
         if not outcome.ok or outcome.round_id is None:
-            return outcome.message
+            return _(outcome.message)
         round_id = outcome.round_id
         return Later(lambda: self._confirm_invitations(round_id, invitees))
 
@@ -227,8 +247,11 @@ class CommandHandlers:
             return _unreachable_text(failed[0], started=True)
         invited = " and ".join(f"<@{m.user_id}>" for m in invitees)
         if len(invitees) > 1:
-            return f"Paired {invited}. They each get an invitation by DM."
-        return f"Invitation sent to {invited}. Your first prompt arrives as soon as they accept."
+            return _("Paired {invited}. They each get an invitation by DM.", invited=invited)
+        return _(
+            "Invitation sent to {invited}. Your first prompt arrives as soon as they accept.",
+            invited=invited,
+        )
 
     async def status(self, interaction: discord.Interaction) -> str:
         member = self.member(interaction)
@@ -247,12 +270,12 @@ class CommandHandlers:
     async def pause(self, interaction: discord.Interaction, duration: str) -> str:
         member = self.member(interaction)
         if duration.strip().lower() in ("off", "end", "stop"):
-            return (await self.rapport.members.pause_until(member, None)).message
+            return _((await self.rapport.members.pause_until(member, None)).message)
         delta = parse_pause(duration)
         if delta is None:
-            return "Tell me how long to pause, like `3d` or `2w` (up to a year), or `off`."
+            return _("Tell me how long to pause, like `3d` or `2w` (up to a year), or `off`.")
         until = self.service.clock.now() + delta
-        return (await self.rapport.members.pause_until(member, until)).message
+        return _((await self.rapport.members.pause_until(member, until)).message)
 
     async def timezone(self, interaction: discord.Interaction, name: str) -> str:
         return (await self.rapport.members.set_timezone(self.member(interaction), name)).message
@@ -272,8 +295,8 @@ class CommandHandlers:
             str(channel.id) if channel else None,
         )
         if outcome.ok and "\n" in outcome.message:
-            return f"```\n{outcome.message}\n```"  # keeps the bar chart's columns aligned
-        return outcome.message
+            return f"```\n{_(outcome.message)}\n```"  # keeps the bar chart's columns aligned
+        return _(outcome.message)
 
     # --- schedules --------------------------------------------------------------------------
 
@@ -291,14 +314,14 @@ class CommandHandlers:
         )
         if outcome.ok:
             await self.rapport.sync_session_jobs()
-        return outcome.message
+        return _(outcome.message)
 
     async def schedule_list(self, interaction: discord.Interaction) -> str:
         if not await self.is_lead(interaction):
-            return LEAD_ONLY
+            return _(LEAD_ONLY)
         views = await self.rapport.schedules.list_for(wire.PLATFORM, str(interaction.guild_id))
         if not views:
-            return "No schedules yet. Add one with `/rapport schedule add`."
+            return _("No schedules yet. Add one with `/rapport schedule add`.")
         lines = []
         for v in views:
             line = f"`{v.id}` <#{v.channel_id}> · {v.description} · {v.status}"
@@ -317,13 +340,13 @@ class CommandHandlers:
         )
         if outcome.ok:
             await self.rapport.sync_session_jobs()
-        return outcome.message
+        return _(outcome.message)
 
     async def schedule_run_now(self, interaction: discord.Interaction, schedule_id: str) -> str:
         outcome = await self.rapport.schedules.run_now(
             self.member(interaction), await self.is_lead(interaction), schedule_id.strip()
         )
-        return outcome.message
+        return _(outcome.message)
 
 
 def _token(value: object) -> str:
@@ -332,42 +355,51 @@ def _token(value: object) -> str:
 
 
 def _unreachable_text(member: Member, *, started: bool) -> str:
-    outcome = "The round was called off" if started else "The round hasn't started"
-    return (
-        f"I can't send direct messages to <@{member.user_id}>: they don't accept DMs from this "
-        f"server's members (or have blocked me). {outcome}, so nobody is left waiting. They can "
-        "allow DMs in the server's Privacy Settings; then try again."
+    outcome = _("The round was called off") if started else _("The round hasn't started")
+    return _(
+        "I can't send direct messages to <@{user_id}>: they don't accept DMs from this "
+        "server's members (or have blocked me). {outcome}, so nobody is left waiting. "
+        "They can allow DMs in the server's Privacy Settings; then try again.",
+        user_id=member.user_id,
+        outcome=outcome,
     )
 
 
 def status_text(summaries: list[RoundSummary], profile: MemberProfile) -> str:
     lines = []
     for s in summaries:
-        partners = ", ".join(f"<@{wire.user_id_of(k)}>" for k in s.others) or "your partner"
+        partners = ", ".join(f"<@{wire.user_id_of(k)}>" for k in s.others) or _("your partner")
         if s.status is RoundStatus.INVITED:
-            state = "waiting for everyone to accept"
+            state = _("waiting for everyone to accept")
         elif s.waiting_on_you:
-            state = "a prompt is waiting for your answer"
+            state = _("a prompt is waiting for your answer")
         elif s.waiting_on_others:
-            state = "your answer is held until your partner answers"
+            state = _("your answer is held until your partner answers")
         else:
-            state = "the next prompt is on its way"
+            state = _("the next prompt is on its way")
         lines.append(
-            f"• With {partners}: layer {s.layer} of {s.max_layer}, "
-            f"{plural(s.revealed, 'prompt', 'prompts')} shared · {state}"
+            _(
+                "• With {partners}: layer {layer} of {max_layer}, {shared} shared · {state}",
+                partners=partners,
+                layer=s.layer,
+                max_layer=s.max_layer,
+                shared=ngettext("{count} prompt", "{count} prompts", s.revealed),
+                state=state,
+            )
         )
     if not lines:
-        lines.append("You're not in any round right now. Start one with `/rapport start`.")
+        lines.append(_("You're not in any round right now. Start one with `/rapport start`."))
     lines.append(_profile_line(profile))
     return "\n".join(lines)
 
 
 def _profile_line(profile: MemberProfile) -> str:
-    parts = ["opted out" if profile.opted_out else "open to rounds"]
+    parts = [_("opted out") if profile.opted_out else _("open to rounds")]
     if profile.paused_until is not None:
-        parts.append(f"paused until {profile.paused_until:%d %B %Y}")
-    parts.append(f"time zone {profile.timezone or 'not set (/rapport timezone)'}")
-    return "Your settings: " + " · ".join(parts)
+        parts.append(_("paused until {until}", until=profile.paused_until.date()))
+    zone = profile.timezone or _("not set (/rapport timezone)")
+    parts.append(_("time zone {zone}", zone=zone))
+    return _("Your settings: {settings}", settings=" · ".join(parts))
 
 
 # --- the command group --------------------------------------------------------------------------
@@ -376,7 +408,7 @@ def _profile_line(profile: MemberProfile) -> str:
 def build_group(handlers: CommandHandlers) -> app_commands.Group:
     """`/rapport …` and `/rapport schedule …`, usable in servers only."""
     rapport = app_commands.Group(
-        name="rapport", description="Getting-to-know-you rounds", guild_only=True
+        name="rapport", description=N_("Getting-to-know-you rounds"), guild_only=True
     )
     _round_commands(rapport, handlers)
     _preference_commands(rapport, handlers)
@@ -386,11 +418,13 @@ def build_group(handlers: CommandHandlers) -> app_commands.Group:
 
 
 def _round_commands(group: app_commands.Group, h: CommandHandlers) -> None:
-    @group.command(name="start", description="Start a round with someone (leads: pair two people)")
+    @group.command(
+        name="start", description=N_("Start a round with someone (leads: pair two people)")
+    )
     @app_commands.describe(
-        member="Who to get to know",
-        second_member="Leads only: pair `member` with this person instead of you",
-        pace="live: next prompt after each reveal; daily: one a day (default: the server's)",
+        member=N_("Who to get to know"),
+        second_member=N_("Leads only: pair `member` with this person instead of you"),
+        pace=N_("live: next prompt after each reveal; daily: one a day (default: the server's)"),
     )
     async def start(
         interaction: discord.Interaction,
@@ -400,69 +434,71 @@ def _round_commands(group: app_commands.Group, h: CommandHandlers) -> None:
     ) -> None:
         await h.respond(interaction, lambda: h.start(interaction, member, second_member, pace))
 
-    @group.command(name="status", description="Your rounds and settings")
+    @group.command(name="status", description=N_("Your rounds and settings"))
     async def status(interaction: discord.Interaction) -> None:
         await h.respond(interaction, lambda: h.status(interaction), defer_first=True)
 
-    @group.command(name="stop", description="Leave every round you're in")
+    @group.command(name="stop", description=N_("Leave every round you're in"))
     async def stop(interaction: discord.Interaction) -> None:
         await h.respond(interaction, lambda: h.stop(interaction))
 
-    @group.command(name="help", description="How Rapport works")
+    @group.command(name="help", description=N_("How Rapport works"))
     async def help_(interaction: discord.Interaction) -> None:
         async with h.activity.track():
             await interaction.response.send_message(
-                f"{HELP_TEXT}\n\n{USAGE}", ephemeral=True, allowed_mentions=NO_MENTIONS
+                f"{_(HELP_TEXT)}\n\n{usage()}", ephemeral=True, allowed_mentions=NO_MENTIONS
             )
 
 
 def _preference_commands(group: app_commands.Group, h: CommandHandlers) -> None:
-    @group.command(name="optout", description="Nobody can start a round with you")
+    @group.command(name="optout", description=N_("Nobody can start a round with you"))
     async def optout(interaction: discord.Interaction) -> None:
         await h.respond(interaction, lambda: h.opt(interaction, True))
 
-    @group.command(name="optin", description="Allow rounds with you again")
+    @group.command(name="optin", description=N_("Allow rounds with you again"))
     async def optin(interaction: discord.Interaction) -> None:
         await h.respond(interaction, lambda: h.opt(interaction, False))
 
-    @group.command(name="pause", description="Take a break from new rounds")
-    @app_commands.describe(duration="How long, like 3d or 2w; 'off' ends a pause")
+    @group.command(name="pause", description=N_("Take a break from new rounds"))
+    @app_commands.describe(duration=N_("How long, like 3d or 2w; 'off' ends a pause"))
     async def pause(interaction: discord.Interaction, duration: str) -> None:
         await h.respond(interaction, lambda: h.pause(interaction, duration))
 
-    @group.command(name="timezone", description="Your time zone, for daily prompts")
-    @app_commands.describe(name="An IANA name like Europe/Berlin")
+    @group.command(name="timezone", description=N_("Your time zone, for daily prompts"))
+    @app_commands.describe(name=N_("An IANA name like Europe/Berlin"))
     @app_commands.autocomplete(name=zone_choices)
     async def timezone(interaction: discord.Interaction, name: str) -> None:
         await h.respond(interaction, lambda: h.timezone(interaction, name))
 
-    @group.command(name="avoid", description="Never pair me with this person (they aren't told)")
+    @group.command(
+        name="avoid", description=N_("Never pair me with this person (they aren't told)")
+    )
     async def avoid(interaction: discord.Interaction, member: discord.Member) -> None:
         await h.respond(interaction, lambda: h.avoid(interaction, member))
 
 
 def _lead_commands(group: app_commands.Group, h: CommandHandlers) -> None:
-    @group.command(name="stats", description="Leads: content-free figures for the last 30 days")
-    @app_commands.describe(channel="Only this channel's scheduled sessions")
+    @group.command(name="stats", description=N_("Leads: content-free figures for the last 30 days"))
+    @app_commands.describe(channel=N_("Only this channel's scheduled sessions"))
     async def stats(
         interaction: discord.Interaction, channel: discord.TextChannel | None = None
     ) -> None:
         await h.respond(interaction, lambda: h.stats(interaction, channel), defer_first=True)
 
     schedule = app_commands.Group(
-        name="schedule", description="Leads: recurring sessions", parent=group
+        name="schedule", description=N_("Leads: recurring sessions"), parent=group
     )
 
-    @schedule.command(name="add", description="Pair a channel's members on a schedule")
+    @schedule.command(name="add", description=N_("Pair a channel's members on a schedule"))
     @app_commands.describe(
-        channel="Whose members to pair",
-        every="Every how many weeks (1-4)",
-        day="Weekday",
-        time="Local time, 24-hour HH:MM",
-        tz="IANA time zone like Europe/Berlin",
-        depth="Deepest layer (1-4)",
-        bank="Question bank",
-        pace="daily (default) or live",
+        channel=N_("Whose members to pair"),
+        every=N_("Every how many weeks (1-4)"),
+        day=N_("Weekday"),
+        time=N_("Local time, 24-hour HH:MM"),
+        tz=N_("IANA time zone like Europe/Berlin"),
+        depth=N_("Deepest layer (1-4)"),
+        bank=N_("Question bank"),
+        pace=N_("daily (default) or live"),
     )
     @app_commands.choices(day=DAYS)
     @app_commands.autocomplete(tz=zone_choices)
@@ -488,19 +524,19 @@ def _lead_commands(group: app_commands.Group, h: CommandHandlers) -> None:
         }
         await h.respond(interaction, lambda: h.schedule_add(interaction, channel, options))
 
-    @schedule.command(name="list", description="This server's schedules")
+    @schedule.command(name="list", description=N_("This server's schedules"))
     async def list_(interaction: discord.Interaction) -> None:
         await h.respond(interaction, lambda: h.schedule_list(interaction), defer_first=True)
 
     for action, text in (
-        ("pause", "Pause a schedule"),
-        ("resume", "Resume a paused schedule"),
-        ("remove", "Remove a schedule"),
+        ("pause", N_("Pause a schedule")),
+        ("resume", N_("Resume a paused schedule")),
+        ("remove", N_("Remove a schedule")),
     ):
         schedule.add_command(_status_command(h, action, text))
 
-    @schedule.command(name="run-now", description="Run a schedule's session now")
-    @app_commands.describe(id="The schedule id from /rapport schedule list")
+    @schedule.command(name="run-now", description=N_("Run a schedule's session now"))
+    @app_commands.describe(id=N_("The schedule id from /rapport schedule list"))
     async def run_now(interaction: discord.Interaction, id: str) -> None:
         await h.respond(interaction, lambda: h.schedule_run_now(interaction, id), defer_first=True)
 
@@ -510,7 +546,7 @@ def _status_command(h: CommandHandlers, action: str, description: str) -> app_co
         await h.respond(interaction, lambda: h.schedule_status(interaction, id, action))
 
     command = app_commands.Command(name=action, description=description, callback=change)
-    return app_commands.describe(id="The schedule id from /rapport schedule list")(command)
+    return app_commands.describe(id=N_("The schedule id from /rapport schedule list"))(command)
 
 
 # --- the tree -----------------------------------------------------------------------------------
@@ -524,10 +560,12 @@ class RapportTree(app_commands.CommandTree):
     ) -> None:
         if isinstance(error, app_commands.TransformerError | app_commands.CheckFailure):
             log.warning("command refused: %s", error)
-            text = f"I couldn't use that: {error}"
+            text = _("I couldn't use that: {error}", error=error)
         else:
             log.exception("command %s failed", interaction.command, exc_info=error)
-            text = "Sorry, something went wrong on my side. Nothing was changed; please try again."
+            text = _(
+                "Sorry, something went wrong on my side. Nothing was changed; please try again."
+            )
         if interaction.response.is_done():  # deferred: replace the "thinking…" reply
             await interaction.edit_original_response(content=text, allowed_mentions=NO_MENTIONS)
         else:

@@ -34,6 +34,7 @@ from bot.adapters.discord.views import DYNAMIC_ITEMS, ComponentHandlers, unrouta
 from bot.bootstrap import Rapport
 from bot.config import Settings
 from bot.engine.model import Decline
+from bot.i18n.translate import translator
 from bot.identity import Member
 from bot.ops.startup_errors import (
     discord_rejected,
@@ -43,6 +44,8 @@ from bot.ops.startup_errors import (
 )
 
 log = logging.getLogger(__name__)
+# logs stay English for operators
+counted = translator("en").ngettext
 
 SHUTDOWN_GRACE = 5.0  # seconds in-flight handlers get to finish before the client closes
 # a rate limit longer than this is handed to the outbox (which retries later) instead of
@@ -146,7 +149,8 @@ class DiscordRuntime:
         except discord.PrivilegedIntentsRequired:
             raise privileged_intents_refused(self.settings.discord_message_content) from None
         await sync.at_start(list(client.guilds))
-        log.info("discord: ready as %s (servers: %d)", client.user, len(client.guilds))
+        servers = counted("{count} server", "{count} servers", len(client.guilds))
+        log.info("discord: ready as %s in %s", client.user, servers)
 
     @staticmethod
     async def _login(client: discord.Client, token: str) -> None:
@@ -203,7 +207,8 @@ class DiscordRuntime:
 
     async def stop(self) -> None:
         if not await self.activity.wait_idle(SHUTDOWN_GRACE):
-            log.warning("discord: closing with handlers still running: %d", self.activity.running)
+            running = counted("{count} handler", "{count} handlers", self.activity.running)
+            log.warning("discord: closing with %s still running", running)
         if self.catch_up is not None:
             await self.catch_up.stop()
         await self.sender.unbind(SHUTDOWN_GRACE)

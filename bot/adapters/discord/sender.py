@@ -26,6 +26,8 @@ from bot.adapters.discord import delivered, wire
 from bot.adapters.discord.render import NO_MENTIONS, Part, to_parts
 from bot.adapters.discord.wire import Target
 from bot.engine.model import DeliveryKind
+from bot.i18n import N_
+from bot.i18n.translate import _
 from bot.identity import Member
 from bot.messages import Names, render
 from bot.service.members import MemberDirectory
@@ -48,7 +50,7 @@ PERMANENT_CODES = {
     50001: "missing_access",
     50013: "missing_permissions",
 }
-PARTNER = "Your partner"
+PARTNER = N_("Your partner")
 NETWORK_ERRORS = (aiohttp.ClientError, OSError, asyncio.TimeoutError)
 # one post, discord.py's own retries of 5xx (1 + 3 + 5 + 7 s) and short 429s included; a held
 # request must not hold this member's queue for aiohttp's default 300 s
@@ -301,7 +303,7 @@ class DiscordSender:
             return lambda key: f"<@{wire.user_id_of(key)}>"
         keys = [str(a["member"]) for a in message.data.get("answers", [])]
         names = {key: await self.display_name(key) for key in keys}
-        return lambda key: names.get(key, PARTNER)
+        return lambda key: names.get(key, _(PARTNER))
 
     async def display_name(self, member_key: str) -> str:
         """The member's name in their server (nickname first) from discord.py's cache; a user
@@ -323,4 +325,4 @@ class DiscordSender:
             return (await client.fetch_user(user_id)).display_name
         except discord.HTTPException as err:
             log.warning("user %s not found: %s", user_id, err)
-            return PARTNER
+            return _(PARTNER)

@@ -28,7 +28,6 @@ from bot.adapters.discord.activity import Activity
 from bot.adapters.discord.replies import Deadline
 from bot.adapters.discord.wire import Target
 from bot.bootstrap import Rapport
-from bot.engine.bank import LAYER_NAMES
 from bot.engine.model import (
     MAX_ANSWER_CHARS,
     RATING_RANGE,
@@ -37,16 +36,23 @@ from bot.engine.model import (
     Rejected,
     SubmitAnswer,
 )
+from bot.i18n import N_
+from bot.i18n.translate import _
 from bot.identity import Member
-from bot.messages import PROMPT_BUTTONS, Action, Button, Rendered
+from bot.messages import Action, Button, Rendered, layer_name, prompt_buttons
 from bot.service.rounds import OpenPrompt, Outcome
 
 log = logging.getLogger(__name__)
 
 MODAL_TITLE_LIMIT = 45
 TEXT_DISPLAY_LIMIT = 4000
-STALE_NOTE = messages.STALE_NOTE + "."
-SETTLED_NOTES = {action: note + "." for action, note in messages.SETTLED_NOTES.items()}
+
+
+def _noted(note: str) -> str:
+    """A settled message's note as Discord shows it (a sentence)."""
+    return _(note) + "."
+
+
 # refusals meaning the clicked message is out of date: its controls are removed
 STALE_CODES = frozenset({"stale_prompt", "round_ended", "unknown_round", "not_invited"})
 STYLES = {"primary": discord.ButtonStyle.primary, "danger": discord.ButtonStyle.danger}
@@ -94,7 +100,7 @@ class RatingSelect(ui.DynamicItem[ui.Select[Any]], template=wire.RATE_TEMPLATE):
     def __init__(self, target: Target) -> None:
         select: ui.Select[Any] = ui.Select(
             custom_id=wire.custom_id(Action.RATE, target),
-            placeholder="How close do you feel now? 1-7",
+            placeholder=_("How close do you feel now? 1-7"),
             options=[discord.SelectOption(label=str(n), value=str(n)) for n in RATING_RANGE],
         )
         super().__init__(select)
@@ -113,7 +119,7 @@ class RatingSelect(ui.DynamicItem[ui.Select[Any]], template=wire.RATE_TEMPLATE):
 
 
 DYNAMIC_ITEMS = (RoundButton, RatingSelect)
-MISSING_CONTROL = "That button isn't on this message any more, so nothing changed."
+MISSING_CONTROL = N_("That button isn't on this message any more, so nothing changed.")
 
 
 def unroutable_click(interaction: discord.Interaction) -> bool:
@@ -166,8 +172,8 @@ class AnswerModal(ui.Modal):
     """
 
     def __init__(self, prompt: OpenPrompt) -> None:
-        layer = LAYER_NAMES.get(prompt.layer, "")
-        title = f"Your answer · Layer {prompt.layer} · {layer}"
+        layer = layer_name(prompt.layer)
+        title = _("Your answer · Layer {layer} · {name}", layer=prompt.layer, name=layer)
         super().__init__(
             title=title[:MODAL_TITLE_LIMIT],
             custom_id=wire.modal_id(Target(prompt.round_id, prompt.step)),
@@ -179,9 +185,9 @@ class AnswerModal(ui.Modal):
             style=discord.TextStyle.paragraph,
             min_length=1,
             max_length=MAX_ANSWER_CHARS,
-            placeholder="Private until your partner has answered too.",
+            placeholder=_("Private until your partner has answered too."),
         )
-        self.add_item(ui.Label(text="Your answer", component=answer))
+        self.add_item(ui.Label(text=_("Your answer"), component=answer))
 
     def is_finished(self) -> bool:
         return True
@@ -250,14 +256,18 @@ class ComponentHandlers:
 
         outcome = await self._commit(interaction, target, command)
         await self._after(
-            interaction, deadline, outcome, SETTLED_NOTES[action], keep_after(action, target)
+            interaction,
+            deadline,
+            outcome,
+            _noted(messages.SETTLED_NOTES[action]),
+            keep_after(action, target),
         )
 
     async def _on_rate(
         self, interaction: discord.Interaction, target: Target, rating: int, deadline: Deadline
     ) -> None:
         outcome = await self._commit(interaction, target, lambda m: Rate(m.key, rating))
-        note = f"✓ You rated this round {rating} out of 7. Thank you!"
+        note = _("✓ You rated this round {rating} out of 7. Thank you!", rating=rating)
         await self._after(interaction, deadline, outcome, note, None)
 
     async def _on_answer_submitted(
@@ -267,9 +277,14 @@ class ComponentHandlers:
         outcome = await self._commit(
             interaction, target, lambda m: SubmitAnswer(m.key, text, target.step)
         )
-        keep = _view_of((Button(Action.LEAVE, "Leave", "danger"),), target)
+        keep = _view_of((Button(Action.LEAVE, _("Leave"), "danger"),), target)
         await self._after(
-            interaction, deadline, outcome, SETTLED_NOTES[Action.ANSWER], keep, typed=text
+            interaction,
+            deadline,
+            outcome,
+            _noted(messages.SETTLED_NOTES[Action.ANSWER]),
+            keep,
+            typed=text,
         )
 
     async def on_unroutable_click(self, interaction: discord.Interaction) -> None:
@@ -278,7 +293,7 @@ class ComponentHandlers:
                 interaction,
                 replies.Deadline(),
                 lambda: interaction.response.send_message(
-                    MISSING_CONTROL, ephemeral=True, allowed_mentions=NO_MENTIONS
+                    _(MISSING_CONTROL), ephemeral=True, allowed_mentions=NO_MENTIONS
                 ),
             )
 
@@ -321,7 +336,7 @@ class ComponentHandlers:
                 raise Rejected(_UNKNOWN_ROUND.code or "", _UNKNOWN_ROUND.message)
             prompt = await self.service.open_prompt(target.round_id, member, target.step)
         except Rejected as refused:
-            text, code = refused.message, refused.code
+            text, code = _(refused.message), refused.code
             if not await replies.first_response(
                 interaction,
                 deadline,
@@ -331,13 +346,13 @@ class ComponentHandlers:
             ):
                 await replies.tell_by_dm(interaction.user, text)
             if code in STALE_CODES:
-                await _settle_message(interaction.message, STALE_NOTE)
+                await _settle_message(interaction.message, _noted(messages.STALE_NOTE))
             return
         modal = AnswerModal(prompt)
         if not await replies.first_response(
             interaction, deadline, lambda: interaction.response.send_modal(modal)
         ):
-            await replies.tell_by_dm(interaction.user, FORM_FAILED)
+            await replies.tell_by_dm(interaction.user, _(FORM_FAILED))
 
     async def _after(
         self,
@@ -369,7 +384,7 @@ class ComponentHandlers:
         await replies.quietly(
             "an ephemeral refusal",
             interaction.followup.send(
-                outcome.message,
+                _(outcome.message),
                 embeds=_handed_back(typed),
                 ephemeral=True,
                 allowed_mentions=NO_MENTIONS,
@@ -378,7 +393,7 @@ class ComponentHandlers:
         if outcome.code in STALE_CODES:
             await replies.quietly(
                 "settling a stale message",
-                interaction.edit_original_response(content=STALE_NOTE, view=None),
+                interaction.edit_original_response(content=_noted(messages.STALE_NOTE), view=None),
             )
 
     @staticmethod
@@ -394,9 +409,9 @@ class ComponentHandlers:
         if outcome.ok:
             await _settle_message(interaction.message, note, keep)
             return
-        await replies.tell_by_dm(interaction.user, outcome.message, _handed_back(typed))
+        await replies.tell_by_dm(interaction.user, _(outcome.message), _handed_back(typed))
         if outcome.code in STALE_CODES:
-            await _settle_message(interaction.message, STALE_NOTE)
+            await _settle_message(interaction.message, _noted(messages.STALE_NOTE))
 
 
 async def _nothing(interaction: discord.Interaction) -> None:
@@ -407,18 +422,18 @@ def _handed_back(typed: str) -> list[discord.Embed]:
     """A refused answer is handed back so it isn't lost."""
     if not typed.strip():
         return []
-    return [discord.Embed(title="What you wrote", description=typed[:4096])]
+    return [discord.Embed(title=_("What you wrote"), description=typed[:4096])]
 
 
 _UNKNOWN_ROUND = Outcome(
-    False, "I couldn't find that round, so nothing changed.", code="unknown_round"
+    False, N_("I couldn't find that round, so nothing changed."), code="unknown_round"
 )
 _NOT_SAVED = Outcome(
     False,
-    "Sorry, something went wrong on my side and nothing was saved. Please try again.",
+    N_("Sorry, something went wrong on my side and nothing was saved. Please try again."),
     code="not_saved",
 )
-FORM_FAILED = (
+FORM_FAILED = N_(
     "Discord didn't let me open the answer form in time, sorry. Press Answer again, "
     "or simply reply here with your answer."
 )
@@ -428,7 +443,7 @@ def keep_after(action: Action, target: Target) -> ui.View | None:
     """The controls a settled message keeps: after Stay, Answer, Swap and Leave still apply."""
     if action is not Action.STAY:
         return None
-    return _view_of(tuple(b for b in PROMPT_BUTTONS if b.action is not Action.STAY), target)
+    return _view_of(tuple(b for b in prompt_buttons() if b.action is not Action.STAY), target)
 
 
 async def _settle_message(

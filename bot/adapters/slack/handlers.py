@@ -38,6 +38,8 @@ from bot.engine.model import (
     SubmitAnswer,
 )
 from bot.engine.rules import clean_answer
+from bot.i18n import N_
+from bot.i18n.translate import _
 from bot.identity import Member
 from bot.messages import HELP_TEXT, SETTLED_NOTES, STALE_NOTE, Action, command_for
 from bot.service.rounds import Outcome
@@ -53,24 +55,24 @@ Reply = str | dict[str, Any]  # an ephemeral text, or `respond()` arguments with
 STALE_CODES = frozenset({"stale_prompt", "round_ended", "unknown_round", "not_invited"})
 KEPT_AFTER_STAY = frozenset(wire.ACTION_IDS[a] for a in (Action.ANSWER, Action.SWAP, Action.LEAVE))
 NOT_A_PERSON = frozenset({"USLACKBOT"})
-FORGET_QUESTION = (
-    "*Delete everything Rapport stores about you?*\n"
-    "Your settings, your avoid list, your answers and the messages waiting for you go. You "
-    "leave the rounds you're in (your partners are told kindly, as when anyone leaves), and "
-    "those rounds keep only that someone left. This can't be undone."
+FORGET_QUESTION = N_(
+    "*Delete everything Rapport stores about you?*\nYour settings, your avoid list, "
+    "your answers and the messages waiting for you go. You leave the rounds you're "
+    "in (your partners are told kindly, as when anyone leaves), and those rounds "
+    "keep only that someone left. This can't be undone."
 )
-FORGET_CANCELLED = "Nothing was deleted."
-EXPORT_COMMENT = "Here is everything Rapport stores about you, as a JSON file."
-NOT_IN_CHANNEL = (
-    "I'm not in <#{channel}>. Invite me first (`/invite @Rapport` in the channel), so I can "
-    "see who's there and post each session's summary."
+FORGET_CANCELLED = N_("Nothing was deleted.")
+EXPORT_COMMENT = N_("Here is everything Rapport stores about you, as a JSON file.")
+NOT_IN_CHANNEL = N_(
+    "I'm not in <#{channel}>. Invite me first (`/invite @Rapport` in the channel), "
+    "so I can see who's there and post each session's summary."
 )
-CHANNEL_UNREACHABLE = (
+CHANNEL_UNREACHABLE = N_(
     "I can't see <#{channel}>. For a private channel, invite me first (`/invite @Rapport`)."
 )
-FORM_UNAVAILABLE = (
-    "I couldn't open the answer form just now. Please press Answer again in a moment, "
-    "or simply reply here in our DM with your answer."
+FORM_UNAVAILABLE = N_(
+    "I couldn't open the answer form just now. Please press Answer again in a "
+    "moment, or simply reply here in our DM with your answer."
 )
 TRIGGER_BUDGET_SECONDS = 2.5  # views.open must use the trigger within 3 s of the click
 # only read (or only show a question): acked first, as nothing they do needs to be durable
@@ -265,16 +267,16 @@ class SlackHandlers:
             case commands.Status():
                 return await self._status(member)
             case commands.Stop():
-                return (await self.service.leave_all(member, wire.command_key(command))).message
+                return _((await self.service.leave_all(member, wire.command_key(command))).message)
             case commands.Help():
-                return f"{escape(HELP_TEXT)}\n\n{commands.USAGE}"
+                return f"{escape(_(HELP_TEXT))}\n\n{commands.usage()}"
             case commands.OptOut(opted_out):
-                return (await self.members.set_opted_out(member, opted_out)).message
+                return _((await self.members.set_opted_out(member, opted_out)).message)
             case commands.Pause(duration):
                 until = None if duration is None else self.service.clock.now() + duration
-                return (await self.members.pause_until(member, until)).message
+                return _((await self.members.pause_until(member, until)).message)
             case commands.Timezone(name):
-                return escape((await self.members.set_timezone(member, name)).message)
+                return escape(_((await self.members.set_timezone(member, name)).message))
             case commands.Avoid(user_id):
                 return await self._avoid(member, user_id, client)
             case commands.ForgetMe():
@@ -305,8 +307,8 @@ class SlackHandlers:
         """Schedules and stats: a non-lead gets a clear refusal and nothing changes."""
         if not await self._is_lead(client, member):
             if isinstance(request, commands.Stats):
-                return "Only team leads can see stats."
-            return LEAD_ONLY
+                return _("Only team leads can see stats.")
+            return _(LEAD_ONLY)
         schedules = self.rapport.schedules
         match request:
             case commands.ScheduleAdd(channel_id, options):
@@ -316,8 +318,12 @@ class SlackHandlers:
                 outcome = await schedules.add(member, True, channel_id, options)
                 if outcome.ok:
                     await self.rapport.sync_session_jobs()
-                    return f"{escape(outcome.message)} Sessions pair <#{channel_id}>'s members."
-                return escape(outcome.message)
+                    return _(
+                        "{outcome} Sessions pair <#{channel_id}>'s members.",
+                        outcome=escape(_(outcome.message)),
+                        channel_id=channel_id,
+                    )
+                return escape(_(outcome.message))
             case commands.ScheduleList():
                 views = await schedules.list_for(wire.PLATFORM, member.workspace_id)
                 return home.schedules_text(views)
@@ -325,14 +331,14 @@ class SlackHandlers:
                 outcome = await schedules.set_status(member, True, schedule_id, action)
                 if outcome.ok:
                     await self.rapport.sync_session_jobs()
-                return escape(outcome.message)
+                return escape(_(outcome.message))
             case commands.ScheduleRunNow(schedule_id):
-                return escape((await schedules.run_now(member, True, schedule_id)).message)
+                return escape(_((await schedules.run_now(member, True, schedule_id)).message))
             case commands.Stats(channel_id):
                 outcome = await schedules.stats(member, True, channel_id)
                 if outcome.ok and "\n" in outcome.message:
-                    return f"```{escape(outcome.message)}```"  # keeps the bar chart aligned
-                return escape(outcome.message)
+                    return f"```{escape(_(outcome.message))}```"  # keeps the bar chart aligned
+                return escape(_(outcome.message))
         raise AssertionError(request)
 
     async def _check_channel(self, channel_id: str) -> str | None:
@@ -343,9 +349,9 @@ class SlackHandlers:
             member_ids = await self.directory.member_ids(channel_id)
         except SlackApiError as err:
             log.info("schedule add: channel %s: %s", channel_id, err.response.get("error"))
-            return CHANNEL_UNREACHABLE.format(channel=channel_id)
+            return _(CHANNEL_UNREACHABLE, channel=channel_id)
         if self.bot_user_id and self.bot_user_id not in member_ids:
-            return NOT_IN_CHANNEL.format(channel=channel_id)
+            return _(NOT_IN_CHANNEL, channel=channel_id)
         return None
 
     # ============================================================ your data
@@ -353,7 +359,7 @@ class SlackHandlers:
     async def _avoid(self, member: Member, user_id: str, client: AsyncWebClient) -> str:
         """Private: only the member who asked is answered; the other person is never told."""
         other = wire.member(member.workspace_id, user_id)
-        return escape((await self.rapport.schedules.avoid(member, other)).message)
+        return escape(_((await self.rapport.schedules.avoid(member, other)).message))
 
     async def _export(self, member: Member, client: AsyncWebClient) -> str:
         """DM the member a JSON file of their data (files.uploadV2); its content is never logged."""
@@ -365,13 +371,13 @@ class SlackHandlers:
                 channel=channel,
                 content=content,
                 filename=f"rapport-export-{self.service.clock.now():%Y-%m-%d}.json",
-                title="Your Rapport data",
-                initial_comment=EXPORT_COMMENT,
+                title=_("Your Rapport data"),
+                initial_comment=_(EXPORT_COMMENT),
             )
         except SlackApiError as err:
             log.warning("export: upload failed: %s", err.response.get("error"))
-            return "I couldn't send you the file just now. Please try again in a minute."
-        return "I've sent you a file with everything Rapport stores about you. Check our DM."
+            return _("I couldn't send you the file just now. Please try again in a minute.")
+        return _("I've sent you a file with everything Rapport stores about you. Check our DM.")
 
     async def _dm_channel(self, member: Member, client: AsyncWebClient) -> str:
         known = await self.members.dm_channel(member)
@@ -390,15 +396,15 @@ class SlackHandlers:
         user_id = str(body["user"]["id"])
         if str(action.get("value")) != user_id:
             await ack()
-            await _tell(respond, "This question was meant for someone else, so nothing changed.")
+            await _tell(respond, _("This question was meant for someone else, so nothing changed."))
             return
         if action.get("action_id") != wire.FORGET_CONFIRM:
             await ack()
-            await respond(text=FORGET_CANCELLED, replace_original=True)
+            await respond(text=_(FORGET_CANCELLED), replace_original=True)
             return
         outcome = await self.rapport.privacy.forget_me(wire.member(wire.team_of(body), user_id))
         await ack()
-        await respond(text=escape(outcome.message), replace_original=True)
+        await respond(text=escape(_(outcome.message)), replace_original=True)
 
     async def _status(self, member: Member) -> str:
         summaries = await self.service.summaries(member)
@@ -410,10 +416,10 @@ class SlackHandlers:
         others = [u for u in request.user_ids if u != member.user_id]
         initiator: Member | None = member
         if not others:
-            return "A round needs someone else: mention the person you'd like to get to know."
+            return _("A round needs someone else: mention the person you'd like to get to know.")
         if len(others) == 2:
             if not await self._is_lead(client, member):
-                return "Only team leads can pair two other people. Mention one person instead."
+                return _("Only team leads can pair two other people. Mention one person instead.")
             initiator = None
         user_ids = others if initiator is None else [member.user_id, *others]
         problem = await self._check_people(client, member.workspace_id, user_ids)
@@ -433,11 +439,13 @@ class SlackHandlers:
             try:
                 user = (await client.users_info(user=user_id))["user"]
             except SlackApiError:
-                return f"I couldn't find <@{user_id}> in this workspace."
+                return _("I couldn't find <@{user_id}> in this workspace.", user_id=user_id)
             if user.get("is_bot") or user.get("is_app_user") or user_id in NOT_A_PERSON:
-                return f"<@{user_id}> is a bot, so they can't take part in a round."
+                return _(
+                    "<@{user_id}> is a bot, so they can't take part in a round.", user_id=user_id
+                )
             if user.get("deleted"):
-                return f"<@{user_id}>'s account is deactivated."
+                return _("<@{user_id}>'s account is deactivated.", user_id=user_id)
             await self._adopt_timezone(wire.member(team_id, user_id), user.get("tz"))
         return None
 
@@ -477,7 +485,9 @@ class SlackHandlers:
         await ack()
         if outcome.ok or outcome.duplicate:
             return  # the held confirmation or the reveal comes through the outbox
-        await client.chat_postMessage(channel=str(event["channel"]), text=escape(outcome.message))
+        await client.chat_postMessage(
+            channel=str(event["channel"]), text=escape(_(outcome.message))
+        )
 
     # ================================================================ App Home
 
@@ -522,7 +532,7 @@ class SlackHandlers:
         await ack()
         if outcome.ok:
             await self.rapport.sync_session_jobs()
-        await self._publish_home(member, client, notice=outcome.message)
+        await self._publish_home(member, client, notice=_(outcome.message))
 
     # ========================================================= buttons, select
 
@@ -537,7 +547,7 @@ class SlackHandlers:
             await ack()  # nothing to store: an answer form to open, or a refusal
             if target is None:
                 await _tell(
-                    respond, "That button didn't carry a round I recognise, so nothing changed."
+                    respond, _("That button didn't carry a round I recognise, so nothing changed.")
                 )
             else:
                 await self._open_answer(body, target, member, respond, client)
@@ -559,12 +569,12 @@ class SlackHandlers:
         if outcome.duplicate:
             return
         if not outcome.ok:
-            await self._refused(outcome.code, outcome.message, body, respond, client)
+            await self._refused(outcome.code, _(outcome.message), body, respond, client)
             return
         if kind is Action.RATE:
-            note = f"✓ You rated this round {target.number} out of 7. Thank you!"
+            note = _("✓ You rated this round {number} out of 7. Thank you!", number=target.number)
         else:
-            note = SETTLED_NOTES[kind]
+            note = _(SETTLED_NOTES[kind])
         keep = (lambda a: a in KEPT_AFTER_STAY) if kind is Action.STAY else (lambda _: False)
         await _settle(client, body, note, keep)
 
@@ -574,7 +584,7 @@ class SlackHandlers:
         """Tell only the clicker; remove the controls only when the message is out of date."""
         await _tell(respond, message)
         if code in STALE_CODES:
-            await _settle(client, body, STALE_NOTE)
+            await _settle(client, body, _(STALE_NOTE))
 
     async def _open_answer(
         self,
@@ -587,7 +597,7 @@ class SlackHandlers:
         try:
             prompt = await self.service.open_prompt(target.round_id, member, target.number)
         except Rejected as refused:
-            await self._refused(refused.code, refused.message, body, respond, client)
+            await self._refused(refused.code, _(refused.message), body, respond, client)
             return
         channel = str(body.get("container", {}).get("channel_id", ""))
         meta = wire.ModalMeta(prompt.round_id, prompt.step, channel)
@@ -601,7 +611,7 @@ class SlackHandlers:
             if code == "exchanged_trigger_id":  # an earlier try opened it; its answer was lost
                 return
             log.warning("answer form: %s failed: %s; the member was told", method, code)
-            await _tell(respond, FORM_UNAVAILABLE)
+            await _tell(respond, _(FORM_UNAVAILABLE))
 
     # ============================================================ answer modal
 
@@ -614,10 +624,10 @@ class SlackHandlers:
         try:
             clean_answer(text)
         except Rejected as invalid:
-            await ack(response_action="errors", errors={wire.ANSWER_BLOCK: invalid.message})
+            await ack(response_action="errors", errors={wire.ANSWER_BLOCK: _(invalid.message)})
             return
         if meta is None:
-            problem = "This form has expired. Please press Answer on the prompt again."
+            problem = _("This form has expired. Please press Answer on the prompt again.")
             await ack(response_action="errors", errors={wire.ANSWER_BLOCK: problem})
             return
         member = wire.member(wire.team_of(body), str(body["user"]["id"]))
@@ -625,7 +635,7 @@ class SlackHandlers:
         outcome = await self.service.act(meta.round_id, command, wire.view_key(view))
         await ack()  # closes the form, now that the answer is stored
         if not (outcome.ok or outcome.duplicate) and meta.channel_id:
-            await client.chat_postMessage(channel=meta.channel_id, text=escape(outcome.message))
+            await client.chat_postMessage(channel=meta.channel_id, text=escape(_(outcome.message)))
 
 
 # --- small helpers ----------------------------------------------------------------------------
@@ -636,21 +646,21 @@ def _forget_question(member: Member) -> dict[str, Any]:
         {
             "type": "button",
             "action_id": wire.FORGET_CONFIRM,
-            "text": blocks.plain("Yes, delete my data"),
+            "text": blocks.plain(_("Yes, delete my data")),
             "style": "danger",
             "value": member.user_id,
         },
         {
             "type": "button",
             "action_id": wire.FORGET_CANCEL,
-            "text": blocks.plain("Cancel"),
+            "text": blocks.plain(_("Cancel")),
             "value": member.user_id,
         },
     ]
     return {
-        "text": "Delete everything Rapport stores about you?",
+        "text": _("Delete everything Rapport stores about you?"),
         "blocks": [
-            blocks.section(FORGET_QUESTION, "rapport_forget_question"),
+            blocks.section(_(FORGET_QUESTION), "rapport_forget_question"),
             {"type": "actions", "block_id": "rapport_forget", "elements": buttons},
         ],
     }
@@ -658,13 +668,16 @@ def _forget_question(member: Member) -> dict[str, Any]:
 
 def _start_reply(outcome: Outcome, others: list[str], paired_by_lead: bool) -> str:
     if outcome.duplicate:
-        return "Already on it: the invitation is out."
+        return _("Already on it: the invitation is out.")
     if not outcome.ok:
-        return escape(outcome.message)
+        return escape(_(outcome.message))
     invited = " and ".join(f"<@{u}>" for u in others)
     if paired_by_lead:
-        return f"Paired {invited}. They each get an invitation by DM."
-    return f"Invitation sent to {invited}. Your first prompt arrives as soon as they accept."
+        return _("Paired {invited}. They each get an invitation by DM.", invited=invited)
+    return _(
+        "Invitation sent to {invited}. Your first prompt arrives as soon as they accept.",
+        invited=invited,
+    )
 
 
 def _from_a_person_in_dm(event: Body) -> bool:

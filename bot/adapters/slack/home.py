@@ -11,59 +11,66 @@ from typing import Any
 
 from bot.adapters.slack.blocks import context, escape, plain, section
 from bot.adapters.slack.wire import SCHEDULE_ACTIONS, mention
-from bot.engine.bank import LAYER_NAMES
 from bot.engine.model import RoundStatus
-from bot.messages import HELP_TEXT
+from bot.i18n import N_
+from bot.i18n.translate import _, ngettext
+from bot.messages import HELP_TEXT, layer_name
 from bot.service.members import MemberProfile
 from bot.service.rounds import RoundSummary
 from bot.service.schedules import ScheduleView
-from bot.text import plural
 
 MAX_ROUNDS_SHOWN = 20
 MAX_SCHEDULES_SHOWN = 25
-SCHEDULES_TEXT = (
+SCHEDULES_TEXT = N_(
     "Recurring sessions that pair a channel's members are managed with `/rapport schedule`."
 )
-NO_SCHEDULES_TEXT = "No schedules yet. Add one with `/rapport schedule add #channel …`."
+NO_SCHEDULES_TEXT = N_("No schedules yet. Add one with `/rapport schedule add #channel …`.")
 
 
 def round_line(summary: RoundSummary) -> str:
     """One round in one line: with whom, how deep, and whose answer is pending."""
-    partners = ", ".join(mention(k) for k in summary.others) or "your partner"
-    layer = f"Layer {summary.layer} of {summary.max_layer}"
-    name = LAYER_NAMES.get(summary.layer)
+    partners = ", ".join(mention(k) for k in summary.others) or _("your partner")
+    layer = _("Layer {layer} of {max_layer}", layer=summary.layer, max_layer=summary.max_layer)
+    name = layer_name(summary.layer)
     if name:
         layer += f" ({escape(name)})"
-    shared = plural(summary.revealed, "prompt", "prompts")
-    return f"With {partners} · {layer} · {shared} shared · {_where(summary)}"
+    shared = ngettext("{count} prompt", "{count} prompts", summary.revealed)
+    return _(
+        "With {partners} · {layer} · {shared} shared · {where}",
+        partners=partners,
+        layer=layer,
+        shared=shared,
+        where=_where(summary),
+    )
 
 
 def _where(summary: RoundSummary) -> str:
     if summary.status is RoundStatus.INVITED:
-        return "waiting for the invitation to be accepted"
+        return _("waiting for the invitation to be accepted")
     if summary.waiting_on_you:
-        return "*your answer is waiting*"
+        return _("*your answer is waiting*")
     if summary.waiting_on_others:
-        return "waiting for your partner's answer"
-    return "the next prompt is on its way"
+        return _("waiting for your partner's answer")
+    return _("the next prompt is on its way")
 
 
 def settings_lines(profile: MemberProfile) -> list[str]:
-    taking_part = "no, you've opted out (`/rapport optin`)" if profile.opted_out else "yes"
-    lines = [f"Taking part in new rounds: {taking_part}"]
+    taking_part = _("no, you've opted out (`/rapport optin`)") if profile.opted_out else _("yes")
+    lines = [_("Taking part in new rounds: {taking_part}", taking_part=taking_part)]
     if profile.paused_until is not None:
-        lines.append(f"Paused until {profile.paused_until:%A %d %B %Y} (`/rapport pause off`)")
-    zone = escape(profile.timezone) if profile.timezone else "not set (`/rapport timezone …`)"
-    lines.append(f"Time zone: {zone}")
+        until = profile.paused_until.date()
+        lines.append(_("Paused until {until} (`/rapport pause off`)", until=until))
+    zone = escape(profile.timezone) if profile.timezone else _("not set (`/rapport timezone …`)")
+    lines.append(_("Time zone: {zone}", zone=zone))
     return lines
 
 
 def status_text(summaries: Sequence[RoundSummary], profile: MemberProfile) -> str:
     rounds = [f"• {round_line(s)}" for s in summaries[:MAX_ROUNDS_SHOWN]]
     if not rounds:
-        rounds = ["You're not in a round right now. Start one with `/rapport start @someone`."]
+        rounds = [_("You're not in a round right now. Start one with `/rapport start @someone`.")]
     settings = [f"• {line}" for line in settings_lines(profile)]
-    return "\n".join(["*Your rounds*", *rounds, "", "*Your settings*", *settings])
+    return "\n".join([_("*Your rounds*"), *rounds, "", _("*Your settings*"), *settings])
 
 
 def schedule_line(view: ScheduleView) -> str:
@@ -78,7 +85,7 @@ def schedule_line(view: ScheduleView) -> str:
 
 def schedules_text(views: Sequence[ScheduleView]) -> str:
     if not views:
-        return NO_SCHEDULES_TEXT
+        return _(NO_SCHEDULES_TEXT)
     return "\n".join(["*Schedules*", *(f"• {schedule_line(v)}" for v in views)])
 
 
@@ -98,14 +105,14 @@ def _schedule_buttons(view: ScheduleView) -> dict[str, Any]:
         {
             "type": "button",
             "action_id": by_action["remove"],
-            "text": plain("Remove"),
+            "text": plain(_("Remove")),
             "value": view.id,
             "style": "danger",
             "confirm": {
-                "title": plain("Remove this schedule?"),
-                "text": plain("Its sessions stop. Rounds already started go on."),
-                "confirm": plain("Remove"),
-                "deny": plain("Keep it"),
+                "title": plain(_("Remove this schedule?")),
+                "text": plain(_("Its sessions stop. Rounds already started go on.")),
+                "confirm": plain(_("Remove")),
+                "deny": plain(_("Keep it")),
             },
         }
     )
@@ -113,9 +120,9 @@ def _schedule_buttons(view: ScheduleView) -> dict[str, Any]:
 
 
 def _schedule_blocks(views: Sequence[ScheduleView]) -> list[dict[str, Any]]:
-    blocks: list[dict[str, Any]] = [section(SCHEDULES_TEXT)]
+    blocks: list[dict[str, Any]] = [section(_(SCHEDULES_TEXT))]
     if not views:
-        return [*blocks, section(NO_SCHEDULES_TEXT)]
+        return [*blocks, section(_(NO_SCHEDULES_TEXT))]
     for view in views[:MAX_SCHEDULES_SHOWN]:
         blocks += [section(schedule_line(view)), _schedule_buttons(view)]
     return blocks
@@ -132,21 +139,21 @@ def home_view(
 ) -> dict[str, Any]:
     blocks: list[dict[str, Any]] = [
         {"type": "header", "text": {"type": "plain_text", "text": "Rapport"}},
-        context(escape(HELP_TEXT)),
+        context(escape(_(HELP_TEXT))),
     ]
     if notice:
         blocks.append(section(escape(notice), "notice"))
     blocks += [
         {"type": "divider"},
-        section("*Your rounds*", "rounds"),
+        section(_("*Your rounds*"), "rounds"),
     ]
     if summaries:
         blocks += [section(round_line(s)) for s in summaries[:MAX_ROUNDS_SHOWN]]
     else:
-        blocks.append(section("No rounds right now. Start one with `/rapport start @someone`."))
+        blocks.append(section(_("No rounds right now. Start one with `/rapport start @someone`.")))
     blocks += [
         {"type": "divider"},
-        section("*Your settings*", "settings"),
+        section(_("*Your settings*"), "settings"),
         section("\n".join(settings_lines(profile))),
     ]
     if is_lead:

@@ -27,6 +27,8 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.adapters.slack import blocks
 from bot.adapters.slack.wire import mention, user_id_of
 from bot.engine.model import DeliveryKind
+from bot.i18n import N_
+from bot.i18n.translate import _
 from bot.identity import Member
 from bot.messages import Names, render
 from bot.service.members import MemberDirectory
@@ -43,7 +45,7 @@ log = logging.getLogger(__name__)
 TRANSIENT_ERRORS = frozenset(
     {"ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout"}
 )
-PARTNER = "Your partner"
+PARTNER = N_("Your partner")
 METADATA_EVENT = "rapport_delivery"
 HISTORY_LOOKBACK = 50  # recent DM messages searched for a possibly-posted delivery
 
@@ -216,7 +218,7 @@ class SlackSender:
             user = (await self.client.users_info(user=user_id))["user"]
         except SlackApiError as err:
             log.warning("users.info %s failed: %s", user_id, err.response.get("error"))
-            return PARTNER
+            return _(PARTNER)
         profile = user.get("profile") or {}
         name = profile.get("display_name") or profile.get("real_name") or user.get("name")
-        return str(name or PARTNER)
+        return str(name or _(PARTNER))
