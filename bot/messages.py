@@ -28,7 +28,7 @@ from bot.engine.model import (
     Swap,
 )
 from bot.i18n import N_
-from bot.i18n.translate import _, ngettext, reading
+from bot.i18n.translate import Translator, _, ngettext, reading
 
 
 class Action(StrEnum):
@@ -134,10 +134,15 @@ def layer_label(layer: int) -> str:
 
 
 def render(
-    kind: DeliveryKind, data: Mapping[str, Any], names: Names, language: str | None = None
+    kind: DeliveryKind,
+    data: Mapping[str, Any],
+    names: Names,
+    language: str | Translator | None = None,
 ) -> Rendered:
-    """The delivery as `language` reads it (English when None)."""
+    """The delivery as a reader of `language` reads it (None: the current reader's)."""
     renderer = _RENDERERS[kind]
+    if language is None:
+        return renderer(data, names)
     with reading(language):
         return renderer(data, names)
 

@@ -576,14 +576,15 @@ def _view(row: sa.Row) -> ScheduleView:
         else N_("every {every_weeks} weeks", every_weeks=row.every_weeks)
     )
     description = N_(
-        "{every} on {day} {time_of_day} {timezone} · depth {depth} · {pace}",
+        "{every} on {day} {time_of_day} {timezone} · depth {depth} · {pace}{bank}",
         every=every,
         day=WEEKDAYS[row.weekday].title(),
         time_of_day=row.time_of_day,
         timezone=row.timezone,
         depth=row.max_layer or N_("as the team"),
         pace=row.pace,
-    ) + (f" · bank {row.bank}" if row.bank else "")
+        bank=N_(" · bank {bank}", bank=row.bank) if row.bank else "",
+    )
     skip = None
     if row.last_skip_at is not None:
         skip = f"{row.last_skip_at:%Y-%m-%d %H:%M} UTC: {row.last_skip_reason}"

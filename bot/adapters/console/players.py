@@ -113,7 +113,7 @@ def auto_player(console: Console, answer: Callable[[OutgoingMessage], str]) -> P
     swapped = False
 
     def typed(text: str) -> None:
-        console.print(Text(f"you › {text}", style="dim"))
+        console.print(Text(_("you › {text}", text=text), style="dim"))
 
     async def play(message: OutgoingMessage) -> list[Command]:
         nonlocal swapped

@@ -326,9 +326,9 @@ class CommandHandlers:
         for v in views:
             line = f"`{v.id}` <#{v.channel_id}> · {v.description} · {v.status}"
             if v.next_run:
-                line += f" · next {v.next_run}"
+                line += " · " + _("next {when}", when=v.next_run)
             if v.last_skip:
-                line += f"\n  skipped {v.last_skip}"
+                line += "\n  " + _("skipped {why}", why=v.last_skip)
             lines.append(line)
         return "\n".join(lines)
 

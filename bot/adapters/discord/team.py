@@ -136,8 +136,8 @@ class DiscordTeam:
             elif tv.picks_from_a_list(picked):
                 note = _(
                     "Choose a new value for **{label}** ({help}).",
-                    label=picked.spec.label,
-                    help=picked.spec.help,
+                    label=_(picked.spec.label),
+                    help=_(picked.spec.help),
                 )
                 await interaction.response.edit_message(
                     content=tv.editor_text(views, note),

@@ -160,7 +160,7 @@ class SettingModal(ui.Modal):
     def __init__(self, view: SettingView) -> None:
         spec = view.spec
         super().__init__(
-            title=_("Team settings · {label}", label=spec.label)[:MODAL_TITLE_LIMIT],
+            title=_("Team settings · {label}", label=_(spec.label))[:MODAL_TITLE_LIMIT],
             custom_id=f"{TEAM}:modal:{spec.name}",
             timeout=None,
         )
@@ -170,10 +170,10 @@ class SettingModal(ui.Modal):
             max_length=OPTION_TEXT_LIMIT,
             required=spec.name != LEAD_ROLE,  # empty clears the lead role
         )
-        help_text = spec.help + (_("; 'none' for no role") if spec.name == LEAD_ROLE else "")
+        help_text = _(spec.help) + (_("; 'none' for no role") if spec.name == LEAD_ROLE else "")
         self.add_item(
             ui.Label(
-                text=spec.label[:LABEL_LIMIT],
+                text=_(spec.label)[:LABEL_LIMIT],
                 description=help_text[:OPTION_TEXT_LIMIT],
                 component=box,
             )
@@ -193,7 +193,7 @@ def editor_view(views: Sequence[SettingView], picked: SettingView | None = None)
     view = ui.View(timeout=None)
     options = [
         discord.SelectOption(
-            label=v.spec.label[:OPTION_TEXT_LIMIT],
+            label=_(v.spec.label)[:OPTION_TEXT_LIMIT],
             value=v.spec.name,
             description=_described(v)[:OPTION_TEXT_LIMIT],
             default=picked is not None and v.spec.name == picked.spec.name,
@@ -211,8 +211,9 @@ def editor_view(views: Sequence[SettingView], picked: SettingView | None = None)
 
 
 def _described(view: SettingView) -> str:
-    marker = "" if view.customised else " (default)"
-    return f"now {view.value}{marker} · {view.spec.help}"
+    if view.customised:
+        return _("now {value} · {help}", value=view.value, help=_(view.spec.help))
+    return _("now {value} (default) · {help}", value=view.value, help=_(view.spec.help))
 
 
 # --- text ---------------------------------------------------------------------------------------
@@ -227,8 +228,8 @@ def _shown_value(view: SettingView) -> str:
 def settings_text(views: Sequence[SettingView], is_lead: bool) -> str:
     lines = [_("**Team settings** (new rounds use them; rounds already running keep theirs)")]
     for view in views:
-        marker = "" if view.customised else " (default)"
-        lines.append(f"• {view.spec.label}: {_shown_value(view)}{marker}")
+        marker = "" if view.customised else " " + _("(default)")
+        lines.append(f"• {_(view.spec.label)}: {_shown_value(view)}{marker}")
     if is_lead:
         lines.append(
             _(
@@ -262,9 +263,13 @@ def history_text(entries: Sequence[HistoryEntry]) -> str:
 def _prompt_line(team_prompt: TeamPrompt) -> str:
     prompt = team_prompt.prompt
     layer = layer_name(prompt.layer)
-    return (
-        f"`{prompt.id}` layer {prompt.layer} ({layer}) · {escape_markdown(prompt.topic)}: "
-        f"{escape_markdown(prompt.text)}"
+    return _(
+        "`{id}` layer {layer} ({name}) · {topic}: {text}",
+        id=prompt.id,
+        layer=prompt.layer,
+        name=layer,
+        topic=escape_markdown(prompt.topic),
+        text=escape_markdown(prompt.text),
     )
 
 

@@ -77,9 +77,9 @@ def schedule_line(view: ScheduleView) -> str:
     """One schedule in one line, as `/rapport schedule list` and App Home show it."""
     line = f"`{escape(view.id)}` <#{view.channel_id}> · {escape(view.description)} · {view.status}"
     if view.next_run:
-        line += f" · next {escape(view.next_run)}"
+        line += " · " + _("next {when}", when=escape(view.next_run))
     if view.last_skip:
-        line += f"\n    skipped {escape(view.last_skip)}"
+        line += "\n    " + _("skipped {why}", why=escape(view.last_skip))
     return line
 
 

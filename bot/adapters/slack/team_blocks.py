@@ -56,8 +56,8 @@ def _setting_input(view: SettingView) -> Block:
     return {
         "type": "input",
         "block_id": SETTING_BLOCK.format(spec.name),
-        "label": plain(spec.label),
-        "hint": plain(spec.help),
+        "label": plain(_(spec.label)),
+        "hint": plain(_(spec.help)),
         "optional": spec.name == "leads",
         "element": element,
     }
@@ -97,9 +97,9 @@ def submitted_settings(view: Mapping[str, Any]) -> dict[str, str]:
 def settings_text(views: Sequence[SettingView], is_lead: bool) -> str:
     lines = [_("*Team settings*")]
     for view in views:
-        marker = "" if view.customised else " _(default)_"
+        marker = "" if view.customised else " _" + _("(default)") + "_"
         value = view.value if view.spec.name == "leads" else escape(view.value)
-        lines.append(f"• {view.spec.label}: *{value}*{marker}")
+        lines.append(f"• {_(view.spec.label)}: *{value}*{marker}")
     if is_lead:
         lines.append(
             _("Change them with `/rapport settings` (a form) or `/rapport settings depth 4`.")
@@ -268,7 +268,13 @@ def questions_text(prompts: Sequence[TeamPrompt]) -> str:
     for team_prompt in active:
         prompt = team_prompt.prompt
         lines.append(
-            f"• `{prompt.id}` layer {prompt.layer} · {escape(prompt.topic)}: {escape(prompt.text)}"
+            _(
+                "• `{id}` layer {layer} · {topic}: {text}",
+                id=prompt.id,
+                layer=prompt.layer,
+                topic=escape(prompt.topic),
+                text=escape(prompt.text),
+            )
         )
     if pending:
         lines.append(_("Review suggestions with `/rapport questions review`."))
@@ -283,8 +289,13 @@ def review_blocks(pending: Sequence[TeamPrompt]) -> dict[str, Any]:
         prompt = team_prompt.prompt
         blocks.append(
             section(
-                f"`{prompt.id}` layer {prompt.layer} · {escape(prompt.topic)}\n"
-                f"{escape(prompt.text)}"
+                _(
+                    "`{id}` layer {layer} · {topic}\n{text}",
+                    id=prompt.id,
+                    layer=prompt.layer,
+                    topic=escape(prompt.topic),
+                    text=escape(prompt.text),
+                )
             )
         )
         blocks.append(

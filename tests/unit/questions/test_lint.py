@@ -523,7 +523,5 @@ def test_unclosed_quote_is_reported_where_it_opens() -> None:
         ("Which song pulls you back into focus, and why that one?", False),
     ],
 )
-def test_one_word_check_knows_a_story_ask_from_a_bare_preference(
-    text: str, one_word: bool
-) -> None:
+def test_one_word_check_knows_a_story_ask_from_a_bare_preference(text: str, one_word: bool) -> None:
     assert is_one_word_preference(text) is one_word
