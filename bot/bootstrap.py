@@ -14,6 +14,7 @@ from bot.engine.bank import Bank
 from bot.ops.health import HealthMonitor
 from bot.ops.startup_errors import check_database, open_database
 from bot.questions.loader import load_banks
+from bot.service.languages import MemberLanguages
 from bot.service.leader import Leadership, leadership_for
 from bot.service.members import MemberDirectory
 from bot.service.outbox import OutboxDispatcher, RetryPolicy
@@ -44,6 +45,7 @@ class Rapport:
     leader: Leadership
     privacy: PrivacyService
     health: HealthMonitor
+    languages: MemberLanguages
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
     async def start(self) -> None:
@@ -131,6 +133,7 @@ def build(
             db, clock, settings.tick_seconds, is_leader=lambda: rapport.leader.is_leader
         ),
         schedules=ScheduleService(db, service, clock, directories or {}, dispatcher.wake),
+        languages=MemberLanguages(db, clock, service.workspaces),
     )
     return rapport
 

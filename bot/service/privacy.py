@@ -301,6 +301,8 @@ def _export_settings(row: Any) -> dict[str, Any] | None:
         "opted_out": bool(row.opted_out),
         "paused_until": _iso(row.paused_until),
         "timezone": row.timezone,
+        "language": row.language,
+        "platform_language": row.platform_language,
         "dm_channel_id": row.dm_channel_id,
         "updated_at": _iso(row.updated_at),
     }

@@ -23,6 +23,7 @@ from discord import app_commands
 
 from bot.adapters.discord import replies, wire
 from bot.adapters.discord.activity import Activity
+from bot.adapters.discord.reader import reading_for
 from bot.adapters.discord.render import NO_MENTIONS, Reply, reply_kwargs, text_reply
 from bot.adapters.discord.sender import DiscordSender
 from bot.adapters.discord.team import DiscordTeam
@@ -30,10 +31,11 @@ from bot.adapters.discord.team_commands import add_team_commands
 from bot.bootstrap import Rapport
 from bot.config import Settings
 from bot.engine.model import Pace, RoundStatus
-from bot.i18n import N_
-from bot.i18n.translate import _, ngettext
+from bot.i18n import LANGUAGE_NAMES, LANGUAGES, N_
+from bot.i18n.translate import _, ngettext, reading
 from bot.identity import Member
 from bot.messages import HELP_TEXT
+from bot.service.languages import LanguageView
 from bot.service.members import MemberProfile, parse_pause
 from bot.service.rounds import RoundSummary
 from bot.service.schedules import LEAD_ONLY
@@ -49,6 +51,7 @@ USAGE_LINES = (
     N_("• `/rapport pause 2w` takes a break (`3d`, `2w`; `off` ends it)"),
     N_("• `/rapport optout` / `/rapport optin` stops or allows new rounds with you"),
     N_("• `/rapport timezone Europe/Berlin` sets your time zone for daily prompts"),
+    N_("• `/rapport language` chooses your language (or follows Discord's)"),
     N_("• `/rapport avoid member` keeps scheduled sessions from pairing you two (private)"),
     N_(
         "• `/rapport settings show` shows this server's settings; `/rapport questions "
@@ -78,6 +81,10 @@ DAYS = [
         N_("Saturday"),
         N_("Sunday"),
     )
+]
+LANGUAGE_CHOICES = [
+    *(app_commands.Choice(name=LANGUAGE_NAMES[code], value=code) for code in LANGUAGES),
+    app_commands.Choice(name=N_("Automatic (Discord's language)"), value="auto"),
 ]
 PACE = Literal["live", "daily"]
 Every = app_commands.Range[int, 1, 4]
@@ -125,6 +132,7 @@ class CommandHandlers:
         self.settings = settings
         self.sender = sender
         self.activity = activity or Activity()
+        self.languages = rapport.languages
         self.team = DiscordTeam(rapport, self.activity)
 
     async def respond(
@@ -135,7 +143,8 @@ class CommandHandlers:
         With `defer_first` (reads, slow work) the response is deferred before `work` runs;
         a `Later` result defers after the commit, and so does a reply with a view or a file
         (they go in the deferred reply's edit). Either way the deferred reply is edited."""
-        async with self.activity.track():
+        reader = self.member(interaction)
+        async with self.activity.track(), reading_for(self.languages, interaction, reader):
             deadline = replies.Deadline()
             acked: bool | None = None
             if defer_first:
@@ -256,16 +265,26 @@ class CommandHandlers:
     async def status(self, interaction: discord.Interaction) -> str:
         member = self.member(interaction)
         summaries = await self.service.summaries(member)
-        return status_text(summaries, await self.rapport.members.profile(member))
+        language = await self.rapport.languages.view(member)
+        return status_text(summaries, await self.rapport.members.profile(member), language)
+
+    async def language(self, interaction: discord.Interaction, code: str | None) -> str:
+        """`/rapport language [code]`: show it, or choose it (answered in the new language)."""
+        member = self.member(interaction)
+        languages = self.rapport.languages
+        if code is None:
+            return language_text(await languages.view(member))
+        outcome = await languages.choose(member, code)
+        with reading(await languages.language_of(member)):
+            return _(outcome.message)
 
     async def stop(self, interaction: discord.Interaction) -> str:
         member = self.member(interaction)
-        return (await self.service.leave_all(member, wire.interaction_key(interaction))).message
+        return _((await self.service.leave_all(member, wire.interaction_key(interaction))).message)
 
     async def opt(self, interaction: discord.Interaction, opted_out: bool) -> str:
-        return (
-            await self.rapport.members.set_opted_out(self.member(interaction), opted_out)
-        ).message
+        outcome = await self.rapport.members.set_opted_out(self.member(interaction), opted_out)
+        return _(outcome.message)
 
     async def pause(self, interaction: discord.Interaction, duration: str) -> str:
         member = self.member(interaction)
@@ -278,13 +297,14 @@ class CommandHandlers:
         return _((await self.rapport.members.pause_until(member, until)).message)
 
     async def timezone(self, interaction: discord.Interaction, name: str) -> str:
-        return (await self.rapport.members.set_timezone(self.member(interaction), name)).message
+        return _((await self.rapport.members.set_timezone(self.member(interaction), name)).message)
 
     async def avoid(
         self, interaction: discord.Interaction, other: discord.User | discord.Member
     ) -> str:
         other_member = wire.member(interaction.guild_id or 0, other.id)
-        return (await self.rapport.schedules.avoid(self.member(interaction), other_member)).message
+        outcome = await self.rapport.schedules.avoid(self.member(interaction), other_member)
+        return _(outcome.message)
 
     async def stats(
         self, interaction: discord.Interaction, channel: discord.abc.GuildChannel | None
@@ -365,7 +385,9 @@ def _unreachable_text(member: Member, *, started: bool) -> str:
     )
 
 
-def status_text(summaries: list[RoundSummary], profile: MemberProfile) -> str:
+def status_text(
+    summaries: list[RoundSummary], profile: MemberProfile, language: LanguageView | None = None
+) -> str:
     lines = []
     for s in summaries:
         partners = ", ".join(f"<@{wire.user_id_of(k)}>" for k in s.others) or _("your partner")
@@ -390,7 +412,25 @@ def status_text(summaries: list[RoundSummary], profile: MemberProfile) -> str:
     if not lines:
         lines.append(_("You're not in any round right now. Start one with `/rapport start`."))
     lines.append(_profile_line(profile))
+    if language is not None:
+        lines.append(language_line(language))
     return "\n".join(lines)
+
+
+def language_line(language: LanguageView) -> str:
+    """The member's language and where it comes from (a choice, Discord, the server)."""
+    if language.chosen:
+        return _(
+            "Your language: {name} (your choice; `/rapport language auto` follows Discord)",
+            name=language.name,
+        )
+    return _("Your language: {name} (`/rapport language` chooses another)", name=language.name)
+
+
+def language_text(language: LanguageView) -> str:
+    """`/rapport language` on its own."""
+    codes = ", ".join(f"`{code}`" for code in LANGUAGES)
+    return _("{line}\nLanguages: {codes}.", line=language_line(language), codes=codes)
 
 
 def _profile_line(profile: MemberProfile) -> str:
@@ -469,6 +509,12 @@ def _preference_commands(group: app_commands.Group, h: CommandHandlers) -> None:
     @app_commands.autocomplete(name=zone_choices)
     async def timezone(interaction: discord.Interaction, name: str) -> None:
         await h.respond(interaction, lambda: h.timezone(interaction, name))
+
+    @group.command(name="language", description=N_("The language Rapport speaks with you"))
+    @app_commands.describe(code=N_("Leave empty to see yours; auto follows Discord"))
+    @app_commands.choices(code=LANGUAGE_CHOICES)
+    async def language(interaction: discord.Interaction, code: str | None = None) -> None:
+        await h.respond(interaction, lambda: h.language(interaction, code))
 
     @group.command(
         name="avoid", description=N_("Never pair me with this person (they aren't told)")

@@ -183,7 +183,7 @@ class DiscordRuntime:
         extended.rapport_catch_up = self.catch_up = CatchUp(rapport, self.sender)
         client.add_dynamic_items(*DYNAMIC_ITEMS)
         self.client = client
-        self.sender.bind(client, rapport.members, _unreachable(rapport))
+        self.sender.bind(client, rapport.members, _unreachable(rapport), rapport.languages)
         self.directory.bind(client, rapport.service.workspaces)
 
     @staticmethod

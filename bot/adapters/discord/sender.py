@@ -27,9 +27,10 @@ from bot.adapters.discord.render import NO_MENTIONS, Part, to_parts
 from bot.adapters.discord.wire import Target
 from bot.engine.model import DeliveryKind
 from bot.i18n import N_
-from bot.i18n.translate import _
+from bot.i18n.translate import _, reading
 from bot.identity import Member
 from bot.messages import Names, render
+from bot.service.languages import MemberLanguages
 from bot.service.members import MemberDirectory
 from bot.service.ports import (
     MaybeSentError,
@@ -140,6 +141,7 @@ class DiscordSender:
     def __init__(self) -> None:
         self.client: discord.Client | None = None
         self.members: MemberDirectory | None = None
+        self.languages: MemberLanguages | None = None
         self.on_unreachable: Unreachable | None = None
         self.invitations = InvitationLog()
         self._channels: dict[str, str] = {}
@@ -149,9 +151,14 @@ class DiscordSender:
         self._idle = asyncio.Condition()
 
     def bind(
-        self, client: discord.Client, members: MemberDirectory, on_unreachable: Unreachable
+        self,
+        client: discord.Client,
+        members: MemberDirectory,
+        on_unreachable: Unreachable,
+        languages: MemberLanguages | None = None,
     ) -> None:
         self.client, self.members, self.on_unreachable = client, members, on_unreachable
+        self.languages = languages
 
     async def unbind(self, timeout: float = 5.0) -> None:
         """Refuse new sends (the outbox retries them later) and let those under way finish."""
@@ -291,10 +298,12 @@ class DiscordSender:
 
     async def _parts(self, message: OutgoingMessage) -> list[Part]:
         name_of = await self._name_function(message)
-        rendered = render(message.kind, message.data, Names(name_of, message.member.key))
-        round_id = message.round_id or message.data.get("round_id")
-        target = Target(str(round_id), int(message.data.get("step") or 0)) if round_id else None
-        return to_parts(rendered, target)
+        language = await self.languages.language_of(message.member) if self.languages else None
+        with reading(language):  # rendered at send time, in the recipient's language
+            rendered = render(message.kind, message.data, Names(name_of, message.member.key))
+            round_id = message.round_id or message.data.get("round_id")
+            target = Target(str(round_id), int(message.data.get("step") or 0)) if round_id else None
+            return to_parts(rendered, target)
 
     async def _name_function(self, message: OutgoingMessage) -> Callable[[str], str]:
         """Mentions (which never ping inside embeds), except a reveal's headings: embed titles

@@ -14,6 +14,7 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Mapping
+from contextlib import AbstractAsyncContextManager
 from typing import Any, cast
 
 import discord
@@ -22,6 +23,7 @@ from discord import app_commands
 from bot.adapters.discord import replies, wire
 from bot.adapters.discord import team_views as tv
 from bot.adapters.discord.activity import Activity
+from bot.adapters.discord.reader import reading_for
 from bot.adapters.discord.render import NO_MENTIONS, Reply
 from bot.adapters.discord.views import MISSING_CONTROL
 from bot.bootstrap import Rapport
@@ -48,6 +50,7 @@ class DiscordTeam:
     def __init__(self, rapport: Rapport, activity: Activity) -> None:
         self.workspaces = rapport.service.workspaces
         self.questions = rapport.service.questions
+        self.languages = rapport.languages
         self.activity = activity
 
     @staticmethod
@@ -70,6 +73,9 @@ class DiscordTeam:
 
     def _workspace(self, interaction: discord.Interaction) -> str:
         return self._actor(interaction).workspace
+
+    def _reading(self, interaction: discord.Interaction) -> AbstractAsyncContextManager[None]:
+        return reading_for(self.languages, interaction, self.member(interaction))
 
     # --- /rapport settings ------------------------------------------------------------------
 
@@ -122,7 +128,7 @@ class DiscordTeam:
     async def on_pick(self, interaction: discord.Interaction, setting: str) -> None:
         """A setting picked in the editor: its values under it, or a form for free text. The
         modal must be the first response, so only cached reads come before it."""
-        async with self.activity.track():
+        async with self.activity.track(), self._reading(interaction):
             member = self.member(interaction)
             if member is None or not await self.is_lead(interaction):
                 await _tell(interaction, _(LEAD_ONLY if member else NOT_IN_A_SERVER))
@@ -148,12 +154,12 @@ class DiscordTeam:
                 await interaction.response.send_modal(tv.SettingModal(picked))
 
     async def on_value(self, interaction: discord.Interaction, setting: str, value: str) -> None:
-        async with self.activity.track():
+        async with self.activity.track(), self._reading(interaction):
             if await acknowledge(interaction):
                 await self._save(interaction, {setting: value})
 
     async def on_modal_submitted(self, interaction: discord.Interaction, setting: str) -> None:
-        async with self.activity.track():
+        async with self.activity.track(), self._reading(interaction):
             if interaction.message is None:  # only the editor opens this form
                 await _tell(interaction, _(FORM_EXPIRED))
                 return
@@ -180,14 +186,14 @@ class DiscordTeam:
         )
 
     async def on_missing_control(self, interaction: discord.Interaction) -> None:
-        async with self.activity.track():
+        async with self.activity.track(), self._reading(interaction):
             await _tell(interaction, _(MISSING_CONTROL))
 
     # --- /rapport questions -----------------------------------------------------------------
 
     async def questions_add(self, interaction: discord.Interaction, draft: Draft) -> Reply:
         member = self._actor(interaction)
-        return (await self.questions.add(member, await self.is_lead(interaction), draft)).message
+        return _((await self.questions.add(member, await self.is_lead(interaction), draft)).message)
 
     async def questions_suggest(self, interaction: discord.Interaction, draft: Draft) -> Reply:
         member = self._actor(interaction)
@@ -208,7 +214,7 @@ class DiscordTeam:
     async def questions_remove(self, interaction: discord.Interaction, prompt_id: str) -> Reply:
         member = self._actor(interaction)
         is_lead = await self.is_lead(interaction)
-        return (await self.questions.retire(member, is_lead, prompt_id.strip())).message
+        return _((await self.questions.retire(member, is_lead, prompt_id.strip())).message)
 
     async def questions_export(self, interaction: discord.Interaction) -> Reply:
         """The team's questions as the same YAML the shipped banks use, attached to the reply."""
@@ -247,7 +253,7 @@ class DiscordTeam:
         self, interaction: discord.Interaction, prompt_id: str, approve: bool
     ) -> None:
         """Add it / Decline: the service finds the prompt in the clicker's own guild only."""
-        async with self.activity.track():
+        async with self.activity.track(), self._reading(interaction):
             if not await acknowledge(interaction):
                 return
             member = self.member(interaction)

@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from typing import Any, Protocol, cast
 
 import discord
@@ -25,6 +26,7 @@ from discord import ui
 from bot import messages
 from bot.adapters.discord import replies, wire
 from bot.adapters.discord.activity import Activity
+from bot.adapters.discord.reader import reading_for
 from bot.adapters.discord.replies import Deadline
 from bot.adapters.discord.wire import Target
 from bot.bootstrap import Rapport
@@ -227,21 +229,22 @@ class ComponentHandlers:
 
     def __init__(self, rapport: Rapport, activity: Activity | None = None) -> None:
         self.service = rapport.service
+        self.languages = rapport.languages
         self.activity = activity or Activity()
         self.after_commit: Callable[[discord.Interaction], Awaitable[None]] = _nothing
 
     async def on_button(
         self, interaction: discord.Interaction, action: Action, target: Target
     ) -> None:
-        async with self.activity.track():
+        async with self.activity.track(), self._reading(interaction, target):
             await self._on_button(interaction, action, target, replies.Deadline())
 
     async def on_rate(self, interaction: discord.Interaction, target: Target, rating: int) -> None:
-        async with self.activity.track():
+        async with self.activity.track(), self._reading(interaction, target):
             await self._on_rate(interaction, target, rating, replies.Deadline())
 
     async def on_answer_submitted(self, interaction: discord.Interaction, target: Target) -> None:
-        async with self.activity.track():
+        async with self.activity.track(), self._reading(interaction, target):
             await self._on_answer_submitted(interaction, target, replies.Deadline())
 
     async def _on_button(
@@ -288,7 +291,7 @@ class ComponentHandlers:
         )
 
     async def on_unroutable_click(self, interaction: discord.Interaction) -> None:
-        async with self.activity.track():
+        async with self.activity.track(), reading_for(self.languages, interaction, None):
             await replies.first_response(
                 interaction,
                 replies.Deadline(),
@@ -298,6 +301,15 @@ class ComponentHandlers:
             )
 
     # --- helpers ----------------------------------------------------------------------------
+
+    @asynccontextmanager
+    async def _reading(
+        self, interaction: discord.Interaction, target: Target
+    ) -> AsyncIterator[None]:
+        """Answer the clicker in their language (a DM click names its round, not its server)."""
+        member = await self._member(target, interaction.user.id)
+        async with reading_for(self.languages, interaction, member):
+            yield
 
     async def _commit(
         self,

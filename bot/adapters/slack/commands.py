@@ -39,6 +39,9 @@ USAGE_LINES = (
     N_("• `/rapport optout` / `/rapport optin` stops or allows new rounds with you"),
     N_("• `/rapport timezone Europe/Berlin` sets your time zone for daily prompts"),
     N_(
+        "• `/rapport language de` chooses your language (en, de, es, fr, pt-BR; auto follows Slack)"
+    ),
+    N_(
         "• `/rapport avoid @someone` keeps scheduled sessions from pairing you two "
         "(private: they're never told)"
     ),
@@ -103,6 +106,11 @@ class Pause:
 @dataclass(frozen=True)
 class Timezone:
     name: str
+
+
+@dataclass(frozen=True)
+class Language:
+    code: str | None  # None: show the member's language
 
 
 @dataclass(frozen=True)
@@ -176,6 +184,7 @@ Request = (
     | OptOut
     | Pause
     | Timezone
+    | Language
     | ScheduleAdd
     | ScheduleList
     | ScheduleStatus
@@ -236,6 +245,12 @@ def _timezone(args: list[str]) -> Request:
     if len(args) != 1:
         return Usage(_("Give one time zone name, like `/rapport timezone Europe/Berlin`."))
     return Timezone(args[0])
+
+
+def _language(args: list[str]) -> Request:
+    if len(args) > 1:
+        return Usage(_("Give one language code, like `/rapport language de`."))
+    return Language(args[0] if args else None)
 
 
 def channel_id_of(word: str) -> str | None:
@@ -316,6 +331,7 @@ _PARSERS: dict[str, Callable[[list[str]], Request]] = {
     "optin": _no_args(OptOut(False)),
     "pause": _pause,
     "timezone": _timezone,
+    "language": _language,
     "schedule": _schedule,
     "schedules": _schedule,
     "avoid": _avoid,

@@ -39,7 +39,7 @@ from bot.engine.model import (
 )
 from bot.engine.rules import clean_answer
 from bot.i18n import N_
-from bot.i18n.translate import _
+from bot.i18n.translate import _, reading
 from bot.identity import Member
 from bot.messages import HELP_TEXT, SETTLED_NOTES, STALE_NOTE, Action, command_for
 from bot.service.rounds import Outcome
@@ -84,6 +84,7 @@ READ_ONLY_COMMANDS = (
     commands.ScheduleList,
     commands.Stats,
     commands.Usage,
+    commands.Language,
 )
 PLATFORM_ERRORS = (SlackApiError, aiohttp.ClientError, TimeoutError)
 
@@ -124,7 +125,9 @@ def _tracked(listener: Listener) -> Listener:
     async def run(self: SlackHandlers, *args: Any, **kwargs: Any) -> BoltResponse | None:
         acked = asyncio.Event()
         kwargs["ack"] = _signalling(kwargs["ack"], acked)
-        work = asyncio.create_task(self._finish(listener(self, *args, **kwargs), acked))
+        reader = _reader_of(kwargs)
+        run = self._as_reader(listener(self, *args, **kwargs), reader)
+        work = asyncio.create_task(self._finish(run, acked))
         self._running.add(work)
         work.add_done_callback(self._running.discard)
         ack_called = asyncio.create_task(acked.wait())
@@ -135,6 +138,16 @@ def _tracked(listener: Listener) -> Listener:
         return None  # acked, or finished without a word: bolt acks an event itself
 
     return cast(Listener, run)
+
+
+def _reader_of(arguments: Mapping[str, Any]) -> Member | None:
+    """The member a listener answers (its replies are in their language)."""
+    if command := arguments.get("command"):
+        return wire.member(wire.team_of(command), str(command["user_id"]))
+    body = arguments.get("body") or {}
+    event = arguments.get("event") or body.get("event") or {}
+    user = event.get("user") or (body.get("user") or {}).get("id")
+    return wire.member(wire.team_of(body), str(user)) if isinstance(user, str) else None
 
 
 def _signalling(ack: Respond, acked: asyncio.Event) -> Respond:
@@ -205,6 +218,7 @@ class SlackHandlers:
         self.rapport = rapport
         self.service = rapport.service
         self.members = rapport.members
+        self.languages = rapport.languages
         self.settings = settings
         self.directory = directory
         self.bot_user_id = bot_user_id
@@ -233,6 +247,12 @@ class SlackHandlers:
             return False
         finally:
             await self.activity.done()
+
+    async def _as_reader(self, run: Awaitable[None], reader: Member | None) -> None:
+        """`run` with everything it says in `reader`'s language."""
+        language = await self.languages.language_of(reader) if reader else None
+        with reading(language):
+            await run
 
     async def drain(self) -> None:
         """Wait for the listeners still running (at shutdown, before the client closes)."""
@@ -275,6 +295,8 @@ class SlackHandlers:
             case commands.Pause(duration):
                 until = None if duration is None else self.service.clock.now() + duration
                 return _((await self.members.pause_until(member, until)).message)
+            case commands.Language(code):
+                return await self._language(member, code)
             case commands.Timezone(name):
                 return escape(_((await self.members.set_timezone(member, name)).message))
             case commands.Avoid(user_id):
@@ -408,7 +430,16 @@ class SlackHandlers:
 
     async def _status(self, member: Member) -> str:
         summaries = await self.service.summaries(member)
-        return home.status_text(summaries, await self.members.profile(member))
+        language = await self.languages.view(member)
+        return home.status_text(summaries, await self.members.profile(member), language)
+
+    async def _language(self, member: Member, code: str | None) -> str:
+        """`/rapport language [code]`: show it, or choose it (answered in the new language)."""
+        if code is None:
+            return home.language_text(await self.languages.view(member))
+        outcome = await self.languages.choose(member, code)
+        with reading(await self.languages.language_of(member)):
+            return escape(_(outcome.message))
 
     async def _start(
         self, request: commands.Start, member: Member, command: Body, client: AsyncWebClient
@@ -515,6 +546,7 @@ class SlackHandlers:
             schedules=schedules,
             notice=notice,
             team=await self.team.home_blocks(member) if is_lead else (),
+            language=await self.languages.view(member),
         )
         await client.views_publish(user_id=member.user_id, view=view)
 

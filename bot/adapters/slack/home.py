@@ -12,9 +12,10 @@ from typing import Any
 from bot.adapters.slack.blocks import context, escape, plain, section
 from bot.adapters.slack.wire import SCHEDULE_ACTIONS, mention
 from bot.engine.model import RoundStatus
-from bot.i18n import N_
+from bot.i18n import LANGUAGES, N_
 from bot.i18n.translate import _, ngettext
 from bot.messages import HELP_TEXT, layer_name
+from bot.service.languages import LanguageView
 from bot.service.members import MemberProfile
 from bot.service.rounds import RoundSummary
 from bot.service.schedules import ScheduleView
@@ -54,7 +55,23 @@ def _where(summary: RoundSummary) -> str:
     return _("the next prompt is on its way")
 
 
-def settings_lines(profile: MemberProfile) -> list[str]:
+def language_line(language: LanguageView) -> str:
+    """The member's language and where it comes from (a choice, Slack, the team)."""
+    if language.chosen:
+        return _(
+            "Language: {name} (your choice; `/rapport language auto` follows Slack)",
+            name=language.name,
+        )
+    return _("Language: {name} (`/rapport language de` chooses another)", name=language.name)
+
+
+def language_text(language: LanguageView) -> str:
+    """`/rapport language` on its own."""
+    codes = ", ".join(f"`{code}`" for code in LANGUAGES)
+    return _("{line}\nLanguages: {codes}.", line=language_line(language), codes=codes)
+
+
+def settings_lines(profile: MemberProfile, language: LanguageView | None = None) -> list[str]:
     taking_part = _("no, you've opted out (`/rapport optin`)") if profile.opted_out else _("yes")
     lines = [_("Taking part in new rounds: {taking_part}", taking_part=taking_part)]
     if profile.paused_until is not None:
@@ -62,14 +79,20 @@ def settings_lines(profile: MemberProfile) -> list[str]:
         lines.append(_("Paused until {until} (`/rapport pause off`)", until=until))
     zone = escape(profile.timezone) if profile.timezone else _("not set (`/rapport timezone …`)")
     lines.append(_("Time zone: {zone}", zone=zone))
+    if language is not None:
+        lines.append(language_line(language))
     return lines
 
 
-def status_text(summaries: Sequence[RoundSummary], profile: MemberProfile) -> str:
+def status_text(
+    summaries: Sequence[RoundSummary],
+    profile: MemberProfile,
+    language: LanguageView | None = None,
+) -> str:
     rounds = [f"• {round_line(s)}" for s in summaries[:MAX_ROUNDS_SHOWN]]
     if not rounds:
         rounds = [_("You're not in a round right now. Start one with `/rapport start @someone`.")]
-    settings = [f"• {line}" for line in settings_lines(profile)]
+    settings = [f"• {line}" for line in settings_lines(profile, language)]
     return "\n".join([_("*Your rounds*"), *rounds, "", _("*Your settings*"), *settings])
 
 
@@ -136,6 +159,7 @@ def home_view(
     schedules: Sequence[ScheduleView] = (),
     notice: str | None = None,
     team: Sequence[dict[str, Any]] = (),
+    language: LanguageView | None = None,
 ) -> dict[str, Any]:
     blocks: list[dict[str, Any]] = [
         {"type": "header", "text": {"type": "plain_text", "text": "Rapport"}},
@@ -154,7 +178,7 @@ def home_view(
     blocks += [
         {"type": "divider"},
         section(_("*Your settings*"), "settings"),
-        section("\n".join(settings_lines(profile))),
+        section("\n".join(settings_lines(profile, language))),
     ]
     if is_lead:
         blocks += [

@@ -102,7 +102,8 @@ class SlackRuntime:
         self._check_tokens()
         if self.session is None:
             self.session = self.client.session = make_session()
-        self.sender.bind(rapport.members)
+        self.sender.bind(rapport.members, rapport.languages)
+        rapport.languages.lookups["slack"] = self.sender.locale_of
         auth = await self._checked("SLACK_BOT_TOKEN", self.client.auth_test())
         self.bot_user_id = auth.get("user_id")
         log.info("slack: connected to %s as %s", auth.get("team"), auth.get("user"))

@@ -28,9 +28,10 @@ from bot.adapters.slack import blocks
 from bot.adapters.slack.wire import mention, user_id_of
 from bot.engine.model import DeliveryKind
 from bot.i18n import N_
-from bot.i18n.translate import _
+from bot.i18n.translate import _, reading
 from bot.identity import Member
 from bot.messages import Names, render
+from bot.service.languages import MemberLanguages
 from bot.service.members import MemberDirectory
 from bot.service.ports import (
     MaybeSentError,
@@ -101,13 +102,14 @@ class SlackSender:
     def __init__(self, client: AsyncWebClient, members: MemberDirectory | None = None) -> None:
         self.client = client
         self.members = members
+        self.languages: MemberLanguages | None = None
         self._channels: dict[str, str] = {}
         self._display_names: dict[str, str] = {}
         self._unsaved: list[tuple[Member, str, asyncio.Future[None]]] = []
         self._saver: asyncio.Task[None] | None = None
 
-    def bind(self, members: MemberDirectory) -> None:
-        self.members = members
+    def bind(self, members: MemberDirectory, languages: MemberLanguages | None = None) -> None:
+        self.members, self.languages = members, languages
 
     async def send(self, message: OutgoingMessage) -> str:
         try:
@@ -190,16 +192,18 @@ class SlackSender:
 
     async def _payload(self, message: OutgoingMessage) -> dict[str, Any]:
         slots = blocks.NameSlots()
-        rendered = render(message.kind, message.data, Names(slots.name_of, message.member.key))
-        names = await self._names(message.kind, slots.keys)
-        step = message.data.get("step")
-        return blocks.message(
-            rendered,
-            kind=message.kind.value,
-            fill=lambda text: slots.fill(text, names),
-            round_id=message.round_id or message.data.get("round_id"),
-            step=int(step) if step is not None else None,
-        )
+        language = await self.languages.language_of(message.member) if self.languages else None
+        with reading(language):  # rendered at send time, in the recipient's language
+            rendered = render(message.kind, message.data, Names(slots.name_of, message.member.key))
+            names = await self._names(message.kind, slots.keys)
+            step = message.data.get("step")
+            return blocks.message(
+                rendered,
+                kind=message.kind.value,
+                fill=lambda text: slots.fill(text, names),
+                round_id=message.round_id or message.data.get("round_id"),
+                step=int(step) if step is not None else None,
+            )
 
     async def _names(self, kind: DeliveryKind, keys: list[str]) -> dict[str, str]:
         """Mentions, except in a reveal: relayed answers' headings must never ping anyone."""
@@ -212,6 +216,16 @@ class SlackSender:
         if member_key not in self._display_names:
             self._display_names[member_key] = await self._lookup_name(user_id_of(member_key))
         return self._display_names[member_key]
+
+    async def locale_of(self, member: Member) -> str | None:
+        """The member's Slack locale (`users.info` with `include_locale`), None if unknown."""
+        try:
+            user = (await self.client.users_info(user=member.user_id, include_locale=True))["user"]
+        except SlackApiError as err:
+            log.warning("users.info %s failed: %s", member.user_id, err.response.get("error"))
+            return None
+        locale = user.get("locale")
+        return str(locale) if locale else None
 
     async def _lookup_name(self, user_id: str) -> str:
         try:
