@@ -11,9 +11,11 @@ from datetime import timedelta
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.engine.bank import Bank
+from bot.i18n import prompts
 from bot.ops.health import HealthMonitor
 from bot.ops.startup_errors import check_database, open_database
 from bot.questions.loader import load_banks
+from bot.questions.translations import load_translations
 from bot.service.languages import MemberLanguages
 from bot.service.leader import Leadership, leadership_for
 from bot.service.members import MemberDirectory
@@ -102,6 +104,7 @@ def build(
     db = open_database(settings.database_url)
     if banks is None:
         banks = load_banks(settings.question_dirs(), depth=settings.max_layer)
+        prompts.install(load_translations(settings.question_dirs(), banks))
     dispatcher = OutboxDispatcher(
         db,
         senders,

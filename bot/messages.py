@@ -27,8 +27,8 @@ from bot.engine.model import (
     Stay,
     Swap,
 )
-from bot.i18n import N_
-from bot.i18n.translate import Translator, _, ngettext, reading
+from bot.i18n import N_, prompts
+from bot.i18n.translate import Translator, _, current, ngettext, reading
 
 
 class Action(StrEnum):
@@ -224,7 +224,8 @@ _PROMPT_LEADS = {
 def prompt_text(data: Mapping[str, Any], key: str = "text") -> str:
     """A delivery's prompt in the current reader's language: the translated bank's text for
     its prompt id when there is one, else the text the round drew (English)."""
-    return str(data[key])
+    text, _example = prompts.translated(data.get("bank"), data.get("prompt_id"), current().language)
+    return text or str(data[key])
 
 
 def _held(data: Mapping[str, Any], names: Names) -> Rendered:

@@ -373,6 +373,8 @@ def _reveal(state: RoundState, now: datetime, bank: Bank) -> Decision:
         DeliveryKind.REVEAL,
         step=current.number,
         prompt_text=prompt.text if prompt else "",
+        bank=state.settings.bank,
+        prompt_id=current.prompt_id,
         layer=current.layer,
         answers=answers,
     )
@@ -520,6 +522,9 @@ def _remind(state: RoundState, now: datetime, bank: Bank) -> Decision:
                 "round_id": state.id,
                 "step": current.number,
                 "text": prompt.text if prompt else "",
+                # a reader of another language sees this prompt id's translation
+                "bank": state.settings.bank,
+                "prompt_id": current.prompt_id,
                 "reminder_no": sent,
             },
             not_before=_daytime(state, m, now),

@@ -70,6 +70,8 @@ def _summary_table(rows: Sequence[SummaryRow]) -> Table:
 
 
 def _verdict(report: LintReport, console: Console) -> int:
+    for note in report.notes:
+        console.print(f"[dim]Note: {note}[/]", soft_wrap=True)
     if report.ok:
         banks = len({row.bank for row in report.summary})
         prompts = sum(row.prompts for row in report.summary)

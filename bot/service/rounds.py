@@ -62,6 +62,8 @@ class OpenPrompt:
     step: int
     text: str
     layer: int
+    bank: str = ""  # with `prompt_id`: where a reader of another language finds its translation
+    prompt_id: str = ""
 
 
 @dataclass(frozen=True)
@@ -436,7 +438,10 @@ class RoundService:
             raise Rejected("unknown_round", N_("I couldn't find that round, so nothing changed."))
         current = answerable(state, member.key, step)
         prompt = (await self._bank_for(state)).get(current.prompt_id)
-        return OpenPrompt(state.id, current.number, prompt.text if prompt else "", current.layer)
+        text = prompt.text if prompt else ""
+        return OpenPrompt(
+            state.id, current.number, text, current.layer, state.settings.bank, current.prompt_id
+        )
 
 
 def _summary(state: RoundState, member_key: str) -> RoundSummary:

@@ -18,6 +18,7 @@ import logging
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from dataclasses import asdict
 from typing import Any, Protocol, cast
 
 import discord
@@ -41,7 +42,7 @@ from bot.engine.model import (
 from bot.i18n import N_
 from bot.i18n.translate import _
 from bot.identity import Member
-from bot.messages import Action, Button, Rendered, layer_name, prompt_buttons
+from bot.messages import Action, Button, Rendered, layer_name, prompt_buttons, prompt_text
 from bot.service.rounds import OpenPrompt, Outcome
 
 log = logging.getLogger(__name__)
@@ -181,7 +182,7 @@ class AnswerModal(ui.Modal):
             custom_id=wire.modal_id(Target(prompt.round_id, prompt.step)),
             timeout=None,
         )
-        self.add_item(ui.TextDisplay(prompt.text[:TEXT_DISPLAY_LIMIT]))
+        self.add_item(ui.TextDisplay(prompt_text(asdict(prompt))[:TEXT_DISPLAY_LIMIT]))
         answer: ui.TextInput[Any] = ui.TextInput(
             custom_id=wire.ANSWER_INPUT_ID,
             style=discord.TextStyle.paragraph,

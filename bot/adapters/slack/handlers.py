@@ -17,7 +17,7 @@ import functools
 import logging
 import re
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any, TypeVar, cast
 
 import aiohttp
@@ -41,7 +41,7 @@ from bot.engine.rules import clean_answer
 from bot.i18n import N_
 from bot.i18n.translate import _, reading
 from bot.identity import Member
-from bot.messages import HELP_TEXT, SETTLED_NOTES, STALE_NOTE, Action, command_for
+from bot.messages import HELP_TEXT, SETTLED_NOTES, STALE_NOTE, Action, command_for, prompt_text
 from bot.service.rounds import Outcome
 from bot.service.schedules import LEAD_ONLY
 
@@ -633,7 +633,7 @@ class SlackHandlers:
             return
         channel = str(body.get("container", {}).get("channel_id", ""))
         meta = wire.ModalMeta(prompt.round_id, prompt.step, channel)
-        view = blocks.answer_modal(prompt.text, meta)
+        view = blocks.answer_modal(prompt_text(asdict(prompt)), meta)
         try:
             # the client retries a 5xx once quickly; the trigger is dead after 3 s anyway
             async with asyncio.timeout(TRIGGER_BUDGET_SECONDS):
