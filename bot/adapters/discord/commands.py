@@ -31,7 +31,7 @@ from bot.adapters.discord.team_commands import add_team_commands
 from bot.bootstrap import Rapport
 from bot.config import Settings
 from bot.engine.model import Pace, RoundStatus
-from bot.i18n import LANGUAGE_NAMES, LANGUAGES, N_
+from bot.i18n import LANGUAGE_NAMES, LANGUAGES, N_, normalise
 from bot.i18n.translate import _, ngettext, reading
 from bot.identity import Member
 from bot.messages import HELP_TEXT
@@ -604,14 +604,15 @@ class RapportTree(app_commands.CommandTree):
     async def on_error(
         self, interaction: discord.Interaction, error: app_commands.AppCommandError
     ) -> None:
-        if isinstance(error, app_commands.TransformerError | app_commands.CheckFailure):
-            log.warning("command refused: %s", error)
-            text = _("I couldn't use that: {error}", error=error)
-        else:
-            log.exception("command %s failed", interaction.command, exc_info=error)
-            text = _(
-                "Sorry, something went wrong on my side. Nothing was changed; please try again."
-            )
+        with reading(normalise(interaction.locale.value)):
+            if isinstance(error, app_commands.TransformerError | app_commands.CheckFailure):
+                log.warning("command refused: %s", error)
+                text = _("I couldn't use that: {error}", error=error)
+            else:
+                log.exception("command %s failed", interaction.command, exc_info=error)
+                text = _(
+                    "Sorry, something went wrong on my side. Nothing was changed; please try again."
+                )
         if interaction.response.is_done():  # deferred: replace the "thinking…" reply
             await interaction.edit_original_response(content=text, allowed_mentions=NO_MENTIONS)
         else:

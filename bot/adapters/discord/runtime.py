@@ -27,6 +27,7 @@ from bot.adapters.discord.catch_up import CatchUp
 from bot.adapters.discord.commands import CommandHandlers, CommandSync, RapportTree, build_group
 from bot.adapters.discord.directory import DiscordDirectory
 from bot.adapters.discord.dm import DmAnswers
+from bot.adapters.discord.localise import CatalogTranslator
 from bot.adapters.discord.sender import DiscordSender, Unreachable
 from bot.adapters.discord.team import attach_team, on_team_interaction
 from bot.adapters.discord.timeouts import bound_rest_session
@@ -136,6 +137,7 @@ class DiscordRuntime:
         self._apply_base_urls()
         client = self._new_client()
         self.tree = RapportTree(client)
+        await self.tree.set_translator(CatalogTranslator())
         sync = CommandSync(self.tree, self.settings.discord_command_sync)
         self._bind(client, rapport, sync)
         commands = CommandHandlers(rapport, self.settings, self.sender, self.activity)
