@@ -15,30 +15,23 @@ from typing import Any
 import pytest
 
 from bot.adapters.slack import wire
-from bot.i18n import prompts
 from bot.messages import Action
-from bot.questions.loader import load_banks
-from bot.questions.translations import load_translations
 from tests.e2e.test_slack_round import Pair
-from tests.fakes.catalogs import marked_catalogs
+from tests.fakes.catalogs import TranslatedTexts, german_and_french
 from tests.fakes.slack import FakeSlack
 from tests.fakes.slack.harness import ALICE, BOB, SlackHarness, running, section_texts
 
-BANKS = Path(__file__).resolve().parents[1] / "fixtures" / "banks"
 LANGUAGE_OF = {ALICE: "de", BOB: "fr"}
 
 
 @pytest.fixture
-def translated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
-    texts = load_translations([BANKS], load_banks([BANKS]))
-    prompts.install(texts)
-    with marked_catalogs(monkeypatch, tmp_path / "locales", ["de", "fr"]):
-        yield
-    prompts.install({})
+def translated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[TranslatedTexts]:
+    with german_and_french(monkeypatch, tmp_path / "locales") as texts:
+        yield texts
 
 
 @pytest.fixture
-async def slack(translated: None, tmp_path: Path) -> AsyncIterator[SlackHarness]:
+async def slack(translated: TranslatedTexts, tmp_path: Path) -> AsyncIterator[SlackHarness]:
     async with FakeSlack() as fake:
         fake.users[ALICE]["locale"] = "de-DE"
         fake.users[BOB]["locale"] = "fr-FR"
@@ -63,7 +56,9 @@ def _in_own_language(slack: SlackHarness, user: str) -> int:
     return len(slack.dms(user))
 
 
-async def test_each_reader_plays_the_round_in_their_own_language(slack: SlackHarness) -> None:
+async def test_each_reader_plays_the_round_in_their_own_language(
+    slack: SlackHarness, translated: TranslatedTexts
+) -> None:
     pair = Pair(slack)
     reply = await slack.command(f"start <@{BOB}|bob>")
     assert reply["text"].startswith("[de] ")  # Alice's Slack speaks German
@@ -76,10 +71,7 @@ async def test_each_reader_plays_the_round_in_their_own_language(slack: SlackHar
     await pair.expect(BOB, "prompt")
 
     de, fr = slack.last(ALICE, "prompt"), slack.last(BOB, "prompt")
-    texts = load_translations([BANKS], load_banks([BANKS]))
-    german = {text for text, _ in texts[("tiny", "de")].values()}
-    french = {text for text, _ in texts[("tiny", "fr")].values()}
-    assert de["text"] in german and fr["text"] in french
+    assert de["text"] in translated["de"] and fr["text"] in translated["fr"]
     labels = [
         e["text"]["text"] for b in de["blocks"] if b["type"] == "actions" for e in b["elements"]
     ]

@@ -14,9 +14,14 @@ import pytest
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
-from bot.i18n import catalog_name
+from bot.i18n import catalog_name, prompts
 from bot.i18n import translate as translate_module
 from bot.i18n.translate import DOMAIN, LOCALES, translator
+from bot.questions.loader import load_banks
+from bot.questions.translations import load_translations
+
+# language -> the translated prompt texts of the tiny bank
+TranslatedTexts = dict[str, set[str]]
 
 
 def mark(language: str, text: str) -> str:
@@ -50,3 +55,21 @@ def marked_catalogs(
     finally:
         monkeypatch.undo()
         translator.cache_clear()
+
+
+FIXTURE_BANKS = Path(__file__).resolve().parents[1] / "fixtures" / "banks"
+
+
+@contextmanager
+def german_and_french(monkeypatch: pytest.MonkeyPatch, folder: Path) -> Iterator[TranslatedTexts]:
+    """Marked de/fr catalogs and the tiny bank's de/fr translations, for a two-language round."""
+    texts = load_translations([FIXTURE_BANKS], load_banks([FIXTURE_BANKS]))
+    prompts.install(texts)
+    try:
+        with marked_catalogs(monkeypatch, folder, ["de", "fr"]):
+            yield {
+                language: {t for t, _ in texts[("tiny", language)].values()}
+                for language in ("de", "fr")
+            }
+    finally:
+        prompts.install({})
