@@ -126,11 +126,8 @@ async def test_slash_commands_are_registered_with_localised_descriptions(
 ) -> None:
     [put] = bot.fake.requests_matching("PUT /applications/{app}/guilds/{gid}/commands")
     [rapport] = put.json
-    assert (
-        rapport["name"] == "rapport"
-        and "name_localizations" not in rapport
-        or not rapport.get("name_localizations")
-    )  # names stay English: typed and shared across languages
+    assert rapport["name"] == "rapport"
+    assert not rapport.get("name_localizations")  # names stay English: typed, shared
     assert rapport["description_localizations"] == {
         "de": "[de] Getting-to-know-you rounds",
         "fr": "[fr] Getting-to-know-you rounds",
@@ -138,5 +135,5 @@ async def test_slash_commands_are_registered_with_localised_descriptions(
     options = {o["name"]: o for o in rapport["options"]}
     language = {o["name"]: o for o in options["language"]["options"]}["code"]
     assert language["description_localizations"]["de"].startswith("[de] ")
-    automatic = [c for c in language["choices"] if c["value"] == "auto"][0]
+    [automatic] = [c for c in language["choices"] if c["value"] == "auto"]
     assert automatic["name_localizations"]["fr"] == "[fr] Automatic (Discord's language)"
