@@ -41,7 +41,7 @@ class Message(str):
     msgid: str
     values: Mapping[str, Any]
     plural: str | None
-    count: int | None
+    number: int | None  # the count a plural message was made for
 
     def __new__(
         cls,
@@ -57,11 +57,11 @@ class Message(str):
             values.setdefault("count", count)
         text = fill(source, values)
         self = super().__new__(cls, text)
-        self.msgid, self.values, self.plural, self.count = msgid, values, plural, count
+        self.msgid, self.values, self.plural, self.number = msgid, values, plural, count
         return self
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return (_rebuild, (self.msgid, dict(self.values), self.plural, self.count))
+        return (_rebuild, (self.msgid, dict(self.values), self.plural, self.number))
 
 
 def _rebuild(

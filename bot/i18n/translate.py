@@ -65,8 +65,8 @@ class Translator:
             key: self.gettext(value) if isinstance(value, Message) else value
             for key, value in message.values.items()
         }
-        if message.plural is not None and message.count is not None:
-            return self.ngettext(message.msgid, message.plural, message.count, **values)
+        if message.plural is not None and message.number is not None:
+            return self.ngettext(message.msgid, message.plural, message.number, **values)
         return self._fill(self._catalog.gettext(message.msgid), message.msgid, values)
 
     def _fill(self, translated: str, english: str, values: Mapping[str, Any]) -> str:
