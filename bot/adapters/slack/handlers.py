@@ -125,7 +125,7 @@ def _tracked(listener: Listener) -> Listener:
     async def run(self: SlackHandlers, *args: Any, **kwargs: Any) -> BoltResponse | None:
         acked = asyncio.Event()
         kwargs["ack"] = _signalling(kwargs["ack"], acked)
-        reader = _reader_of(kwargs)
+        reader = wire.reader_of(kwargs)
         run = self._as_reader(listener(self, *args, **kwargs), reader)
         work = asyncio.create_task(self._finish(run, acked))
         self._running.add(work)
@@ -138,16 +138,6 @@ def _tracked(listener: Listener) -> Listener:
         return None  # acked, or finished without a word: bolt acks an event itself
 
     return cast(Listener, run)
-
-
-def _reader_of(arguments: Mapping[str, Any]) -> Member | None:
-    """The member a listener answers (its replies are in their language)."""
-    if command := arguments.get("command"):
-        return wire.member(wire.team_of(command), str(command["user_id"]))
-    body = arguments.get("body") or {}
-    event = arguments.get("event") or body.get("event") or {}
-    user = event.get("user") or (body.get("user") or {}).get("id")
-    return wire.member(wire.team_of(body), str(user)) if isinstance(user, str) else None
 
 
 def _signalling(ack: Respond, acked: asyncio.Event) -> Respond:
@@ -225,6 +215,7 @@ class SlackHandlers:
         self.activity = Activity()
         self._running: set[asyncio.Task[None]] = set()
         self.team = SlackTeam(
+            rapport.languages,
             rapport.service.workspaces,
             rapport.service.questions,
             self._is_lead,

@@ -9,10 +9,11 @@ A modal is answered only after its change is committed, so Slack's "received" me
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 from collections.abc import Awaitable, Callable, Mapping
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
@@ -22,8 +23,9 @@ from bot.adapters.slack import team_blocks as tb
 from bot.adapters.slack import wire
 from bot.adapters.slack.blocks import escape
 from bot.i18n import N_
-from bot.i18n.translate import _
+from bot.i18n.translate import _, reading
 from bot.identity import Member
+from bot.service.languages import MemberLanguages
 from bot.service.team_questions import TeamQuestions
 from bot.service.workspaces import WorkspaceSettingsService
 
@@ -47,14 +49,32 @@ QUESTIONS_USAGE = N_(
 PROMPT_ID = re.compile(r"^[a-z0-9-]{1,80}$")
 
 
+Listener = TypeVar("Listener", bound=Callable[..., Awaitable[None]])
+
+
+def _in_readers_language(listener: Listener) -> Listener:
+    """A team listener answers the member who acted in their language."""
+
+    @functools.wraps(listener)
+    async def run(self: SlackTeam, *args: Any, **kwargs: Any) -> None:
+        reader = wire.reader_of(kwargs)
+        language = await self.languages.language_of(reader) if reader else None
+        with reading(language):
+            await listener(self, *args, **kwargs)
+
+    return cast(Listener, run)
+
+
 class SlackTeam:
     def __init__(
         self,
+        languages: MemberLanguages,
         workspaces: WorkspaceSettingsService,
         questions: TeamQuestions,
         is_lead: IsLead,
         dm_channel: DmChannel,
     ) -> None:
+        self.languages = languages
         self.workspaces = workspaces
         self.questions = questions
         self.is_lead = is_lead
@@ -86,6 +106,7 @@ class SlackTeam:
         result = await self.workspaces.change(member, is_lead, {args[0]: " ".join(args[1:])})
         return escape(_(result.message))
 
+    @_in_readers_language
     async def on_settings_submitted(
         self, ack: Respond, body: Body, view: Body, client: AsyncWebClient
     ) -> None:
@@ -100,6 +121,7 @@ class SlackTeam:
         title = _("Settings saved") if result.ok else _("Not saved")
         await ack(response_action="update", view=tb.done_view(title, _(result.message)))
 
+    @_in_readers_language
     async def on_edit_settings(self, ack: Respond, body: Body, client: AsyncWebClient) -> None:
         """App Home's Edit button (leads only); answered once the modal is open."""
         member = wire.member(wire.team_of(body), str(body["user"]["id"]))
@@ -149,6 +171,7 @@ class SlackTeam:
             return escape(_((await self.questions.retire(member, is_lead, rest[0])).message))
         return _("I didn't understand that.\n{questions_usage}", questions_usage=_(QUESTIONS_USAGE))
 
+    @_in_readers_language
     async def on_question_submitted(
         self, ack: Respond, body: Body, view: Body, client: AsyncWebClient
     ) -> None:
@@ -169,6 +192,7 @@ class SlackTeam:
         title = _("Question sent") if mode == "suggest" else _("Question added")
         await ack(response_action="update", view=tb.done_view(title, _(result.message)))
 
+    @_in_readers_language
     async def on_review(
         self, ack: Respond, body: Body, action: Body, respond: Respond, client: AsyncWebClient
     ) -> None:
