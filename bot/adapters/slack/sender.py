@@ -224,6 +224,10 @@ class SlackSender:
         except SlackApiError as err:
             log.warning("users.info %s failed: %s", member.user_id, err.response.get("error"))
             return None
+        except (*NETWORK_ERRORS, RuntimeError) as err:  # RuntimeError: the session closed (stop)
+            # best effort: this delivery reads the workspace's language instead
+            log.info("users.info %s (locale) failed for now: %r", member.user_id, err)
+            return None
         locale = user.get("locale")
         return str(locale) if locale else None
 
