@@ -3,6 +3,10 @@
 Each delivery kind renders to a platform-neutral `Rendered` message: a title, body paragraphs,
 answer sections and the buttons it offers. Adapters turn that into Block Kit, Discord components
 or terminal output, and supply `name_of` to show a member (a mention or a display name).
+
+Every string is English source text marked for translation: `_()` / `ngettext()` inside the
+renderers, `N_()` for module-level constants (translated with `_()` where they are used).
+`render(..., language=...)` builds the message in the reader's language.
 """
 
 from __future__ import annotations
@@ -29,8 +33,9 @@ from bot.engine.model import (
 )
 from bot.engine.presets import PRESETS
 from bot.engine.stats import MIN_GROUP, ReciprocityFigures
+from bot.i18n import N_, prompts
+from bot.i18n.translate import Translator, _, current, ngettext, reading
 from bot.reports.figures import Figures
-from bot.text import plural
 
 
 class Action(StrEnum):
@@ -80,25 +85,25 @@ class Names:
     def others(self, keys: list[str] | tuple[str, ...]) -> str:
         names = [self.name_of(k) for k in keys if k != self.recipient]
         if len(names) <= 1:
-            return "".join(names) or "your partner"
-        return ", ".join(names[:-1]) + " and " + names[-1]
+            return "".join(names) or _("your partner")
+        return _("{names} and {last}", names=", ".join(names[:-1]), last=names[-1])
 
 
 # what a clicked message says once its controls are gone (platforms add their own punctuation)
 SETTLED_NOTES = {
-    Action.ACCEPT: "✓ Accepted",
-    Action.DECLINE: "Not now",
-    Action.SWAP: "Swapped: a new prompt is below",
-    Action.STAY: "Staying at this depth",
-    Action.LEAVE: "You left this round",
-    Action.ANSWER: "✓ Answered",
-    Action.FOLLOW_UP: "✓ Your follow-up question is saved",
-    Action.SKIP: "Skipped: the round goes on",
-    Action.DEEPER: "✓ You chose: a layer deeper",
-    Action.HERE: "✓ You chose: stay at this depth",
-    Action.KEEP_GOING: "✓ You chose to keep going together",
+    Action.ACCEPT: N_("✓ Accepted"),
+    Action.DECLINE: N_("Not now"),
+    Action.SWAP: N_("Swapped: a new prompt is below"),
+    Action.STAY: N_("Staying at this depth"),
+    Action.LEAVE: N_("You left this round"),
+    Action.ANSWER: N_("✓ Answered"),
+    Action.FOLLOW_UP: N_("✓ Your follow-up question is saved"),
+    Action.SKIP: N_("Skipped: the round goes on"),
+    Action.DEEPER: N_("✓ You chose: a layer deeper"),
+    Action.HERE: N_("✓ You chose: stay at this depth"),
+    Action.KEEP_GOING: N_("✓ You chose to keep going together"),
 }
-STALE_NOTE = "No longer current"
+STALE_NOTE = N_("No longer current")
 
 
 def command_for(action: Action, member_key: str, number: int | None) -> Command:
@@ -121,55 +126,69 @@ def command_for(action: Action, member_key: str, number: int | None) -> Command:
     return simple[action](member_key)
 
 
-PROMPT_BUTTONS = (
-    Button(Action.ANSWER, "Answer", "primary"),
-    Button(Action.EXAMPLE, "See an example"),
-    Button(Action.SWAP, "Swap prompt"),
-    Button(Action.STAY, "Stay at this depth"),
-    Button(Action.LEAVE, "Leave", "danger"),
-)
-
-EXAMPLE_INTRO = "One way someone might answer (yours can be completely different):"
-NO_EXAMPLE = "There's no example for this one. Any answer is welcome, short or long."
+def prompt_buttons() -> tuple[Button, ...]:
+    return (
+        Button(Action.ANSWER, _("Answer"), "primary"),
+        Button(Action.EXAMPLE, _("See an example")),
+        Button(Action.SWAP, _("Swap prompt")),
+        Button(Action.STAY, _("Stay at this depth")),
+        Button(Action.LEAVE, _("Leave"), "danger"),
+    )
 
 
-def example_text(example: str | None) -> str:
-    """What "See an example" shows the member who asked (only them)."""
-    return f"{EXAMPLE_INTRO}\n“{example}”" if example else NO_EXAMPLE
+EXAMPLE_INTRO = N_("One way someone might answer (yours can be completely different):")
+NO_EXAMPLE = N_("There's no example for this one. Any answer is welcome, short or long.")
 
 
-FOLLOW_UP_BUTTONS = (
-    Button(Action.FOLLOW_UP, "Ask a follow-up", "primary"),
-    Button(Action.SKIP, "Skip"),
-)
-FOLLOW_UP_ANSWER_BUTTONS = (
-    Button(Action.ANSWER, "Answer", "primary"),
-    Button(Action.LEAVE, "Leave", "danger"),
-)
-CHECK_IN_BUTTONS = (
-    Button(Action.DEEPER, "Go a layer deeper", "primary"),
-    Button(Action.HERE, "Stay at this depth"),
-)
-KEEP_GOING_BUTTONS = (Button(Action.KEEP_GOING, "Keep going together", "primary"),)
-CHECK_IN_QUESTION = "Go a layer deeper, or stay at this depth for another prompt?"
-FOLLOW_UP_INVITE = (
+def example_text(example: str | None, bank: str | None = None, prompt_id: str | None = None) -> str:
+    """What "See an example" shows the member who asked (only them), in their language when the
+    bank has a translation of this prompt."""
+    _text, translated = prompts.translated(bank, prompt_id, current().language)
+    shown = translated or example
+    return f"{_(EXAMPLE_INTRO)}\n“{shown}”" if shown else _(NO_EXAMPLE)
+
+
+def follow_up_buttons() -> tuple[Button, ...]:
+    return (
+        Button(Action.FOLLOW_UP, _("Ask a follow-up"), "primary"),
+        Button(Action.SKIP, _("Skip")),
+    )
+
+
+def follow_up_answer_buttons() -> tuple[Button, ...]:
+    return (Button(Action.ANSWER, _("Answer"), "primary"), Button(Action.LEAVE, _("Leave"), "danger"))
+
+
+def check_in_buttons() -> tuple[Button, ...]:
+    return (
+        Button(Action.DEEPER, _("Go a layer deeper"), "primary"),
+        Button(Action.HERE, _("Stay at this depth")),
+    )
+
+
+def keep_going_buttons() -> tuple[Button, ...]:
+    return (Button(Action.KEEP_GOING, _("Keep going together"), "primary"),)
+
+
+CHECK_IN_QUESTION = N_("Go a layer deeper, or stay at this depth for another prompt?")
+FOLLOW_UP_INVITE = N_(
     "Curious about something they shared? Ask one short follow-up question. Questions are "
     "delivered once everyone has asked one, or press Skip to go on."
 )
-FOLLOW_UP_TITLE = "Ask a follow-up"  # the form's title (Slack: 24 characters at most)
-FOLLOW_UP_LABEL = "Your question"
-FOLLOW_UP_PLACEHOLDER = "One short question about what they shared"
-FOLLOW_UP_PRIVATE = "Private until everyone has asked one. Then each of you gets the others'."
-FOLLOW_UP_FORM_EXPIRED = "This form has expired. Please press Ask a follow-up again."
+FOLLOW_UP_TITLE = N_("Ask a follow-up")  # the form's title (Slack: 24 characters at most)
+FOLLOW_UP_LABEL = N_("Your question")
+FOLLOW_UP_PLACEHOLDER = N_("One short question about what they shared")
+FOLLOW_UP_PRIVATE = N_("Private until everyone has asked one. Then each of you gets the others'.")
+FOLLOW_UP_FORM_EXPIRED = N_("This form has expired. Please press Ask a follow-up again.")
 
 # how to answer on a chat platform; the console adapter swaps in its own words (no buttons there)
-ANSWER_HINT = "Answer with the button, or simply reply here in this chat."
-KEEP_GOING_HINT = (
+ANSWER_HINT = N_("Answer with the button, or simply reply here in this chat.")
+KEEP_GOING_HINT = N_(
     "Enjoyed it? Choose Keep going together: if you both do, a new round starts right where "
     "you left off. If not, nothing happens and nobody is told."
 )
-RATING_QUESTION = "How close do you feel to your partner now? (1 = not at all, 7 = very)"
-HELP_TEXT = (
+RATING_QUESTION = N_("How close do you feel to your partner now? (1 = not at all, 7 = very)")
+HELP_TEXT = N_(
     "Rapport runs short getting-to-know-you rounds. You and a partner get the same prompt by DM; "
     "your answer stays private until you've both answered, then you see each other's at the same "
     "moment. After a couple of prompts the round goes one layer deeper, never further than the "
@@ -177,101 +196,153 @@ HELP_TEXT = (
 )
 
 
-def _layer_label(layer: int) -> str:
-    return f"Layer {layer} · {LAYER_NAMES.get(layer, '')}"
+def layer_name(layer: int) -> str:
+    """ "How I tick" in the current reader's language ("" for a layer without a name)."""
+    return _(LAYER_NAMES[layer]) if layer in LAYER_NAMES else ""
 
 
-def render(kind: DeliveryKind, data: Mapping[str, Any], names: Names) -> Rendered:
+def layer_label(layer: int) -> str:
+    """ "Layer 2 · How I tick" in the current reader's language."""
+    return _("Layer {layer} · {name}", layer=layer, name=layer_name(layer))
+
+
+def render(
+    kind: DeliveryKind,
+    data: Mapping[str, Any],
+    names: Names,
+    language: str | Translator | None = None,
+) -> Rendered:
+    """The delivery as a reader of `language` reads it (None: the current reader's)."""
     renderer = _RENDERERS[kind]
-    return renderer(data, names)
+    if language is None:
+        return renderer(data, names)
+    with reading(language):
+        return renderer(data, names)
 
 
 def _invitation(data: Mapping[str, Any], names: Names) -> Rendered:
     starter = data.get("initiator")
     opening = (
-        f"{names.name_of(starter)} would like to get to know you better."
+        _("{name} would like to get to know you better.", name=names.name_of(starter))
         if starter
-        else f"Your team's Rapport session paired you with {names.others(data['others'])}."
+        else _(
+            "Your team's Rapport session paired you with {others}.",
+            others=names.others(data["others"]),
+        )
     )
     return Rendered(
-        title="You're invited to a Rapport round",
+        title=_("You're invited to a Rapport round"),
         body=(
             opening,
-            "You'll both answer the same short prompts. Answers stay private until you've both "
-            "answered.",
+            _(
+                "You'll both answer the same short prompts. Answers stay private until you've "
+                "both answered."
+            ),
             pace_in_words(data),
         ),
-        buttons=(Button(Action.ACCEPT, "Accept", "primary"), Button(Action.DECLINE, "Not now")),
+        buttons=(
+            Button(Action.ACCEPT, _("Accept"), "primary"),
+            Button(Action.DECLINE, _("Not now")),
+        ),
     )
 
 
 def pace_in_words(data: Mapping[str, Any]) -> str:
     """The round's pace in plain words, for the invitation."""
     daily = data.get("pace") == "daily"
-    when = "one prompt a day" if daily else "the next prompt right after each reveal"
-    per_layer = plural(int(data.get("prompts_per_layer") or 2), "prompt", "prompts")
-    layer = int(data["max_layer"])
-    how = f"{per_layer} per layer, {when}, up to {_layer_label(layer)}"
+    when = _("one prompt a day") if daily else _("the next prompt right after each reveal")
+    count = int(data.get("prompts_per_layer") or 2)
+    how = ngettext(
+        "{count} prompt per layer, {when}, up to {layer}",
+        "{count} prompts per layer, {when}, up to {layer}",
+        count,
+        when=when,
+        layer=layer_label(int(data["max_layer"])),
+    )
     preset = data.get("preset")
     if preset is None or preset not in {p.value for p in PRESETS}:
-        return f"Pace: {how}."
-    return f"Pace: {preset}: {how}."
+        return _("Pace: {how}.", how=how)
+    return _("Pace: {preset}: {how}.", preset=preset, how=how)
 
 
 def _accepted(data: Mapping[str, Any], names: Names) -> Rendered:
-    return Rendered(title=f"{names.name_of(data['by'])} accepted. Your first prompt is below.")
+    return Rendered(
+        title=_("{name} accepted. Your first prompt is below.", name=names.name_of(data["by"]))
+    )
 
 
 def _declined(data: Mapping[str, Any], names: Names) -> Rendered:
     if data.get("unreachable"):
         return Rendered(
-            title="This round couldn't start",
+            title=_("This round couldn't start"),
             body=(
-                "I couldn't reach everyone in it by direct message, so the round is off. "
-                "Nothing was shared.",
+                _(
+                    "I couldn't reach everyone in it by direct message, so the round is off. "
+                    "Nothing was shared."
+                ),
             ),
         )
     return Rendered(
-        title="Not this time",
-        body=("Your invitation was declined for now. No worries, timing is everything.",),
+        title=_("Not this time"),
+        body=(_("Your invitation was declined for now. No worries, timing is everything."),),
     )
 
 
 def _prompt(data: Mapping[str, Any], names: Names) -> Rendered:
-    lead = {
-        "first": "Here's your first prompt.",
-        "next": "Here's your next prompt.",
-        "deeper": "You've both opened up a little: this prompt goes one layer deeper.",
-        "swap": "A new prompt was drawn for this step.",
-        "same_depth": "You'll stay at this depth for another prompt.",
-        "together": "Here's your first prompt in this new round together.",
-    }.get(str(data.get("reason")), "Here's your prompt.")
-    position = f"{_layer_label(int(data['layer']))} · prompt {data['number_in_layer']}"
-    return Rendered(
-        title=str(data["text"]),
-        body=(lead, position, ANSWER_HINT),
-        buttons=PROMPT_BUTTONS,
+    lead = _(_PROMPT_LEADS.get(str(data.get("reason")), _DEFAULT_LEAD))
+    position = _(
+        "{layer} · prompt {number}",
+        layer=layer_label(int(data["layer"])),
+        number=data["number_in_layer"],
     )
+    return Rendered(
+        title=prompt_text(data),
+        body=(lead, position, _(ANSWER_HINT)),
+        buttons=prompt_buttons(),
+    )
+
+
+_PROMPT_LEADS = {
+    "first": N_("Here's your first prompt."),
+    "next": N_("Here's your next prompt."),
+    "deeper": N_("You've both opened up a little: this prompt goes one layer deeper."),
+    "swap": N_("A new prompt was drawn for this step."),
+    "same_depth": N_("You'll stay at this depth for another prompt."),
+    "together": N_("Here's your first prompt in this new round together."),
+}
+_DEFAULT_LEAD = N_("Here's your prompt.")
+
+
+def prompt_text(data: Mapping[str, Any], key: str = "text") -> str:
+    """A delivery's prompt in the current reader's language: the translated bank's text for
+    its prompt id when there is one, else the text the round drew (English)."""
+    text, _example = prompts.translated(data.get("bank"), data.get("prompt_id"), current().language)
+    return text or str(data[key])
 
 
 def _held(data: Mapping[str, Any], names: Names) -> Rendered:
     return Rendered(
-        title="Answer saved",
-        body=("It stays private until your partner answers too. Then you'll both see both.",),
+        title=_("Answer saved"),
+        body=(_("It stays private until your partner answers too. Then you'll both see both."),),
     )
 
 
 def _reveal(data: Mapping[str, Any], names: Names) -> Rendered:
     sections = tuple(
-        Section("You" if a["member"] == names.recipient else names.name_of(a["member"]), a["text"])
+        Section(
+            _("You") if a["member"] == names.recipient else names.name_of(a["member"]), a["text"]
+        )
         for a in data["answers"]
     )
     offer = bool(data.get("follow_up"))
     return Rendered(
-        title="Everyone answered. Here's what you shared:",
-        body=(f"Prompt: {data['prompt_text']}", *((FOLLOW_UP_INVITE,) if offer else ())),
+        title=_("Everyone answered. Here's what you shared:"),
+        body=(
+            _("Prompt: {prompt}", prompt=prompt_text(data, "prompt_text")),
+            *((_(FOLLOW_UP_INVITE),) if offer else ()),
+        ),
         sections=sections,
-        buttons=FOLLOW_UP_BUTTONS if offer else (),
+        buttons=follow_up_buttons() if offer else (),
     )
 
 
@@ -290,7 +361,7 @@ def _follow_up_questions(data: Mapping[str, Any], names: Names) -> Rendered:
         title="Everyone asked a follow-up. Here's what they'd like to know:",
         body=(ANSWER_HINT, "Your answer stays private until everyone has answered."),
         sections=sections,
-        buttons=FOLLOW_UP_ANSWER_BUTTONS,
+        buttons=follow_up_answer_buttons(),
     )
 
 
@@ -321,11 +392,11 @@ def _check_in(data: Mapping[str, Any], names: Names) -> Rendered:
     return Rendered(
         title="A quick check-in",
         body=(
-            f"You've finished {_layer_label(int(data['layer']))}. Everyone gets this same "
+            f"You've finished {layer_label(int(data['layer']))}. Everyone gets this same "
             "question, and the round only goes deeper if you all choose it.",
             CHECK_IN_QUESTION,
         ),
-        buttons=CHECK_IN_BUTTONS,
+        buttons=check_in_buttons(),
     )
 
 
@@ -333,7 +404,7 @@ def _kept_going(data: Mapping[str, Any], names: Names) -> Rendered:
     return Rendered(
         title="You're keeping going together",
         body=(
-            f"A new round starts at {_layer_label(int(data['layer']))}, with prompts you haven't "
+            f"A new round starts at {layer_label(int(data['layer']))}, with prompts you haven't "
             "had yet. Your first prompt is below.",
         ),
     )
@@ -341,76 +412,106 @@ def _kept_going(data: Mapping[str, Any], names: Names) -> Rendered:
 
 def _stay(data: Mapping[str, Any], names: Names) -> Rendered:
     return Rendered(
-        title="Staying at this depth",
-        body=(f"This round will stay at {_layer_label(int(data['layer']))}. No pressure.",),
+        title=_("Staying at this depth"),
+        body=(
+            _(
+                "This round will stay at {layer}. No pressure.",
+                layer=layer_label(int(data["layer"])),
+            ),
+        ),
     )
 
 
 def _partner_left(data: Mapping[str, Any], names: Names) -> Rendered:
     return Rendered(
-        title="This round has ended",
-        body=("Your partner has stepped away from this round. Thanks for everything you shared.",),
+        title=_("This round has ended"),
+        body=(
+            _("Your partner has stepped away from this round. Thanks for everything you shared."),
+        ),
     )
 
 
 def _left(data: Mapping[str, Any], names: Names) -> Rendered:
-    return Rendered(title="You've left the round", body=("Thanks for taking part.",))
+    return Rendered(title=_("You've left the round"), body=(_("Thanks for taking part."),))
 
 
 def _reminder(data: Mapping[str, Any], names: Names) -> Rendered:
     return Rendered(
-        title="A gentle nudge",
+        title=_("A gentle nudge"),
         body=(
-            "Your partner's answer is waiting for yours. Whenever you're ready:",
-            str(data["text"]),
+            _("Your partner's answer is waiting for yours. Whenever you're ready:"),
+            prompt_text(data),
         ),
-        buttons=FOLLOW_UP_ANSWER_BUTTONS if data.get("follow_up") else PROMPT_BUTTONS,
+        buttons=follow_up_answer_buttons() if data.get("follow_up") else prompt_buttons(),
     )
 
 
 def _expired(data: Mapping[str, Any], names: Names) -> Rendered:
     return Rendered(
-        title="This round has wound down",
-        body=("It's been quiet for a while, so I've closed it. You can start a new one any time.",),
+        title=_("This round has wound down"),
+        body=(
+            _("It's been quiet for a while, so I've closed it. You can start a new one any time."),
+        ),
     )
 
 
 def _completed(data: Mapping[str, Any], names: Names) -> Rendered:
-    shared = f"You shared {plural(int(data['prompts_revealed']), 'prompt', 'prompts')}"
+    shared = ngettext(
+        "You shared {count} prompt and reached {layer}. Thank you!",
+        "You shared {count} prompts and reached {layer}. Thank you!",
+        int(data["prompts_revealed"]),
+        layer=layer_label(int(data["layer_reached"])),
+    )
     return Rendered(
-        title="That's the end of this round",
+        title=_("That's the end of this round"),
         body=(
-            f"{shared} and reached {_layer_label(int(data['layer_reached']))}. Thank you!",
-            RATING_QUESTION,
-            *((KEEP_GOING_HINT,) if data.get("keep_going") else ()),
+            shared,
+            _(RATING_QUESTION),
+            *((_(KEEP_GOING_HINT),) if data.get("keep_going") else ()),
         ),
         rating=True,
-        buttons=KEEP_GOING_BUTTONS if data.get("keep_going") else (),
+        buttons=keep_going_buttons() if data.get("keep_going") else (),
     )
 
 
 def _session_summary(data: Mapping[str, Any], names: Names) -> Rendered:
     groups = int(data["groups"])
     trios = int(data["trios"])
-    kinds = [plural(groups - trios, "pair", "pairs")] if groups > trios or not trios else []
-    kinds += [plural(trios, "trio", "trios")] if trios else []
-    parts = [f"{' and '.join(kinds)} started"]
+    pairs = ngettext('{count} pair', '{count} pairs', groups - trios)
+    trio_count = ngettext('{count} trio', '{count} trios', trios)
+    if not trios:
+        started = _("{pairs} started", pairs=pairs)
+    elif groups > trios:
+        started = _("{pairs} and {trios} started", pairs=pairs, trios=trio_count)
+    else:
+        started = _("{trios} started", trios=trio_count)
+    parts = [started]
     if unplaced := int(data.get("unplaced") or 0):
-        who = plural(unplaced, "member", "members")
-        parts.append(f"{who} couldn't be paired this time and got a note saying why")
-    parts.append(f"next session {data['next_session']}")
+        parts.append(
+            ngettext(
+                "{count} member couldn't be paired this time and got a note saying why",
+                "{count} members couldn't be paired this time and got a note saying why",
+                unplaced,
+            )
+        )
+    parts.append(_("next session {when}", when=data["next_session"]))
     return Rendered(
-        title="Rapport session started",
-        body=(" · ".join(parts), "Check your DMs for an invitation. Taking part is optional."),
+        title=_("Rapport session started"),
+        body=(
+            " · ".join(parts),
+            _("Check your DMs for an invitation. Taking part is optional."),
+        ),
     )
 
 
 def _not_paired(data: Mapping[str, Any], names: Names) -> Rendered:
     return Rendered(
-        title="No partner this time",
+        title=_("No partner this time"),
         body=(
-            "This session had nobody left I could pair you with. You'll be first in line "
-            "next time, or start a round yourself with /rapport start.",
+            _(
+                "This session had nobody left I could pair you with. You'll be first in line "
+                "next time, or start a round yourself with /rapport start."
+            ),
         ),
     )
 
@@ -418,17 +519,17 @@ def _not_paired(data: Mapping[str, Any], names: Names) -> Rendered:
 def _suggestion_decided(data: Mapping[str, Any], names: Names) -> Rendered:
     if data.get("approved"):
         return Rendered(
-            title="Your question was added",
+            title=_("Your question was added"),
             body=(
-                f"A lead added the question you suggested: {data['text']}",
-                "Future rounds in this workspace may draw it. Thank you!",
+                _("A lead added the question you suggested: {text}", text=data["text"]),
+                _("Future rounds in this workspace may draw it. Thank you!"),
             ),
         )
     return Rendered(
-        title="About the question you suggested",
+        title=_("About the question you suggested"),
         body=(
-            f"A lead decided not to add this one for now: {data['text']}",
-            "Thanks for suggesting it. You're welcome to suggest another any time.",
+            _("A lead decided not to add this one for now: {text}", text=data["text"]),
+            _("Thanks for suggesting it. You're welcome to suggest another any time."),
         ),
     )
 
@@ -456,7 +557,7 @@ INBOX_INTRO = (
 )
 
 
-def chart_layer_label(layer: int) -> str:
+def chartlayer_label(layer: int) -> str:
     return f"Layer {layer}"
 
 
@@ -469,7 +570,7 @@ def chart_funnel_title(rounds: int) -> str:
 
 
 def chart_waits_label(median_hours: float, count: int) -> str:
-    return f"median {_hours(median_hours)} over {plural(count, 'prompt', 'prompts')}"
+    return f"median {_hours(median_hours)} over {ngettext('{count} prompt', '{count} prompts', count)}"
 
 
 def _hours(hours: float) -> str:
@@ -480,7 +581,7 @@ def withheld_text(people: int) -> str:
     needed = max(0, MIN_GROUP - people)
     return (
         f"Figures are shown only for at least {MIN_GROUP} people, so nobody can be singled "
-        f"out: {plural(people, 'person', 'people')} so far, {needed} more needed."
+        f"out: {ngettext('{count} person', '{count} people', people)} so far, {needed} more needed."
     )
 
 
@@ -490,7 +591,7 @@ def reciprocity_lines(figures: ReciprocityFigures) -> list[str]:
     if figures.members < MIN_GROUP or not figures.rounds:
         return []
     lines = [
-        f"Balance check-ins: {plural(figures.rounds_held, 'round', 'rounds')} of "
+        f"Balance check-ins: {ngettext('{count} round', '{count} rounds', figures.rounds_held)} of "
         f"{figures.rounds} paused to check in"
     ]
     if figures.check_ins:
@@ -517,8 +618,8 @@ def stats_summary(figures: Figures, period: str) -> str:
         return withheld_text(figures.people)
     parts = [
         period,
-        plural(figures.people, "person", "people"),
-        f"{plural(figures.rounds, 'round', 'rounds')}, {figures.completed} completed",
+        ngettext('{count} person', '{count} people', figures.people),
+        f"{ngettext('{count} round', '{count} rounds', figures.rounds)}, {figures.completed} completed",
     ]
     if (first := figures.rate(1)) is not None:
         parts.append(f"both answered {first:.0%} at layer 1")
@@ -537,7 +638,7 @@ def chart_alt_text(figures: Figures) -> str:
     funnel = ", ".join(f"L{n} {count}" for n, count in enumerate(figures.funnel, 1))
     ratings = ", ".join(f"{n}: {count}" for n, count in enumerate(figures.ratings, 1))
     parts = [
-        f"Rapport figures for {plural(figures.people, 'person', 'people')}",
+        f"Rapport figures for {ngettext('{count} person', '{count} people', figures.people)}",
         f"both answered by layer: {rates or 'no prompts yet'}",
         f"rounds reaching each layer: {funnel}",
     ]
@@ -558,10 +659,10 @@ def schedule_outcome(
     if status != "done":
         return f"{when}: still pairing"
     if report is None:
-        return f"{when}: {plural(groups, 'group', 'groups')} started, report on its way"
+        return f"{when}: {ngettext('{count} group', '{count} groups', groups)} started, report on its way"
     made = (
-        f"{plural(int(report['pairs']), 'pair', 'pairs')}, "
-        f"{plural(int(report['trios']), 'trio', 'trios')}"
+        f"{ngettext('{count} pair', '{count} pairs', int(report['pairs']))}, "
+        f"{ngettext('{count} trio', '{count} trios', int(report['trios']))}"
     )
     sent = int(report["delivered"]) + int(report["failed"]) + int(report.get("pending") or 0)
     outcome = f"{when}: {made} · {report['delivered']} of {sent} invitations delivered"
@@ -573,16 +674,16 @@ def schedule_outcome(
 def _session_report(data: Mapping[str, Any], names: Names) -> Rendered:
     pairs, trios = int(data["pairs"]), int(data["trios"])
     lines = [
-        f"{plural(int(data['found']), 'member', 'members')} found in the channel · "
-        f"{int(data['paired'])} paired in {plural(pairs, 'pair', 'pairs')} and "
-        f"{plural(trios, 'trio', 'trios')}."
+        f"{ngettext('{count} member', '{count} members', int(data['found']))} found in the channel · "
+        f"{int(data['paired'])} paired in {ngettext('{count} pair', '{count} pairs', pairs)} and "
+        f"{ngettext('{count} trio', '{count} trios', trios)}."
     ]
     if data.get("withheld"):
         lines.append(withheld_text(int(data["people"])))
     else:
         lines.append(
             f"Left out: {data['opted_out']} opted out · {data['paused']} paused · "
-            f"{plural(int(data['bots']), 'bot', 'bots')} · {data['no_partner']} with no "
+            f"{ngettext('{count} bot', '{count} bots', int(data['bots']))} · {data['no_partner']} with no "
             "partner possible."
         )
         invitations = (
@@ -592,7 +693,7 @@ def _session_report(data: Mapping[str, Any], names: Names) -> Rendered:
         if int(data.get("pending") or 0):
             invitations += f" · {data['pending']} still on their way"
         lines.append(invitations + ".")
-    days = plural(int(data["follow_up_days"]), "day", "days")
+    days = ngettext('{count} day', '{count} days', int(data["follow_up_days"]))
     lines.append(f"In {days} I'll send you how these rounds went, with a chart.")
     return Rendered(title=f"Session report · schedule {data['schedule_id']}", body=tuple(lines))
 
@@ -608,15 +709,15 @@ def _follow_up(data: Mapping[str, Any], names: Names) -> Rendered:
     rated = int(data["rated"])
     rating = (
         f"Average closeness rating: {float(data['average_rating']):.1f} / 7 "
-        f"({plural(rated, 'rating', 'ratings')})."
+        f"({ngettext('{count} rating', '{count} ratings', rated)})."
         if data.get("average_rating") is not None
-        else f"{plural(rated, 'rating', 'ratings')} so far: an average needs {MIN_GROUP}."
+        else f"{ngettext('{count} rating', '{count} ratings', rated)} so far: an average needs {MIN_GROUP}."
     )
     return Rendered(
         title=title,
         body=(
-            f"{data['accepted']} of {plural(int(data['groups']), 'group', 'groups')} accepted · "
-            f"{plural(int(data['completed']), 'round', 'rounds')} completed.",
+            f"{data['accepted']} of {ngettext('{count} group', '{count} groups', int(data['groups']))} accepted · "
+            f"{ngettext('{count} round', '{count} rounds', int(data['completed']))} completed.",
             f"Deepest layer reached: {depths or 'none yet'}.",
             rating,
             CHART_ATTACHED,

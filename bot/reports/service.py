@@ -23,6 +23,7 @@ from bot.clock import Clock
 from bot.engine.model import Delivery, DeliveryKind, RoundState
 from bot.engine.stats import compute_reciprocity
 from bot.engine.timing import into_daytime, zone
+from bot.i18n.translate import ngettext
 from bot.identity import Member
 from bot.reports import chart, sessions
 from bot.reports.chart import Chart
@@ -32,7 +33,6 @@ from bot.service.rounds import Outcome
 from bot.store import repository as repo
 from bot.store.database import Database
 from bot.store.tables import lead_reports, members, rounds, schedules
-from bot.text import plural
 
 log = logging.getLogger(__name__)
 
@@ -74,7 +74,7 @@ class ReportService:
         async with self.db.transaction() as conn:
             states = await _states(conn, lead, since, None, channel_id)
         figures = figures_of(states)
-        text = messages.stats_summary(figures, f"Last {plural(days, 'day', 'days')}")
+        text = messages.stats_summary(figures, f"Last {ngettext('{count} day', '{count} days', days)}")
         lines = [text, *messages.reciprocity_lines(compute_reciprocity(states))]
         return StatsReply(
             True, "\n".join(lines), None if figures.withheld else await chart.render(figures)

@@ -27,6 +27,7 @@ from bot.adapters.console.wording import DECLINED_ENDING, NEXT_STEPS, QUIT_ENDIN
 from bot.bootstrap import Rapport, build
 from bot.config import Settings
 from bot.engine.model import Command, Decline, DeliveryKind, SubmitAnswer, Swap
+from bot.i18n.translate import _
 from bot.service.ports import OutgoingMessage
 
 WAIT_SECONDS = 30.0
@@ -51,10 +52,10 @@ async def play_round(
         return await _follow(app, sender.inbox(YOU.key), player, partner, console, interrupts)
     except (Quit, EOFError) as ended:  # Ctrl-C, or Ctrl-D / the end of input
         console.print()
-        console.print(QUIT_ENDING)
+        console.print(_(QUIT_ENDING))
         return ended.exit_code if isinstance(ended, Quit) else 0
     except TimeoutError:
-        console.print(Text("The demo stalled: no message arrived in time.", style="red"))
+        console.print(Text(_("The demo stalled: no message arrived in time."), style="red"))
         return 1
     finally:
         partner_task.cancel()
@@ -80,11 +81,13 @@ async def _follow(
             pending = message
         elif message.kind is DeliveryKind.STAY and pending is not None:
             # staying answers nothing: the open prompt is still yours to answer or swap
-            console.print(Text(f"Back to the prompt: {pending.data['text']}", style="dim"))
+            console.print(
+                Text(_("Back to the prompt: {text}", text=pending.data["text"]), style="dim")
+            )
             message = pending
         done = await _play(app, message, player, partner, console)
         if any(isinstance(command, Decline) for command in done):
-            console.print(DECLINED_ENDING)  # only the other member is told: nothing comes here
+            console.print(_(DECLINED_ENDING))  # only the other member is told: nothing comes here
             _next_steps(console)
             return 0
         if any(isinstance(command, SubmitAnswer | Swap) for command in done):
@@ -104,10 +107,10 @@ async def _play(
         for command in await player(message):
             outcome = await app.service.act(message.round_id, command)
             if not outcome.ok:
-                console.print(Text(outcome.message, style="yellow"))
+                console.print(Text(_(outcome.message), style="yellow"))
                 break
             if outcome.message:
-                console.print(Text(outcome.message, style="green"))
+                console.print(Text(_(outcome.message), style="green"))
             done.append(command)
             if isinstance(command, SubmitAnswer) and command.step is not None:
                 await partner.you_answered(command.step)
@@ -116,7 +119,7 @@ async def _play(
 
 
 def _next_steps(console: Console) -> None:
-    heading, *lines = NEXT_STEPS
+    heading, *lines = (_(line) for line in NEXT_STEPS)
     console.print()
     console.print(Text(heading, style="bold"))
     for line in lines:
@@ -143,11 +146,14 @@ async def run_demo(
     """Plays one round; `keyboard` defaults to the terminal's. 0 when it ended, 130 on Ctrl-C."""
     interrupts = Interrupts()
     with interrupts.catching(), tempfile.TemporaryDirectory(prefix="rapport-demo-") as tmp:
-        console.rule("[bold]Rapport demo[/bold]")
+        console.rule(_("[bold]Rapport demo[/bold]"))
         console.print(
-            f"You'll play one member. Your partner is [bold]{PARTNER_NAME}[/bold], a scripted "
-            "demo member whose answers were written for each prompt. Type /help at any prompt "
-            "for the commands; Ctrl-C ends the demo.\n"
+            _(
+                "You'll play one member. Your partner is [bold]{partner_name}[/bold], a scripted "
+                "demo member whose answers were written for each prompt. Type /help at any "
+                "prompt for the commands; Ctrl-C ends the demo.\n",
+                partner_name=PARTNER_NAME,
+            )
         )
         demo_settings = settings.model_copy(
             update={
@@ -158,7 +164,7 @@ async def run_demo(
                 "balance_guard": False,
             }
         )
-        sender = ConsoleSender(console, {YOU.key: "You", SAM.key: PARTNER_NAME}, {YOU.key})
+        sender = ConsoleSender(console, {YOU.key: _("You"), SAM.key: PARTNER_NAME}, {YOU.key})
         app = build(demo_settings, senders={"console": sender}, rates_per_second={"console": 50})
         await app.start()
         try:

@@ -15,12 +15,12 @@ from rich.text import Text
 from bot.adapters.console.keyboard import Keyboard
 from bot.adapters.console.wording import (
     ANSWER_QUESTION,
-    CONSOLE_HELP,
     INVITATION_QUESTION,
     INVITATION_RETRY,
     RATING_ASK,
     RATING_RETRY,
     UNKNOWN_COMMAND,
+    console_help,
 )
 from bot.engine.model import (
     Accept,
@@ -33,6 +33,7 @@ from bot.engine.model import (
     SubmitAnswer,
     Swap,
 )
+from bot.i18n.translate import _
 from bot.identity import Member
 from bot.messages import example_text
 from bot.service.ports import OutgoingMessage
@@ -47,28 +48,28 @@ def human_player(console: Console, keyboard: Keyboard, example_of: Answers) -> P
     """Asks the person: y/n to the invitation, an answer or a command at a prompt, a rating."""
 
     async def ask(question: str) -> str:
-        return (await keyboard.line(f"[bold]{question}[/bold] › ")).strip()
+        return (await keyboard.line(_("[bold]{question}[/bold] › ", question=question))).strip()
 
     def say(text: str, style: str = "") -> None:
         console.print(Text(text, style=style))  # Text: nothing typed is read as markup
 
     async def invitation() -> list[Command]:
         while True:
-            reply = (await ask(INVITATION_QUESTION)).lower()
+            reply = (await ask(_(INVITATION_QUESTION))).lower()
             if reply in ("y", "yes"):
                 return [Accept(YOU.key)]
             if reply in ("n", "no"):
                 return [Decline(YOU.key)]
-            say(CONSOLE_HELP if reply == "/help" else INVITATION_RETRY)
+            say(console_help() if reply == "/help" else _(INVITATION_RETRY))
 
     async def rating() -> list[Command]:
         while True:
-            reply = await ask(RATING_ASK)  # the question itself is in the message above
+            reply = await ask(_(RATING_ASK))  # the question itself is in the message above
             if not reply:
                 return []
             if reply.isdigit():
                 return [Rate(YOU.key, int(reply))]  # the round itself refuses 0 or 9, kindly
-            say(RATING_RETRY)
+            say(_(RATING_RETRY))
 
     async def prompt(message: OutgoingMessage) -> list[Command]:
         step = int(message.data["step"])
@@ -78,7 +79,7 @@ def human_player(console: Console, keyboard: Keyboard, example_of: Answers) -> P
             "/leave": Leave(YOU.key),
         }
         while True:
-            reply = await ask(ANSWER_QUESTION)
+            reply = await ask(_(ANSWER_QUESTION))
             if not reply.startswith("/"):
                 return [SubmitAnswer(YOU.key, reply, step)]
             word = reply.split()[0]
@@ -86,11 +87,11 @@ def human_player(console: Console, keyboard: Keyboard, example_of: Answers) -> P
             if name in commands:
                 return [commands[name]]
             if name == "/help":
-                say(CONSOLE_HELP)
+                say(console_help())
             elif name == "/example":
                 say(example_text(example_of(message)), "italic")
             else:
-                say(UNKNOWN_COMMAND.format(command=word), "yellow")
+                say(_(UNKNOWN_COMMAND, command=word), "yellow")
 
     async def play(message: OutgoingMessage) -> list[Command]:
         if message.kind is DeliveryKind.INVITATION:
@@ -109,7 +110,7 @@ def auto_player(console: Console, answer: Callable[[OutgoingMessage], str]) -> P
     swapped = False
 
     def typed(text: str) -> None:
-        console.print(Text(f"you › {text}", style="dim"))
+        console.print(Text(_("you › {text}", text=text), style="dim"))
 
     async def play(message: OutgoingMessage) -> list[Command]:
         nonlocal swapped

@@ -6,11 +6,13 @@ or replying in a chat, the console shows its commands instead.
 
 from __future__ import annotations
 
+from bot.i18n import N_
+from bot.i18n.translate import _
 from bot.messages import ANSWER_HINT, HELP_TEXT, Action, Rendered
 
 # shared paragraphs that only make sense on a chat platform -> the console's version
 CONSOLE_PARAGRAPHS = {
-    ANSWER_HINT: "Type your answer below. Stuck for words? /example shows one.",
+    ANSWER_HINT: N_("Type your answer below. Stuck for words? /example shows one."),
 }
 # the key that does what a button does; the Answer button is simply typing
 BUTTON_KEYS = {
@@ -22,42 +24,53 @@ BUTTON_KEYS = {
     Action.LEAVE: "/leave",
 }
 
-ANSWER_QUESTION = "Your answer (or /example, /swap, /stay, /leave, /help)"
-INVITATION_QUESTION = "Accept? (y/n)"
-RATING_ASK = "Your rating, 1-7 (or Enter to skip)"
+ANSWER_QUESTION = N_("Your answer (or /example, /swap, /stay, /leave, /help)")
+INVITATION_QUESTION = N_("Accept? (y/n)")
+RATING_ASK = N_("Your rating, 1-7 (or Enter to skip)")
 COMMANDS = (
-    ("/example", "see an example answer to this prompt"),
-    ("/swap", "draw a different prompt at the same depth"),
-    ("/stay", "keep the round at this depth from now on"),
-    ("/leave", "end the round"),
-    ("/help", "show this list"),
+    ("/example", N_("see an example answer to this prompt")),
+    ("/swap", N_("draw a different prompt at the same depth")),
+    ("/stay", N_("keep the round at this depth from now on")),
+    ("/leave", N_("end the round")),
+    ("/help", N_("show this list")),
 )
-CONSOLE_HELP = "\n".join(
-    [
-        HELP_TEXT,
-        "",
-        "At a prompt you can type:",
-        *(f"  {name:<9} {what}" for name, what in COMMANDS),
-        "Anything else you type is your answer. Ctrl-C ends the demo.",
-    ]
+
+
+def console_help() -> str:
+    """How rounds work and the console's commands, in the current reader's language."""
+    return "\n".join(
+        [
+            _(HELP_TEXT),
+            "",
+            _("At a prompt you can type:"),
+            *(f"  {name:<9} {_(what)}" for name, what in COMMANDS),
+            _("Anything else you type is your answer. Ctrl-C ends the demo."),
+        ]
+    )
+
+
+NO_EXAMPLE = N_(
+    "This prompt has no example answer. There's no wrong one: a sentence or two "
+    "about your own experience is plenty."
 )
-UNKNOWN_COMMAND = "I don't know {command} — try /help"
-INVITATION_RETRY = "Please type y to accept or n to decline."
-RATING_RETRY = "Please type a number from 1 to 7, or press Enter to skip."
-DECLINED_ENDING = "You declined, so this demo round is over: nothing was shared."
-QUIT_ENDING = "Demo ended. Run it again any time."
+UNKNOWN_COMMAND = N_("I don't know {command} — try /help")
+INVITATION_RETRY = N_("Please type y to accept or n to decline.")
+RATING_RETRY = N_("Please type a number from 1 to 7, or press Enter to skip.")
+DECLINED_ENDING = N_("You declined, so this demo round is over: nothing was shared.")
+QUIT_ENDING = N_("Demo ended. Run it again any time.")
 NEXT_STEPS = (
-    "What's next: bring Rapport to your team",
-    "  Slack:    rapport slack manifest      creates the app (README: Add Rapport to Slack)",
-    "  Discord:  rapport discord invite-url  adds the bot (README: Add Rapport to Discord)",
-    "  Then:     rapport run",
-    "In a fresh clone `rapport` is .venv/bin/rapport (or `source .venv/bin/activate` first).",
+    N_("What's next: bring Rapport to your team"),
+    N_("  Slack:    rapport slack manifest      creates the app (README: Add Rapport to Slack)"),
+    N_("  Discord:  rapport discord invite-url  adds the bot (README: Add Rapport to Discord)"),
+    N_("  Then:     rapport run"),
+    N_("In a fresh clone `rapport` is .venv/bin/rapport (or `source .venv/bin/activate` first)."),
 )
 
 
 def console_body(rendered: Rendered) -> tuple[str, ...]:
     """The body paragraphs, with chat-platform wording replaced by the console's."""
-    return tuple(CONSOLE_PARAGRAPHS.get(paragraph, paragraph) for paragraph in rendered.body)
+    console = {_(chat): _(own) for chat, own in CONSOLE_PARAGRAPHS.items()}
+    return tuple(console.get(paragraph, paragraph) for paragraph in rendered.body)
 
 
 def console_keys(rendered: Rendered) -> str:
