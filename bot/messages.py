@@ -17,6 +17,8 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from babel.numbers import format_decimal, format_percent
+
 from bot.engine.bank import LAYER_NAMES
 from bot.engine.model import (
     Accept,
@@ -33,7 +35,7 @@ from bot.engine.model import (
 )
 from bot.engine.presets import PRESETS
 from bot.engine.stats import MIN_GROUP, ReciprocityFigures
-from bot.i18n import N_, prompts
+from bot.i18n import N_, Message, N_plural, prompts
 from bot.i18n.translate import Translator, _, current, ngettext, reading
 from bot.reports.figures import Figures
 
@@ -136,7 +138,8 @@ def prompt_buttons() -> tuple[Button, ...]:
     )
 
 
-EXAMPLE_INTRO = N_("One way someone might answer (yours can be completely different):")
+# one message with its quotation marks, which each language writes its own way
+EXAMPLE_INTRO = N_("One way someone might answer (yours can be completely different):\n“{example}”")
 NO_EXAMPLE = N_("There's no example for this one. Any answer is welcome, short or long.")
 
 
@@ -145,7 +148,7 @@ def example_text(example: str | None, bank: str | None = None, prompt_id: str | 
     bank has a translation of this prompt."""
     _text, translated = prompts.translated(bank, prompt_id, current().language)
     shown = translated or example
-    return f"{_(EXAMPLE_INTRO)}\n“{shown}”" if shown else _(NO_EXAMPLE)
+    return _(EXAMPLE_INTRO, example=shown) if shown else _(NO_EXAMPLE)
 
 
 def follow_up_buttons() -> tuple[Button, ...]:
@@ -156,7 +159,10 @@ def follow_up_buttons() -> tuple[Button, ...]:
 
 
 def follow_up_answer_buttons() -> tuple[Button, ...]:
-    return (Button(Action.ANSWER, _("Answer"), "primary"), Button(Action.LEAVE, _("Leave"), "danger"))
+    return (
+        Button(Action.ANSWER, _("Answer"), "primary"),
+        Button(Action.LEAVE, _("Leave"), "danger"),
+    )
 
 
 def check_in_buttons() -> tuple[Button, ...]:
@@ -348,18 +354,19 @@ def _reveal(data: Mapping[str, Any], names: Names) -> Rendered:
 
 def _follow_up_held(data: Mapping[str, Any], names: Names) -> Rendered:
     return Rendered(
-        title="Question saved",
-        body=("It's delivered once everyone has asked one. Then you'll each get the others'.",),
+        title=_("Question saved"),
+        body=(_("It's delivered once everyone has asked one. Then you'll each get the others'."),),
     )
 
 
 def _follow_up_questions(data: Mapping[str, Any], names: Names) -> Rendered:
     sections = tuple(
-        Section(f"{names.name_of(q['member'])} asks", q["text"]) for q in data["questions"]
+        Section(_("{name} asks", name=names.name_of(q["member"])), q["text"])
+        for q in data["questions"]
     )
     return Rendered(
-        title="Everyone asked a follow-up. Here's what they'd like to know:",
-        body=(ANSWER_HINT, "Your answer stays private until everyone has answered."),
+        title=_("Everyone asked a follow-up. Here's what they'd like to know:"),
+        body=(_(ANSWER_HINT), _("Your answer stays private until everyone has answered.")),
         sections=sections,
         buttons=follow_up_answer_buttons(),
     )
@@ -367,34 +374,42 @@ def _follow_up_questions(data: Mapping[str, Any], names: Names) -> Rendered:
 
 def _follow_up_reveal(data: Mapping[str, Any], names: Names) -> Rendered:
     def who(key: str) -> str:
-        return "You" if key == names.recipient else names.name_of(key)
+        return _("You") if key == names.recipient else names.name_of(key)
+
+    def asked(key: str) -> str:
+        return _("You asked") if key == names.recipient else _("{name} asked", name=who(key))
 
     sections: list[Section] = []
     for answer in data["answers"]:
         for question in data["questions"]:
             if question["member"] != answer["member"]:
-                sections.append(Section(f"{who(question['member'])} asked", question["text"]))
+                sections.append(Section(asked(question["member"]), question["text"]))
         sections.append(Section(who(answer["member"]), answer["text"]))
     return Rendered(
-        title="Everyone answered the follow-ups. Here's what you shared:",
+        title=_("Everyone answered the follow-ups. Here's what you shared:"),
         sections=tuple(sections),
     )
 
 
 def _follow_ups_passed(data: Mapping[str, Any], names: Names) -> Rendered:
     return Rendered(
-        title="No follow-ups this time",
-        body=("This time the round goes on to the next prompt. There's always the next reveal.",),
+        title=_("No follow-ups this time"),
+        body=(
+            _("This time the round goes on to the next prompt. There's always the next reveal."),
+        ),
     )
 
 
 def _check_in(data: Mapping[str, Any], names: Names) -> Rendered:
     return Rendered(
-        title="A quick check-in",
+        title=_("A quick check-in"),
         body=(
-            f"You've finished {layer_label(int(data['layer']))}. Everyone gets this same "
-            "question, and the round only goes deeper if you all choose it.",
-            CHECK_IN_QUESTION,
+            _(
+                "You've finished {layer}. Everyone gets this same question, and the round only "
+                "goes deeper if you all choose it.",
+                layer=layer_label(int(data["layer"])),
+            ),
+            _(CHECK_IN_QUESTION),
         ),
         buttons=check_in_buttons(),
     )
@@ -402,10 +417,13 @@ def _check_in(data: Mapping[str, Any], names: Names) -> Rendered:
 
 def _kept_going(data: Mapping[str, Any], names: Names) -> Rendered:
     return Rendered(
-        title="You're keeping going together",
+        title=_("You're keeping going together"),
         body=(
-            f"A new round starts at {layer_label(int(data['layer']))}, with prompts you haven't "
-            "had yet. Your first prompt is below.",
+            _(
+                "A new round starts at {layer}, with prompts you haven't had yet. Your first "
+                "prompt is below.",
+                layer=layer_label(int(data["layer"])),
+            ),
         ),
     )
 
@@ -477,8 +495,8 @@ def _completed(data: Mapping[str, Any], names: Names) -> Rendered:
 def _session_summary(data: Mapping[str, Any], names: Names) -> Rendered:
     groups = int(data["groups"])
     trios = int(data["trios"])
-    pairs = ngettext('{count} pair', '{count} pairs', groups - trios)
-    trio_count = ngettext('{count} trio', '{count} trios', trios)
+    pairs = ngettext("{count} pair", "{count} pairs", groups - trios)
+    trio_count = ngettext("{count} trio", "{count} trios", trios)
     if not trios:
         started = _("{pairs} started", pairs=pairs)
     elif groups > trios:
@@ -536,53 +554,80 @@ def _suggestion_decided(data: Mapping[str, Any], names: Names) -> Rendered:
 
 # --- leads' reports: counts only, never a name of who declined or answered, never a text -----
 
-CHART_TITLE = "Rapport figures"
-CHART_RATES = "Both answered, by layer"
-CHART_WAITS = "Hours to reciprocate (10th-90th percentile)"
-CHART_RATINGS = "Closeness ratings (1-7)"
-CHART_NO_DATA = "No data yet"
-CHART_ATTACHED = "The chart is attached."
-STATS_LEADS_ONLY = "Only team leads can see stats."
-DIGEST_ON = (
+CHART_TITLE = N_("Rapport figures")
+CHART_RATES = N_("Both answered, by layer")
+CHART_WAITS = N_("Hours to reciprocate (10th-90th percentile)")
+CHART_RATINGS = N_("Closeness ratings (1-7)")
+CHART_NO_DATA = N_("No data yet")
+CHART_ATTACHED = N_("The chart is attached.")
+STATS_LEADS_ONLY = N_("Only team leads can see stats.")
+DIGEST_ON = N_(
     "Monthly digest on: on the 1st of each month, in your daytime, I'll DM you last month's "
     "figures with a chart. `/rapport stats digest off` stops it."
 )
-DIGEST_OFF = "Monthly digest off. Nothing more will be sent."
-DIGEST_WAS_OFF = "Your monthly digest was already off."
-STATS_SENT_TO_DM = "I've sent the chart to our DM."
-STATS_UPLOAD_FAILED = "I couldn't send you the chart just now. Please try again in a minute."
-INBOX_EMPTY = "Nothing is waiting for you: no invitation, no prompt and no unseen reveal."
-INBOX_INTRO = (
+DIGEST_OFF = N_("Monthly digest off. Nothing more will be sent.")
+DIGEST_WAS_OFF = N_("Your monthly digest was already off.")
+STATS_SENT_TO_DM = N_("I've sent the chart to our DM.")
+STATS_UPLOAD_FAILED = N_("I couldn't send you the chart just now. Please try again in a minute.")
+INBOX_EMPTY = N_("Nothing is waiting for you: no invitation, no prompt and no unseen reveal.")
+INBOX_INTRO = N_(
     "Here is what I couldn't bring you by DM (only you can see this). You can answer here too."
 )
 
 
-def chartlayer_label(layer: int) -> str:
-    return f"Layer {layer}"
+def _percent(rate: float) -> str:
+    """ "40%" as the reader's language writes it ("40 %" in German and French)."""
+    return format_percent(rate, locale=current().locale)
 
 
-def chart_rate_label(rate: float, opened: int) -> str:
-    return f"{rate:.0%}\nof {opened}"
-
-
-def chart_funnel_title(rounds: int) -> str:
-    return f"Rounds reaching each layer (of {rounds})"
-
-
-def chart_waits_label(median_hours: float, count: int) -> str:
-    return f"median {_hours(median_hours)} over {ngettext('{count} prompt', '{count} prompts', count)}"
+def _decimal(value: float) -> str:
+    """One decimal, with the reader's decimal sign ("4.5", "4,5")."""
+    return format_decimal(value, format="0.0", locale=current().locale)
 
 
 def _hours(hours: float) -> str:
-    return f"{hours * 60:.0f} min" if hours < 1 else f"{hours:.1f} h"
+    if hours < 1:
+        return _("{minutes} min", minutes=f"{hours * 60:.0f}")
+    return _("{hours} h", hours=_decimal(hours))
+
+
+def chart_layer_label(layer: int) -> str:
+    return _("Layer {layer}", layer=layer)
+
+
+def chart_rate_label(rate: float, opened: int) -> str:
+    # TRANSLATORS: under a bar of the chart: the rate, then (on a second line) of how many prompts
+    return _("{rate}\nof {opened}", rate=_percent(rate), opened=opened)
+
+
+def chart_funnel_title(rounds: int) -> str:
+    return _("Rounds reaching each layer (of {rounds})", rounds=rounds)
+
+
+def chart_waits_label(median_hours: float, count: int) -> str:
+    return ngettext(
+        "median {median} over {count} prompt",
+        "median {median} over {count} prompts",
+        count,
+        median=_hours(median_hours),
+    )
 
 
 def withheld_text(people: int) -> str:
-    needed = max(0, MIN_GROUP - people)
-    return (
-        f"Figures are shown only for at least {MIN_GROUP} people, so nobody can be singled "
-        f"out: {ngettext('{count} person', '{count} people', people)} so far, {needed} more needed."
+    return ngettext(
+        "Figures are shown only for at least {minimum} people, so nobody can be singled out: "
+        "{count} person so far, {needed} more needed.",
+        "Figures are shown only for at least {minimum} people, so nobody can be singled out: "
+        "{count} people so far, {needed} more needed.",
+        people,
+        minimum=MIN_GROUP,
+        needed=max(0, MIN_GROUP - people),
     )
+
+
+def last_days(days: int) -> str:
+    """The period a stats reply covers, "Last 30 days"."""
+    return ngettext("Last {count} day", "Last {count} days", days)
 
 
 def reciprocity_lines(figures: ReciprocityFigures) -> list[str]:
@@ -591,154 +636,267 @@ def reciprocity_lines(figures: ReciprocityFigures) -> list[str]:
     if figures.members < MIN_GROUP or not figures.rounds:
         return []
     lines = [
-        f"Balance check-ins: {ngettext('{count} round', '{count} rounds', figures.rounds_held)} of "
-        f"{figures.rounds} paused to check in"
+        ngettext(
+            "Balance check-ins: {count} round of {rounds} paused to check in",
+            "Balance check-ins: {count} rounds of {rounds} paused to check in",
+            figures.rounds_held,
+            rounds=figures.rounds,
+        )
     ]
     if figures.check_ins:
         lines.append(
-            f"Their choices: deeper {figures.chose_deeper} · stay {figures.chose_stay}"
-            f" · no answer {figures.silent}"
+            _(
+                "Their choices: deeper {deeper} · stay {stay} · no answer {silent}",
+                deeper=figures.chose_deeper,
+                stay=figures.chose_stay,
+                silent=figures.silent,
+            )
         )
     if (rate := figures.follow_up_rate) is not None:
         lines.append(
-            f"Follow-ups exchanged: {rate:.0%}"
-            f" ({figures.follow_ups_exchanged}/{figures.follow_ups_offered} reveals)"
+            _(
+                "Follow-ups exchanged: {rate} ({exchanged}/{offered} reveals)",
+                rate=_percent(rate),
+                exchanged=figures.follow_ups_exchanged,
+                offered=figures.follow_ups_offered,
+            )
         )
     if (rate := figures.keep_going_rate) is not None:
         lines.append(
-            f"Kept going together: {rate:.0%}"
-            f" ({figures.kept_going}/{figures.completed} completed rounds)"
+            _(
+                "Kept going together: {rate} ({kept}/{completed} completed rounds)",
+                rate=_percent(rate),
+                kept=figures.kept_going,
+                completed=figures.completed,
+            )
         )
     return lines
 
 
 def stats_summary(figures: Figures, period: str) -> str:
-    """One line with the figures a chart shows."""
+    """One line with the figures a chart shows (`period` already in the reader's language)."""
     if figures.withheld:
         return withheld_text(figures.people)
     parts = [
         period,
-        ngettext('{count} person', '{count} people', figures.people),
-        f"{ngettext('{count} round', '{count} rounds', figures.rounds)}, {figures.completed} completed",
+        ngettext("{count} person", "{count} people", figures.people),
+        ngettext(
+            "{count} round, {completed} completed",
+            "{count} rounds, {completed} completed",
+            figures.rounds,
+            completed=figures.completed,
+        ),
     ]
     if (first := figures.rate(1)) is not None:
-        parts.append(f"both answered {first:.0%} at layer 1")
+        parts.append(_("both answered {rate} at layer 1", rate=_percent(first)))
     if figures.reciprocation is not None:
-        parts.append(f"median {_hours(figures.reciprocation.median)} to reciprocate")
+        parts.append(_("median {wait} to reciprocate", wait=_hours(figures.reciprocation.median)))
     if (average := figures.average_rating) is not None:
-        parts.append(f"average closeness {average:.1f}/7")
+        parts.append(_("average closeness {rating}/7", rating=_decimal(average)))
     return " · ".join(parts)
 
 
 def chart_alt_text(figures: Figures) -> str:
     """What the chart shows, in words: the image's description for screen readers."""
     rates = ", ".join(
-        f"L{layer} {rate:.0%}" for layer in range(1, 5) if (rate := figures.rate(layer)) is not None
+        # TRANSLATORS: a layer's short name and its rate in the chart's description: "L1 40%"
+        _("L{layer} {rate}", layer=layer, rate=_percent(rate))
+        for layer in range(1, 5)
+        if (rate := figures.rate(layer)) is not None
     )
-    funnel = ", ".join(f"L{n} {count}" for n, count in enumerate(figures.funnel, 1))
+    funnel = ", ".join(
+        _("L{layer} {rate}", layer=n, rate=count) for n, count in enumerate(figures.funnel, 1)
+    )
     ratings = ", ".join(f"{n}: {count}" for n, count in enumerate(figures.ratings, 1))
     parts = [
-        f"Rapport figures for {ngettext('{count} person', '{count} people', figures.people)}",
-        f"both answered by layer: {rates or 'no prompts yet'}",
-        f"rounds reaching each layer: {funnel}",
+        ngettext(
+            "Rapport figures for {count} person",
+            "Rapport figures for {count} people",
+            figures.people,
+        ),
+        _("both answered by layer: {rates}", rates=rates or _("no prompts yet")),
+        _("rounds reaching each layer: {funnel}", funnel=funnel),
     ]
     if (spread := figures.reciprocation) is not None:
         parts.append(
-            f"time to reciprocate: median {_hours(spread.median)}, middle half "
-            f"{_hours(spread.p25)} to {_hours(spread.p75)}"
+            _(
+                "time to reciprocate: median {median}, middle half {low} to {high}",
+                median=_hours(spread.median),
+                low=_hours(spread.p25),
+                high=_hours(spread.p75),
+            )
         )
-    parts.append(f"ratings 1-7: {ratings}")
+    parts.append(_("ratings 1-7: {ratings}", ratings=ratings))
     return ". ".join(parts) + "."
 
 
 def schedule_outcome(
     occurrence: datetime, status: str, groups: int, report: Mapping[str, Any] | None
-) -> str:
-    """A schedule's last session in one line (`report`: its session report's counts, once sent)."""
-    when = f"last run {occurrence:%Y-%m-%d %H:%M} UTC"
+) -> Message:
+    """A schedule's last session in one line (`report`: its session report's counts, once
+    sent), translated where the schedule list is shown."""
+    when = f"{occurrence:%Y-%m-%d %H:%M}"
     if status != "done":
-        return f"{when}: still pairing"
+        return N_("last run {when} UTC: still pairing", when=when)
     if report is None:
-        return f"{when}: {ngettext('{count} group', '{count} groups', groups)} started, report on its way"
-    made = (
-        f"{ngettext('{count} pair', '{count} pairs', int(report['pairs']))}, "
-        f"{ngettext('{count} trio', '{count} trios', int(report['trios']))}"
-    )
+        return N_plural(
+            "last run {when} UTC: {count} group started, report on its way",
+            "last run {when} UTC: {count} groups started, report on its way",
+            groups,
+            when=when,
+        )
+    counts = {
+        "when": when,
+        "pairs": N_plural("{count} pair", "{count} pairs", int(report["pairs"])),
+        "trios": N_plural("{count} trio", "{count} trios", int(report["trios"])),
+        "delivered": report["delivered"],
+    }
     sent = int(report["delivered"]) + int(report["failed"]) + int(report.get("pending") or 0)
-    outcome = f"{when}: {made} · {report['delivered']} of {sent} invitations delivered"
     if closed := int(report["dms_closed"]):
-        outcome += f", {closed} with DMs closed"
-    return outcome
+        return N_plural(
+            "last run {when} UTC: {pairs}, {trios} · {delivered} of {count} invitation "
+            "delivered, {closed} with DMs closed",
+            "last run {when} UTC: {pairs}, {trios} · {delivered} of {count} invitations "
+            "delivered, {closed} with DMs closed",
+            sent,
+            closed=closed,
+            **counts,
+        )
+    return N_plural(
+        "last run {when} UTC: {pairs}, {trios} · {delivered} of {count} invitation delivered",
+        "last run {when} UTC: {pairs}, {trios} · {delivered} of {count} invitations delivered",
+        sent,
+        **counts,
+    )
 
 
 def _session_report(data: Mapping[str, Any], names: Names) -> Rendered:
-    pairs, trios = int(data["pairs"]), int(data["trios"])
     lines = [
-        f"{ngettext('{count} member', '{count} members', int(data['found']))} found in the channel · "
-        f"{int(data['paired'])} paired in {ngettext('{count} pair', '{count} pairs', pairs)} and "
-        f"{ngettext('{count} trio', '{count} trios', trios)}."
+        ngettext(
+            "{count} member found in the channel · {paired} paired in {pairs} and {trios}.",
+            "{count} members found in the channel · {paired} paired in {pairs} and {trios}.",
+            int(data["found"]),
+            paired=int(data["paired"]),
+            pairs=ngettext("{count} pair", "{count} pairs", int(data["pairs"])),
+            trios=ngettext("{count} trio", "{count} trios", int(data["trios"])),
+        )
     ]
     if data.get("withheld"):
         lines.append(withheld_text(int(data["people"])))
     else:
         lines.append(
-            f"Left out: {data['opted_out']} opted out · {data['paused']} paused · "
-            f"{ngettext('{count} bot', '{count} bots', int(data['bots']))} · {data['no_partner']} with no "
-            "partner possible."
+            _(
+                "Left out: {opted_out} opted out · {paused} paused · {bots} · {no_partner} with "
+                "no partner possible.",
+                opted_out=data["opted_out"],
+                paused=data["paused"],
+                bots=ngettext("{count} bot", "{count} bots", int(data["bots"])),
+                no_partner=data["no_partner"],
+            )
         )
-        invitations = (
-            f"Invitations: {data['delivered']} delivered · {data['failed']} failed"
-            f" ({data['dms_closed']} with DMs closed: they can use /rapport inbox)"
+        lines.append(_invitations(data))
+    lines.append(
+        ngettext(
+            "In {count} day I'll send you how these rounds went, with a chart.",
+            "In {count} days I'll send you how these rounds went, with a chart.",
+            int(data["follow_up_days"]),
         )
-        if int(data.get("pending") or 0):
-            invitations += f" · {data['pending']} still on their way"
-        lines.append(invitations + ".")
-    days = ngettext('{count} day', '{count} days', int(data["follow_up_days"]))
-    lines.append(f"In {days} I'll send you how these rounds went, with a chart.")
-    return Rendered(title=f"Session report · schedule {data['schedule_id']}", body=tuple(lines))
+    )
+    return Rendered(
+        title=_("Session report · schedule {schedule_id}", schedule_id=data["schedule_id"]),
+        body=tuple(lines),
+    )
+
+
+def _invitations(data: Mapping[str, Any]) -> str:
+    counts = {
+        "delivered": data["delivered"],
+        "failed": data["failed"],
+        "closed": data["dms_closed"],
+    }
+    if pending := int(data.get("pending") or 0):
+        return _(
+            "Invitations: {delivered} delivered · {failed} failed ({closed} with DMs closed: "
+            "they can use /rapport inbox) · {pending} still on their way.",
+            pending=pending,
+            **counts,
+        )
+    return _(
+        "Invitations: {delivered} delivered · {failed} failed ({closed} with DMs closed: they "
+        "can use /rapport inbox).",
+        **counts,
+    )
 
 
 def _follow_up(data: Mapping[str, Any], names: Names) -> Rendered:
-    title = f"How the session went · schedule {data['schedule_id']}"
+    title = _("How the session went · schedule {schedule_id}", schedule_id=data["schedule_id"])
     if data.get("withheld"):
         return Rendered(title=title, body=(withheld_text(int(data["people"])),))
     depths = " · ".join(
-        f"{'no prompt' if layer == '0' else f'layer {layer}'}: {count}"
+        _("no prompt: {count}", count=count)
+        if layer == "0"
+        else _("layer {layer}: {count}", layer=layer, count=count)
         for layer, count in data["depths"].items()
     )
     rated = int(data["rated"])
     rating = (
-        f"Average closeness rating: {float(data['average_rating']):.1f} / 7 "
-        f"({ngettext('{count} rating', '{count} ratings', rated)})."
+        ngettext(
+            "Average closeness rating: {average} / 7 ({count} rating).",
+            "Average closeness rating: {average} / 7 ({count} ratings).",
+            rated,
+            average=_decimal(float(data["average_rating"])),
+        )
         if data.get("average_rating") is not None
-        else f"{ngettext('{count} rating', '{count} ratings', rated)} so far: an average needs {MIN_GROUP}."
+        else ngettext(
+            "{count} rating so far: an average needs {minimum}.",
+            "{count} ratings so far: an average needs {minimum}.",
+            rated,
+            minimum=MIN_GROUP,
+        )
+    )
+    accepted = ngettext(
+        "{accepted} of {count} group accepted · {rounds} completed.",
+        "{accepted} of {count} groups accepted · {rounds} completed.",
+        int(data["groups"]),
+        accepted=data["accepted"],
+        rounds=ngettext("{count} round", "{count} rounds", int(data["completed"])),
     )
     return Rendered(
         title=title,
         body=(
-            f"{data['accepted']} of {ngettext('{count} group', '{count} groups', int(data['groups']))} accepted · "
-            f"{ngettext('{count} round', '{count} rounds', int(data['completed']))} completed.",
-            f"Deepest layer reached: {depths or 'none yet'}.",
+            accepted,
+            _("Deepest layer reached: {depths}.", depths=depths or _("none yet")),
             rating,
-            CHART_ATTACHED,
+            _(CHART_ATTACHED),
         ),
     )
 
 
 def _digest(data: Mapping[str, Any], names: Names) -> Rendered:
     figures = Figures.from_data(data["figures"])
-    attached = () if figures.withheld else (CHART_ATTACHED,)
+    attached = () if figures.withheld else (_(CHART_ATTACHED),)
+    month = _month(data)
     return Rendered(
-        title=f"Your monthly Rapport digest · {data['month']}",
-        body=(stats_summary(figures, str(data["month"])), *attached),
+        title=_("Your monthly Rapport digest · {month}", month=month),
+        body=(stats_summary(figures, month), *attached),
     )
+
+
+def _month(data: Mapping[str, Any]) -> str:
+    """The digest's month as the reader's language names it ("Dezember 2026"); a digest
+    queued before its payload carried the month's start reads the English name it has."""
+    if since := data.get("since"):
+        return current().format_date(datetime.fromisoformat(str(since)).date(), "LLLL y")
+    return str(data["month"])
 
 
 def _dms_closed_notice(data: Mapping[str, Any], names: Names) -> Rendered:
     who = ", ".join(names.name_of(key) for key in data["members"])
     return Rendered(
-        title="Some invitations couldn't be delivered",
-        body=(f"I couldn't DM {who}: open DMs from this server, or use /rapport inbox.",),
+        title=_("Some invitations couldn't be delivered"),
+        body=(
+            _("I couldn't DM {who}: open DMs from this server, or use /rapport inbox.", who=who),
+        ),
     )
 
 

@@ -357,7 +357,9 @@ def _swap(state: RoundState, cmd: Swap, now: datetime, bank: Bank) -> Decision:
     options = candidates(state, bank, current.layer)
     prompt = pick(state, options, avoid_topic=current.topic) or pick(state, options, None)
     if prompt is None:
-        raise Rejected("no_alternative", N_("There's no other prompt left at this depth to swap in."))
+        raise Rejected(
+            "no_alternative", N_("There's no other prompt left at this depth to swap in.")
+        )
     record = closed(current, StepOutcome.SWAPPED, now)
     # answers to a swapped prompt are dropped unseen; the swap never counts toward depth
     state = touch(state, now, current=None, history=(*state.history, record))

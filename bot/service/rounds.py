@@ -78,6 +78,8 @@ class OpenFollowUp:
     round_id: str
     step: int
     prompt_text: str
+    bank: str = ""  # with `prompt_id`: where a reader of another language finds its translation
+    prompt_id: str = ""
 
 
 @dataclass(frozen=True)
@@ -517,7 +519,13 @@ class RoundService:
         window = askable(state, member.key, step)
         revealed = next((r for r in state.history if r.number == window.after_step), None)
         prompt = await self.prompt_text(state, revealed.prompt_id) if revealed else None
-        return OpenFollowUp(state.id, window.after_step, prompt or "")
+        return OpenFollowUp(
+            state.id,
+            window.after_step,
+            prompt or "",
+            state.settings.bank,
+            revealed.prompt_id if revealed else "",
+        )
 
 
 def _summary(state: RoundState, member_key: str) -> RoundSummary:

@@ -162,7 +162,7 @@ def _yes_no(raw: str) -> bool:
 def _pace(raw: str) -> PaceChoice:
     choice = presets.parse_pace(raw)
     if choice is None:
-        raise SettingError("one of " + ", ".join(PACE_WORDS))
+        raise SettingError(N_("one of {options}", options=", ".join(PACE_WORDS)))
     return choice
 
 
@@ -320,9 +320,11 @@ def _setting_specs(bank_names: Collection[str]) -> tuple[SettingSpec, ...]:
         SettingSpec(
             "balance-guard",
             "balance_guard",
-            "Balance check-in",
-            "when one member shared much less than another in a layer, ask everyone before "
-            "going deeper",
+            N_("Balance check-in"),
+            N_(
+                "when one member shared much less than another in a layer, ask everyone before "
+                "going deeper"
+            ),
             _yes_no,
             _show_yes_no,
             choices=("on", "off"),
@@ -330,8 +332,8 @@ def _setting_specs(bank_names: Collection[str]) -> tuple[SettingSpec, ...]:
         SettingSpec(
             "balance-ratio",
             "balance_ratio",
-            "Balance threshold",
-            "check in when one member wrote less than this share of another's (0.1-0.5)",
+            N_("Balance threshold"),
+            N_("check in when one member wrote less than this share of another's (0.1-0.5)"),
             _number(0.1, 0.5),
             lambda v: f"{v:g}",
             choices=("0.1", "0.2", "0.25", "0.3", "0.4", "0.5"),
@@ -339,8 +341,8 @@ def _setting_specs(bank_names: Collection[str]) -> tuple[SettingSpec, ...]:
         SettingSpec(
             "follow-ups",
             "follow_ups",
-            "Follow-up questions",
-            "after a reveal, members may ask each other one short follow-up question",
+            N_("Follow-up questions"),
+            N_("after a reveal, members may ask each other one short follow-up question"),
             _yes_no,
             _show_yes_no,
             choices=("on", "off"),

@@ -342,7 +342,7 @@ class CommandHandlers:
             if v.next_run:
                 line += " · " + _("next {when}", when=v.next_run)
             if v.last_run:
-                line += f" · {v.last_run}"
+                line += " · " + _(v.last_run)
             if v.last_skip:
                 line += "\n  " + _("skipped {why}", why=v.last_skip)
             lines.append(line)
@@ -461,9 +461,7 @@ def _round_commands(group: app_commands.Group, h: CommandHandlers) -> None:
     @app_commands.describe(
         member=N_("Who to get to know"),
         second_member=N_("Leads only: pair `member` with this person instead of you"),
-        pace=N_(
-            "live, daily, or a preset: gentle (slow, not deep), standard, open (deeper, live)"
-        ),
+        pace=N_("live, daily, or a preset: gentle (slow, not deep), standard, open (deeper, live)"),
     )
     async def start(
         interaction: discord.Interaction,

@@ -308,7 +308,8 @@ class DiscordSender:
         with reading(language):  # rendered at send time, in the recipient's language
             rendered = render(message.kind, message.data, Names(name_of, message.member.key))
             parts = to_parts(rendered, target)
-        if attached := await chart.for_delivery(message.kind, message.data):
+            attached = await chart.for_delivery(message.kind, message.data)
+        if attached:
             image = io.BytesIO(attached.png)
             parts[-1].files = [discord.File(image, attached.filename, description=attached.alt)]
         return parts
@@ -324,7 +325,8 @@ class DiscordSender:
 
     async def display_name(self, member_key: str) -> str:
         """The member's name in their server (nickname first) from discord.py's cache; a user
-        outside it (another shard's server) is fetched once and remembered."""
+        outside it (another shard's server) is fetched once and remembered; "Your partner" in
+        the current reader's language when Discord doesn't know them."""
         member = Member.from_key(member_key)
         client = self._client()
         guild = client.get_guild(int(member.workspace_id))
@@ -334,12 +336,13 @@ class DiscordSender:
             return user.display_name
         if member_key not in self._names:
             self._names[member_key] = await self._fetch_name(client, int(member.user_id))
-        return self._names[member_key]
+        return self._names[member_key] or _(PARTNER)
 
     @staticmethod
     async def _fetch_name(client: discord.Client, user_id: int) -> str:
+        """The name Discord gives, or "" (remembered too: readers of any language share it)."""
         try:
             return (await client.fetch_user(user_id)).display_name
         except discord.HTTPException as err:
             log.warning("user %s not found: %s", user_id, err)
-            return _(PARTNER)
+            return ""

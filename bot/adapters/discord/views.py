@@ -210,8 +210,8 @@ class FollowUpModal(ui.Modal):
             custom_id=wire.follow_up_modal_id(Target(opened.round_id, opened.step)),
             timeout=None,
         )
-        if opened.prompt_text:
-            self.add_item(ui.TextDisplay(opened.prompt_text[:TEXT_DISPLAY_LIMIT]))
+        if shown := prompt_text(asdict(opened), "prompt_text"):
+            self.add_item(ui.TextDisplay(shown[:TEXT_DISPLAY_LIMIT]))
         question: ui.TextInput[Any] = ui.TextInput(
             custom_id=wire.FOLLOW_UP_INPUT_ID,
             style=discord.TextStyle.paragraph,
@@ -272,7 +272,7 @@ class ComponentHandlers:
     async def on_follow_up_submitted(
         self, interaction: discord.Interaction, target: Target
     ) -> None:
-        async with self.activity.track():
+        async with self.activity.track(), self._reading(interaction, target):
             deadline = replies.Deadline()
             text = wire.modal_value(interaction.data, wire.FOLLOW_UP_INPUT_ID)
             outcome = await self._commit(

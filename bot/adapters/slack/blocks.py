@@ -288,24 +288,24 @@ def follow_up_modal(prompt_text: str, meta: ModalMeta) -> dict[str, Any]:
         "multiline": True,
         "min_length": 1,
         "max_length": MAX_FOLLOW_UP_CHARS,
-        "placeholder": plain(FOLLOW_UP_PLACEHOLDER),
+        "placeholder": plain(_(FOLLOW_UP_PLACEHOLDER)),
     }
     blocks: list[Block] = sections(f"*{escape(prompt_text)}*", "prompt") if prompt_text else []
     blocks.append(
         {
             "type": "input",
             "block_id": FOLLOW_UP_BLOCK,
-            "label": plain(FOLLOW_UP_LABEL),
+            "label": plain(_(FOLLOW_UP_LABEL)),
             "element": element,
         }
     )
-    blocks.append(context(FOLLOW_UP_PRIVATE))
+    blocks.append(context(_(FOLLOW_UP_PRIVATE)))
     return {
         "type": "modal",
         "callback_id": FOLLOW_UP_CALLBACK,
-        "title": plain(FOLLOW_UP_TITLE),
-        "submit": plain("Send"),
-        "close": plain("Cancel"),
+        "title": plain(_(FOLLOW_UP_TITLE)),
+        "submit": plain(_("Send")),
+        "close": plain(_("Cancel")),
         "private_metadata": meta.encode(),
         "blocks": blocks,
     }

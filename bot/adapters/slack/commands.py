@@ -324,7 +324,7 @@ def _stats(args: list[str]) -> Request:
     if args[0].lower() == "digest":
         choice = [a.lower() for a in args[1:]]
         if choice not in (["on"], ["off"]):
-            return Usage("Use `/rapport stats digest on` or `/rapport stats digest off`.")
+            return Usage(_("Use `/rapport stats digest on` or `/rapport stats digest off`."))
         return StatsDigest(choice == ["on"])
     channel = channel_id_of(args[0]) if len(args) == 1 else None
     if channel is None:

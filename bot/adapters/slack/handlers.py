@@ -377,7 +377,7 @@ class SlackHandlers:
                 dm = functools.partial(self._dm_channel, member, client)
                 return await send_stats(self.rapport.reports, member, channel_id, dm, client)
             case commands.StatsDigest(on):
-                return escape((await self.rapport.reports.set_digest(member, True, on)).message)
+                return escape(_((await self.rapport.reports.set_digest(member, True, on)).message))
         raise AssertionError(request)
 
     async def _check_channel(self, workspace_id: str, channel_id: str) -> str | None:
@@ -652,7 +652,7 @@ class SlackHandlers:
         try:
             return await self.service.open_prompt(target.round_id, member, target.number)
         except Rejected as refused:
-            await self._refused(refused.code, refused.message, body, respond, client)
+            await self._refused(refused.code, _(refused.message), body, respond, client)
             return None
 
     async def _show_example(
@@ -681,7 +681,8 @@ class SlackHandlers:
             return
         channel = str(body.get("container", {}).get("channel_id", ""))
         meta = wire.ModalMeta(prompt.round_id, prompt.step, channel)
-        await self._open_modal(body, blocks.answer_modal(prompt_text(asdict(prompt)), meta), respond, client)
+        view = blocks.answer_modal(prompt_text(asdict(prompt)), meta)
+        await self._open_modal(body, view, respond, client)
 
     async def _open_follow_up(
         self,
@@ -698,7 +699,7 @@ class SlackHandlers:
             return
         channel = str(body.get("container", {}).get("channel_id", ""))
         meta = wire.ModalMeta(opened.round_id, opened.step, channel)
-        view = blocks.follow_up_modal(opened.prompt_text, meta)
+        view = blocks.follow_up_modal(prompt_text(asdict(opened), "prompt_text"), meta)
         await self._open_modal(body, view, respond, client)
 
     async def _open_modal(
@@ -748,10 +749,10 @@ class SlackHandlers:
         try:
             clean_follow_up(text)
         except Rejected as invalid:
-            await ack(response_action="errors", errors={wire.FOLLOW_UP_BLOCK: invalid.message})
+            await ack(response_action="errors", errors={wire.FOLLOW_UP_BLOCK: _(invalid.message)})
             return
         if meta is None:
-            problem = FOLLOW_UP_FORM_EXPIRED
+            problem = _(FOLLOW_UP_FORM_EXPIRED)
             await ack(response_action="errors", errors={wire.FOLLOW_UP_BLOCK: problem})
             return
         member = wire.member(wire.team_of(body), str(body["user"]["id"]))
@@ -759,7 +760,7 @@ class SlackHandlers:
         outcome = await self.service.act(meta.round_id, command, wire.view_key(view))
         await ack()  # closes the form, now that the question is stored
         if not (outcome.ok or outcome.duplicate) and meta.channel_id:
-            await client.chat_postMessage(channel=meta.channel_id, text=escape(outcome.message))
+            await client.chat_postMessage(channel=meta.channel_id, text=escape(_(outcome.message)))
 
 
 # --- small helpers ----------------------------------------------------------------------------

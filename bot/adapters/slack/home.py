@@ -102,7 +102,7 @@ def schedule_line(view: ScheduleView) -> str:
     if view.next_run:
         line += " · " + _("next {when}", when=escape(view.next_run))
     if view.last_run:
-        line += f" · {escape(view.last_run)}"
+        line += " · " + escape(_(view.last_run))
     if view.last_skip:
         line += "\n    " + _("skipped {why}", why=escape(view.last_skip))
     return line
@@ -111,20 +111,20 @@ def schedule_line(view: ScheduleView) -> str:
 def schedules_text(views: Sequence[ScheduleView]) -> str:
     if not views:
         return _(NO_SCHEDULES_TEXT)
-    return "\n".join(["*Schedules*", *(f"• {schedule_line(v)}" for v in views)])
+    return "\n".join([_("*Schedules*"), *(f"• {schedule_line(v)}" for v in views)])
 
 
 def _schedule_buttons(view: ScheduleView) -> dict[str, Any]:
     by_action = {action: action_id for action_id, action in SCHEDULE_ACTIONS.items()}
-    shown = ["pause"] if view.status == "active" else ["resume"]
+    shown = {"pause": _("Pause")} if view.status == "active" else {"resume": _("Resume")}
     elements: list[dict[str, Any]] = [
         {
             "type": "button",
             "action_id": by_action[action],
-            "text": plain(action.title()),
+            "text": plain(label),
             "value": view.id,
         }
-        for action in shown
+        for action, label in shown.items()
     ]
     elements.append(
         {

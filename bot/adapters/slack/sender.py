@@ -170,17 +170,18 @@ class SlackSender:
     ) -> None:
         """A report's chart follows its text. If the upload may be retried, the delivery is
         retried as maybe-sent: its text is found in the DM and only the chart goes again."""
-        attached = await chart.for_delivery(message.kind, message.data)
-        if attached is None:
-            return
-        try:
-            await upload_chart(client, channel, attached)
-        except NETWORK_ERRORS as err:
-            mapped = send_error(err)
-            if isinstance(mapped, PermanentSendError):  # the text arrived; say so in the log
-                log.warning("delivery %s: its chart was refused: %s", message.outbox_id, mapped)
+        with reading(await self._language(message)):  # the chart's labels, like its text
+            attached = await chart.for_delivery(message.kind, message.data)
+            if attached is None:
                 return
-            raise MaybeSentError(f"chart upload: {mapped.reason}") from err
+            try:
+                await upload_chart(client, channel, attached)
+            except NETWORK_ERRORS as err:
+                mapped = send_error(err)
+                if isinstance(mapped, PermanentSendError):  # the text arrived; say so in the log
+                    log.warning("delivery %s: its chart was refused: %s", message.outbox_id, mapped)
+                    return
+                raise MaybeSentError(f"chart upload: {mapped.reason}") from err
 
     async def _already_posted(
         self, client: AsyncWebClient, channel: str, message: OutgoingMessage
@@ -240,8 +241,7 @@ class SlackSender:
 
     async def _payload(self, message: OutgoingMessage) -> dict[str, Any]:
         slots = blocks.NameSlots()
-        language = await self.languages.language_of(message.member) if self.languages else None
-        with reading(language):  # rendered at send time, in the recipient's language
+        with reading(await self._language(message)):  # rendered at send time, for the recipient
             rendered = render(message.kind, message.data, Names(slots.name_of, message.member.key))
             names = await self._names(message.kind, slots.keys)
             step = message.data.get("step")
@@ -253,6 +253,10 @@ class SlackSender:
                 step=int(step) if step is not None else None,
             )
 
+    async def _language(self, message: OutgoingMessage) -> str | None:
+        """The recipient's language (None: English, before `bind`)."""
+        return await self.languages.language_of(message.member) if self.languages else None
+
     async def _names(self, kind: DeliveryKind, keys: list[str]) -> dict[str, str]:
         """Mentions, except where content is relayed: its headings must never ping anyone."""
         if kind not in RELAYING:
@@ -260,10 +264,11 @@ class SlackSender:
         return {key: blocks.escape(await self.display_name(key)) for key in keys}
 
     async def display_name(self, member_key: str) -> str:
-        """A member's Slack display name (`users.info`, cached for this process)."""
+        """A member's Slack display name (`users.info`, cached for this process); "Your
+        partner" in the current reader's language when Slack doesn't say."""
         if member_key not in self._display_names:
             self._display_names[member_key] = await self._lookup_name(member_key)
-        return self._display_names[member_key]
+        return self._display_names[member_key] or _(PARTNER)
 
     async def locale_of(self, member: Member) -> str | None:
         """The member's Slack locale (`users.info` with `include_locale`), None if unknown."""
@@ -283,16 +288,17 @@ class SlackSender:
         return str(locale) if locale else None
 
     async def _lookup_name(self, member_key: str) -> str:
+        """The name Slack gives, or "" (remembered too: readers of any language share it)."""
         member = Member.from_key(member_key)
         user_id = member.user_id
         try:
             client = await self.clients.client_for(member.workspace_id)
             user = (await client.users_info(user=user_id))["user"]
         except NotInstalled:
-            return PARTNER
+            return ""
         except SlackApiError as err:
             log.warning("users.info %s failed: %s", user_id, err.response.get("error"))
-            return _(PARTNER)
+            return ""
         profile = user.get("profile") or {}
         name = profile.get("display_name") or profile.get("real_name") or user.get("name")
-        return str(name or _(PARTNER))
+        return str(name or "")

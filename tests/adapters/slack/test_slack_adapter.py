@@ -459,6 +459,6 @@ async def test_see_an_example_answers_only_the_clicker_and_changes_nothing(
     await slack.handled(slack.click(ALICE, prompt, Action.EXAMPLE))
     [shown] = await slack.fake.wait_for(lambda: slack.fake.responses()[replies:])
     assert shown["response_type"] == "ephemeral" and shown["replace_original"] is False
-    assert EXAMPLE_INTRO in shown["text"] and escape(example.example) in shown["text"]
+    assert shown["text"] == escape(EXAMPLE_INTRO.format(example=example.example))
     assert await slack.rapport.service.load(summary.round_id) == before
     assert calls(slack.fake, "chat.update") == updates  # the prompt keeps its buttons

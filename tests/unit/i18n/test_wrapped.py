@@ -24,10 +24,9 @@ BOT = Path(__file__).resolve().parents[3] / "bot"
 SCANNED = sorted(
     [
         BOT / "messages.py",
-
-        BOT / "engine" / "rules.py",
-        BOT / "engine" / "bank.py",
+        *(BOT / "engine").glob("*.py"),
         *(BOT / "service").glob("*.py"),
+        *(BOT / "reports").glob("*.py"),
         *(BOT / "adapters" / "slack").glob("*.py"),
         *(BOT / "adapters" / "discord").glob("*.py"),
         *(BOT / "adapters" / "console").glob("*.py"),
@@ -44,7 +43,10 @@ NOT_SHOWN = {
     "search", "strftime", "text", "Path", "TypeVar", "TransientSendError", "MaybeSentError",
     "ValueError", "RuntimeError", "SystemExit", "KeyError", "TypeError", "OperatorError",
     "create_async_engine", "AsyncIOScheduler", "bounded", "guard", "settle_later", "counted",
+    "format_date", "format_time", "format_datetime",  # CLDR patterns, not text
 }  # fmt: skip
+# exceptions whose message a member reads (`Rejected`, a setting's refusal): marked like any text
+SHOWN_ERRORS = {"Rejected", "SettingError"}
 # literals that read like prose but are not shown to members (checked by hand)
 ALLOWED = {
     "Rapport · ref ",  # a footer reference Rapport parses back
@@ -53,6 +55,10 @@ ALLOWED = {
     "an ephemeral refusal",
     "a command's reply",
     "telling a member by DM",
+    "the inbox reply",  # bounded follow-up calls' labels, for logs
+    "an inbox item",
+    "Installing into many workspaces (SLACK_CLIENT_ID)",  # a start-up error's context
+    "text/html; charset=utf-8",  # a Content-Type
     "after acknowledging",
     "before acknowledging",
     "This workspace's own questions, exported from Rapport.",  # the export file's description
@@ -69,12 +75,16 @@ ALLOWED = {
     "missed the {} UTC session while offline",
 }
 WORDS = re.compile(r"[A-Za-z]{3,}")
+MARKUP = re.compile(r"</?[A-Za-z!][^<>]*>")
 
 
 def _reads_like_prose(text: str) -> bool:
     bare = re.sub(r"`[^`]*`|\{[^}]*\}", "x", text)
-    if " " not in bare.strip() or "://" in bare or "(?P<" in bare:
-        return False  # ids, keys, paths, URLs, patterns
+    if "://" in bare or "(?P<" in bare:
+        return False  # URLs, patterns
+    bare = MARKUP.sub(" ", bare)  # an HTML page's tags (its text is checked where it is made)
+    if " " not in bare.strip():
+        return False  # ids, keys, paths
     return bool(WORDS.findall(bare.replace("x", " ")))
 
 
@@ -103,6 +113,8 @@ def _excused(node: ast.AST, parents: dict[ast.AST, ast.AST]) -> bool:
             name = _call_name(parent)
             if name in MARKERS or name in NOT_SHOWN:
                 return True
+            if name in SHOWN_ERRORS:
+                return False
         if isinstance(parent, ast.Dict) and child in parent.keys:
             return True
         if isinstance(parent, (ast.Compare, ast.Raise, ast.Assert)):
@@ -166,10 +178,17 @@ def test_every_prose_literal_in_the_message_builders_is_marked() -> None:
 
 def test_the_scan_notices_an_unmarked_string(tmp_path: Path) -> None:
     sneaky = tmp_path / "sneaky.py"
-    sneaky.write_text('def f(x):\n    return f"You and {x} are paired now."\n')
+    sneaky.write_text(
+        'def f(x):\n    return f"You and {x} are paired now."\n'
+        'def g():\n    raise Rejected("late", "That round has already ended.")\n'
+    )
     marked = tmp_path / "marked.py"
-    marked.write_text('def f(x):\n    return _("You and {x} are paired now.", x=x)\n')
-    assert _bypassing_any(sneaky) and not _bypassing_any(marked)
+    marked.write_text(
+        'def f(x):\n    return _("You and {x} are paired now.", x=x)\n'
+        'def g():\n    raise Rejected("late", N_("That round has already ended."))\n'
+        'def h():\n    raise ValueError("an operator reads this one")\n'
+    )
+    assert len(_bypassing_any(sneaky)) == 2 and not _bypassing_any(marked)
 
 
 def _bypassing_any(path: Path) -> list[str]:
@@ -218,7 +237,36 @@ SAMPLES: dict[DeliveryKind, dict[str, Any]] = {
     DeliveryKind.SESSION_SUMMARY: {"groups": 3, "trios": 1, "unplaced": 1, "next_session": "x"},
     DeliveryKind.NOT_PAIRED: {},
     DeliveryKind.SUGGESTION_DECIDED: {"approved": True, "text": "q?"},
-}
+    DeliveryKind.SESSION_REPORT: {
+        "schedule_id": "s1", "found": 9, "paired": 6, "pairs": 3, "trios": 0, "people": 6,
+        "opted_out": 1, "paused": 0, "bots": 1, "no_partner": 1, "delivered": 5, "failed": 1,
+        "dms_closed": 1, "pending": 1, "follow_up_days": 7,
+    },
+    DeliveryKind.REPORT_FOLLOW_UP: {
+        "schedule_id": "s1", "depths": {"0": 1, "2": 2}, "rated": 5, "average_rating": 5.5,
+        "groups": 3, "accepted": 3, "completed": 2, "people": 6,
+    },
+    DeliveryKind.STATS_DIGEST: {
+        "month": "December 2026", "since": "2026-12-01T00:00:00+00:00",
+        "figures": {
+            "people": 6, "rounds": 3, "completed": 1, "opened": [2, 1, 0, 0],
+            "revealed": [2, 0, 0, 0], "funnel": [3, 1, 0, 0], "ratings": [0, 0, 0, 1, 2, 2, 0],
+            "reciprocation": {
+                "p10": 0.2, "p25": 0.5, "median": 1.5, "p75": 3.0, "p90": 6.0, "count": 4,
+            },
+        },
+    },
+    DeliveryKind.DMS_CLOSED_NOTICE: {"members": ["m:a"]},
+    DeliveryKind.FOLLOW_UP_HELD: {},
+    DeliveryKind.FOLLOW_UP_QUESTIONS: {"questions": [{"member": "m:a", "text": "q?"}]},
+    DeliveryKind.FOLLOW_UP_REVEAL: {
+        "questions": [{"member": "m:a", "text": "q?"}, {"member": "m:b", "text": "q?"}],
+        "answers": [{"member": "m:a", "text": "hi"}, {"member": "m:b", "text": "hi"}],
+    },
+    DeliveryKind.FOLLOW_UPS_PASSED: {},
+    DeliveryKind.CHECK_IN: {"layer": 2},
+    DeliveryKind.KEPT_GOING: {"layer": 1},
+}  # fmt: skip
 
 
 def _visible(rendered: Rendered) -> list[str]:
