@@ -47,7 +47,7 @@ async def play_round(
     try:
         started = await app.service.start_round([SAM, YOU], initiator=SAM)
         if not started.ok:
-            console.print(Text(started.message, style="red"))
+            console.print(Text(_(started.message), style="red"))
             return 1
         return await _follow(app, sender.inbox(YOU.key), player, partner, console, interrupts)
     except (Quit, EOFError) as ended:  # Ctrl-C, or Ctrl-D / the end of input
