@@ -45,8 +45,10 @@ class Settings(BaseSettings):
     reminder_hours: float = Field(default=24, gt=0, alias="RAPPORT_REMINDER_HOURS")
     max_reminders: int = Field(default=2, ge=0, alias="RAPPORT_MAX_REMINDERS")
     expire_days: float = Field(default=7, gt=0, alias="RAPPORT_EXPIRE_DAYS")
-    # follow-up questions after a reveal, for workspaces whose leads didn't choose
-    follow_ups: bool = Field(default=True, alias="RAPPORT_FOLLOW_UPS")
+    # follow-up questions after a reveal, for workspaces whose leads didn't choose. Off by
+    # default: the offer holds the next prompt until everyone asked or someone skipped, so a
+    # live round is no longer "next prompt right after a reveal"; leads opt in per workspace
+    follow_ups: bool = Field(default=False, alias="RAPPORT_FOLLOW_UPS")
     # the balance check-in before going deeper after a very uneven layer
     balance_guard: bool = Field(default=True, alias="RAPPORT_BALANCE_GUARD")
     tick_seconds: float = Field(default=30, gt=0, alias="RAPPORT_TICK_SECONDS")

@@ -20,6 +20,7 @@ pytestmark = pytest.mark.slow
 
 EXPECT_SECONDS = 30  # generous for a loaded machine; a healthy run answers in well under 1 s
 ANSWER = "Your answer (or"
+FOLLOW_UP = "Ask a follow-up?"
 
 
 class Demo:
@@ -70,7 +71,9 @@ def demo(tmp_path: Path) -> Iterator[Demo]:
         running.child.terminate(force=True)
 
 
-def test_unknown_command_swap_and_stay_go_on_and_one_ctrl_c_ends_quietly(demo: Demo) -> None:
+def test_unknown_command_swap_stay_and_a_skipped_follow_up_go_on_and_one_ctrl_c_ends_quietly(
+    demo: Demo,
+) -> None:
     demo.wait_for("Accept? (y/n)")
     demo.type("y")
     demo.wait_for(ANSWER)
@@ -86,6 +89,9 @@ def test_unknown_command_swap_and_stay_go_on_and_one_ctrl_c_ends_quietly(demo: D
     demo.wait_for(ANSWER)
     demo.type("My first answer.")
     demo.wait_for("Everyone answered")
+    demo.wait_for(FOLLOW_UP)
+    demo.type("")  # Enter: no follow-up this time
+    demo.wait_for("No follow-ups this time")
     demo.wait_for(ANSWER)
     demo.child.sendcontrol("c")
     demo.wait_for("Demo ended")

@@ -72,7 +72,7 @@ def captured() -> Iterator[_Capture]:
 async def test_a_whole_round_logs_no_answer_and_no_secret(
     settings: Settings, clock: FakeClock, tiny_banks: dict, captured: _Capture
 ) -> None:
-    settings = settings.model_copy(update={**SECRETS, "tick_seconds": 0.02})
+    settings = settings.model_copy(update={**SECRETS, "tick_seconds": 0.02, "follow_ups": True})
     output = io.StringIO()
     logging.getLogger().addHandler(captured)  # first: it sees records before any filter does
     configure_logging("DEBUG", secrets=secret_values(settings), stream=output, json_lines=True)
@@ -101,7 +101,7 @@ async def test_a_whole_round_with_every_library_at_debug_logs_no_answer(
     settings: Settings, clock: FakeClock, tiny_banks: dict
 ) -> None:
     """SQLAlchemy at DEBUG logs result rows (round states hold the answers) and more."""
-    settings = settings.model_copy(update={**SECRETS, "tick_seconds": 0.02})
+    settings = settings.model_copy(update={**SECRETS, "tick_seconds": 0.02, "follow_ups": True})
     sender = RecordingSender()
     with production_logs("DEBUG", secret_values(settings)) as output:
         app = build(settings, senders={"test": sender}, clock=clock, banks=tiny_banks)

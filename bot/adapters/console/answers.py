@@ -1,8 +1,9 @@
-"""Answers for the demo's scripted players, chosen to fit the prompt they were given.
+"""What the demo's scripted players say, chosen to fit the prompt or question they were given.
 
 Every shipped prompt carries its own `example` answer (the lint requires one); that comes first.
-A prompt without one (a team's own question, say) gets a neutral answer for its layer. Every
-answer here was written for this project.
+A prompt without one (a team's own question, say) gets a neutral answer for its layer. Sam is
+brief on purpose in one layer (`BRIEF_ANSWERS`), and both players ask and answer short
+follow-up questions about what the other shared. Every line here was written for this project.
 """
 
 from __future__ import annotations
@@ -33,6 +34,32 @@ LAYER_ANSWERS: dict[int, tuple[str, str]] = {
         N_("You made it easy to be honest. I'd like to hear more of your stories."),
     ),
 }
+
+# Sam in the layer it is brief on purpose: short enough that any layer you wrote a couple of
+# sentences in is very uneven, so the balance guard holds the round and asks you both
+BRIEF_ANSWERS = ("The usual.", "Hard to say.", "Not sure, really.")
+# Sam's follow-up about what you shared, by layer: curious, short, and open to any answer
+SAM_QUESTIONS: dict[int, str] = {
+    1: "Ooh, what's the story behind that?",
+    2: "How did you end up doing it that way?",
+    3: "When did you first notice that mattered to you?",
+    4: "What would you like us to try next?",
+}
+# Sam's brief answer to a follow-up you ask
+SAM_FOLLOW_UP_ANSWER = "Good question! Honestly, it just grew on me over time."
+# `--auto` playing your side: the follow-up it asks Sam, and its answer to Sam's
+AUTO_QUESTION = "What made you pick that one?"
+AUTO_FOLLOW_UP_ANSWER = "It started as a small experiment, and it simply stuck with me."
+
+
+def brief_answer(number_in_layer: int) -> str:
+    """Sam's short answer to the layer's `number_in_layer`-th prompt (1 = the first)."""
+    return BRIEF_ANSWERS[(number_in_layer - 1) % len(BRIEF_ANSWERS)]
+
+
+def sam_question(layer: int) -> str:
+    """The follow-up Sam asks about what you shared at this layer."""
+    return SAM_QUESTIONS.get(layer, SAM_QUESTIONS[1])
 
 
 def bank_prompt(banks: Mapping[str, Bank], data: Mapping[str, Any]) -> Prompt | None:

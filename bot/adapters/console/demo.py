@@ -5,7 +5,9 @@ the chat platform is replaced by the terminal. `--auto` plays your side too and 
 round completes (CI runs it as a smoke test).
 
 The demo waits only for a message the round's rules send you: a decline tells only the other
-member, and staying at a depth sends a notice but leaves the open prompt yours to answer.
+member, and staying at a depth sends a notice but leaves the open prompt (or follow-up) yours to
+answer. Follow-up questions and the balance guard are on, whatever the environment says, so the
+round shows them; a round you both keep going together goes on in the same demo.
 """
 
 from __future__ import annotations
@@ -21,12 +23,26 @@ from rich.text import Text
 from bot.adapters.console.answers import bank_prompt
 from bot.adapters.console.keyboard import Interrupts, Keyboard, Quit, TerminalKeyboard
 from bot.adapters.console.partner import PARTNER_NAME, SAM, DemoPartner, fitting_answer
-from bot.adapters.console.players import YOU, Player, auto_player, human_player
+from bot.adapters.console.players import (
+    YOU,
+    Player,
+    auto_player,
+    human_player,
+    offers_follow_up,
+)
 from bot.adapters.console.sender import ConsoleSender
-from bot.adapters.console.wording import DECLINED_ENDING, NEXT_STEPS, QUIT_ENDING
+from bot.adapters.console.wording import DECLINED_ENDING, NEXT_STEPS, QUIT_ENDING, back_to
 from bot.bootstrap import Rapport, build
 from bot.config import Settings
-from bot.engine.model import Command, Decline, DeliveryKind, SubmitAnswer, Swap
+from bot.engine.model import (
+    AskFollowUp,
+    Command,
+    Decline,
+    DeliveryKind,
+    KeepGoing,
+    Stay,
+    SubmitAnswer,
+)
 from bot.i18n.translate import _
 from bot.service.ports import OutgoingMessage
 
@@ -47,12 +63,12 @@ async def play_round(
     try:
         started = await app.service.start_round([SAM, YOU], initiator=SAM)
         if not started.ok:
-            console.print(Text(_(started.message), style="red"))
+            console.print(Text(started.message, style="red"))
             return 1
         return await _follow(app, sender.inbox(YOU.key), player, partner, console, interrupts)
     except (Quit, EOFError) as ended:  # Ctrl-C, or Ctrl-D / the end of input
         console.print()
-        console.print(_(QUIT_ENDING))
+        console.print(QUIT_ENDING)
         return ended.exit_code if isinstance(ended, Quit) else 0
     except TimeoutError:
         console.print(Text(_("The demo stalled: no message arrived in time."), style="red"))
@@ -71,30 +87,36 @@ async def _follow(
     console: Console,
     interrupts: Interrupts,
 ) -> int:
-    pending: OutgoingMessage | None = None  # the prompt you still owe an answer to
+    pending: OutgoingMessage | None = None  # what you still owe a reply to
     while True:
         message = await interrupts.wait(inbox.get(), WAIT_SECONDS)
         if message.kind in ENDINGS:
             _next_steps(console)
             return 0
-        if message.kind is DeliveryKind.PROMPT:
+        if _awaits_you(message):
             pending = message
         elif message.kind is DeliveryKind.STAY and pending is not None:
-            # staying answers nothing: the open prompt is still yours to answer or swap
-            console.print(
-                Text(_("Back to the prompt: {text}", text=pending.data["text"]), style="dim")
-            )
+            # staying answers nothing: what was open is still yours to reply to
+            text = back_to(pending.kind, str(pending.data.get("text", "")))
+            console.print(Text(text, style="dim"))
             message = pending
         done = await _play(app, message, player, partner, console)
         if any(isinstance(command, Decline) for command in done):
-            console.print(_(DECLINED_ENDING))  # only the other member is told: nothing comes here
+            console.print(DECLINED_ENDING)  # only the other member is told: nothing comes here
             _next_steps(console)
             return 0
-        if any(isinstance(command, SubmitAnswer | Swap) for command in done):
+        if any(not isinstance(command, Stay) for command in done):
             pending = None
-        if message.kind is DeliveryKind.COMPLETED:
+        kept_going = any(isinstance(command, KeepGoing) for command in done)
+        if message.kind is DeliveryKind.COMPLETED and not kept_going:
             _next_steps(console)
             return 0
+
+
+def _awaits_you(message: OutgoingMessage) -> bool:
+    """A message you owe a reply to: a prompt, a follow-up offer or question, a check-in."""
+    awaiting = (DeliveryKind.PROMPT, DeliveryKind.FOLLOW_UP_QUESTIONS, DeliveryKind.CHECK_IN)
+    return message.kind in awaiting or offers_follow_up(message)
 
 
 async def _play(
@@ -107,19 +129,21 @@ async def _play(
         for command in await player(message):
             outcome = await app.service.act(message.round_id, command)
             if not outcome.ok:
-                console.print(Text(_(outcome.message), style="yellow"))
+                console.print(Text(outcome.message, style="yellow"))
                 break
             if outcome.message:
-                console.print(Text(_(outcome.message), style="green"))
+                console.print(Text(outcome.message, style="green"))
             done.append(command)
             if isinstance(command, SubmitAnswer) and command.step is not None:
-                await partner.you_answered(command.step)
+                await partner.you_answered(message, command.step)
+            if isinstance(command, AskFollowUp) and command.step is not None:
+                await partner.you_asked(message, command.step)
         else:
             return done
 
 
 def _next_steps(console: Console) -> None:
-    heading, *lines = (_(line) for line in NEXT_STEPS)
+    heading, *lines = NEXT_STEPS
     console.print()
     console.print(Text(heading, style="bold"))
     for line in lines:
@@ -159,12 +183,12 @@ async def run_demo(
             update={
                 "database_url": f"sqlite+aiosqlite:///{Path(tmp) / 'demo.db'}",
                 "tick_seconds": 5.0,
-                # the console players don't answer follow-up offers or check-ins yet
-                "follow_ups": False,
-                "balance_guard": False,
+                # the demo shows these rules even where the operator turned them off
+                "follow_ups": True,
+                "balance_guard": True,
             }
         )
-        sender = ConsoleSender(console, {YOU.key: _("You"), SAM.key: PARTNER_NAME}, {YOU.key})
+        sender = ConsoleSender(console, {YOU.key: "You", SAM.key: PARTNER_NAME}, {YOU.key})
         app = build(demo_settings, senders={"console": sender}, rates_per_second={"console": 50})
         await app.start()
         try:
