@@ -11,11 +11,14 @@ from datetime import timedelta
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.engine.bank import Bank
+from bot.i18n import prompts
 from bot.ops.health import HealthMonitor
 from bot.ops.startup_errors import check_database, open_database
 from bot.questions.loader import load_banks
+from bot.questions.translations import load_translations
 from bot.reports.inbox import InboxService
 from bot.reports.service import ReportService
+from bot.service.languages import MemberLanguages
 from bot.service.leader import Leadership, leadership_for
 from bot.service.members import MemberDirectory
 from bot.service.outbox import OutboxDispatcher, RetryPolicy
@@ -48,6 +51,7 @@ class Rapport:
     health: HealthMonitor
     reports: ReportService
     inbox: InboxService
+    languages: MemberLanguages
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
     async def start(self) -> None:
@@ -105,6 +109,7 @@ def build(
     db = open_database(settings.database_url)
     if banks is None:
         banks = load_banks(settings.question_dirs(), depth=settings.max_layer)
+        prompts.install(load_translations(settings.question_dirs(), banks))
     dispatcher = OutboxDispatcher(
         db,
         senders,
@@ -141,6 +146,7 @@ def build(
         schedules=ScheduleService(db, service, clock, directories or {}, dispatcher.wake),
         reports=ReportService(db, clock, follow_up, dispatcher.wake),
         inbox=InboxService(db, clock),
+        languages=MemberLanguages(db, clock, service.workspaces),
     )
     return rapport
 

@@ -27,6 +27,7 @@ from bot.engine.model import (
     StepOutcome,
 )
 from bot.engine.steps import next_prompt, require_active, to_all, touch
+from bot.i18n import N_
 
 
 def layer_totals(state: RoundState, layer: int) -> dict[MemberKey, int]:
@@ -75,15 +76,15 @@ def choose(state: RoundState, cmd: ChooseDepth, now: datetime, bank: Bank) -> De
     require_active(state)
     check_in = state.check_in
     if check_in is None:
-        raise Rejected("no_check_in", "That question about depth has already been settled.")
+        raise Rejected("no_check_in", N_("That question about depth has already been settled."))
     if cmd.member in check_in.choices:
-        raise Rejected("already_chosen", "You've already chosen. Thank you!")
+        raise Rejected("already_chosen", N_("You've already chosen. Thank you!"))
     choices = {**check_in.choices, cmd.member: cmd.deeper}
     state = touch(state, now, check_in=replace(check_in, choices=choices))
     if set(choices) != set(state.members):
-        return Decision(state, reply="Thanks. The round goes on once everyone has chosen.")
+        return Decision(state, reply=N_("Thanks. The round goes on once everyone has chosen."))
     decision = settle(state, now, bank)
-    return Decision(decision.state, decision.deliveries, reply="Thanks. Everyone has chosen.")
+    return Decision(decision.state, decision.deliveries, reply=N_("Thanks. Everyone has chosen."))
 
 
 def settle(state: RoundState, now: datetime, bank: Bank) -> Decision:

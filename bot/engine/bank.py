@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-LAYER_NAMES = {1: "Hello", 2: "How I tick", 3: "What matters to me", 4: "You & me"}
+from bot.i18n import N_
+
+# marked for translation; shown through `bot.i18n.translate._`
+LAYER_NAMES = {
+    1: N_("Hello"),
+    2: N_("How I tick"),
+    3: N_("What matters to me"),
+    4: N_("You & me"),
+}
 
 
 @dataclass(frozen=True)

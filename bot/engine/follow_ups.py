@@ -36,6 +36,7 @@ from bot.engine.steps import (
     to_all,
     touch,
 )
+from bot.i18n import N_
 
 FOLLOW_UP_TOPIC = "follow-up"
 
@@ -44,17 +45,23 @@ def clean_follow_up(text: str) -> str:
     """Validate a follow-up question; raise Rejected with a kind, specific message."""
     stripped = text.strip()
     if not stripped:
-        raise Rejected("empty_follow_up", "Your question was empty. Write a few words and send it.")
+        raise Rejected(
+            "empty_follow_up", N_("Your question was empty. Write a few words and send it.")
+        )
     if len(stripped) > MAX_FOLLOW_UP_CHARS:
         raise Rejected(
             "follow_up_too_long",
-            f"Your question is {len(stripped)} characters; the limit is {MAX_FOLLOW_UP_CHARS}. "
-            "Please shorten it and send it again. Nothing was saved.",
+            N_(
+                "Your question is {length} characters; the limit is {limit}. Please shorten it "
+                "and send it again. Nothing was saved.",
+                length=len(stripped),
+                limit=MAX_FOLLOW_UP_CHARS,
+            ),
         )
     if any(unicodedata.category(ch) == "Cc" and ch not in "\n\t" for ch in stripped):
         raise Rejected(
             "control_characters",
-            "Your question contains invisible control characters. Please retype it.",
+            N_("Your question contains invisible control characters. Please retype it."),
         )
     return stripped
 
@@ -70,7 +77,7 @@ def _window(state: RoundState, step: int | None) -> FollowUpWindow:
     if window is None or (step is not None and step != window.after_step):
         raise Rejected(
             "no_follow_up",
-            "The moment for a follow-up on that prompt has passed, so nothing changed.",
+            N_("The moment for a follow-up on that prompt has passed, so nothing changed."),
         )
     return window
 
@@ -82,7 +89,8 @@ def askable(state: RoundState, member: MemberKey, step: int | None) -> FollowUpW
     window = _window(state, step)
     if member in window.asked:
         raise Rejected(
-            "already_asked", "You've already asked your follow-up; it's held until everyone has."
+            "already_asked",
+            N_("You've already asked your follow-up; it's held until everyone has."),
         )
     return window
 
@@ -98,7 +106,9 @@ def ask(state: RoundState, cmd: AskFollowUp, now: datetime) -> Decision:
             {"round_id": state.id, "step": window.after_step},
         )
         return Decision(
-            state, (held,), reply="Saved. Your question is delivered once everyone has asked one."
+            state,
+            (held,),
+            reply=N_("Saved. Your question is delivered once everyone has asked one."),
         )
     return _deliver(state, now)
 
@@ -125,12 +135,12 @@ def _deliver(state: RoundState, now: datetime) -> Decision:
         )
         for m in state.members
     )
-    return Decision(state, deliveries, reply="Everyone asked a follow-up. Yours is on its way.")
+    return Decision(state, deliveries, reply=N_("Everyone asked a follow-up. Yours is on its way."))
 
 
 def skip(state: RoundState, cmd: SkipFollowUp, now: datetime) -> tuple[RoundState, str]:
     _window(state, cmd.step)
-    return touch(state, now), "Okay. The round goes on to the next prompt."
+    return touch(state, now), N_("Okay. The round goes on to the next prompt.")
 
 
 def passed(state: RoundState) -> tuple[RoundState, tuple[Delivery, ...]]:

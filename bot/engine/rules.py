@@ -62,6 +62,7 @@ from bot.engine.steps import (
     to_all,
     touch,
 )
+from bot.i18n import N_
 
 # --- start ----------------------------------------------------------------------------------
 
@@ -84,11 +85,11 @@ def start_round(
     phrased for a first meeting may be drawn."""
     unique = tuple(dict.fromkeys(members))
     if len(unique) != len(members) or not 2 <= len(unique) <= 3:
-        raise Rejected("bad_members", "A round needs two different people (three at most).")
+        raise Rejected("bad_members", N_("A round needs two different people (three at most)."))
     if initiator is not None and initiator not in unique:
-        raise Rejected("bad_members", "The person starting a round must be part of it.")
+        raise Rejected("bad_members", N_("The person starting a round must be part of it."))
     if not 1 <= settings.max_layer <= 4 or settings.prompts_per_layer < 1:
-        raise Rejected("bad_settings", "Depth must be between 1 and 4.")
+        raise Rejected("bad_settings", N_("Depth must be between 1 and 4."))
     state = RoundState(
         id=round_id,
         members=unique,
@@ -149,12 +150,14 @@ def decide(state: RoundState, command: Command, now: datetime, bank: Bank) -> De
 
 def _accept(state: RoundState, cmd: Accept, now: datetime, bank: Bank) -> Decision:
     if state.status is RoundStatus.ACTIVE or cmd.member in state.accepted:
-        raise Rejected("already_accepted", "You're already in this round.")
+        raise Rejected("already_accepted", N_("You're already in this round."))
     accepted = state.accepted | {cmd.member}
     state = touch(state, now, accepted=accepted)
     if accepted != set(state.members):
         waiting = len(state.members) - len(accepted)
-        return Decision(state, reply=f"You're in! Waiting for {waiting} more to accept.")
+        return Decision(
+            state, reply=N_("You're in! Waiting for {waiting} more to accept.", waiting=waiting)
+        )
     state = replace(state, status=RoundStatus.ACTIVE)
     notices = tuple(
         Delivery(m, DeliveryKind.INVITATION_ACCEPTED, {"round_id": state.id, "by": cmd.member})
@@ -162,20 +165,20 @@ def _accept(state: RoundState, cmd: Accept, now: datetime, bank: Bank) -> Decisi
         if m != cmd.member
     )
     decision = open_step(state, now, bank, reason="first")
-    return Decision(decision.state, notices + decision.deliveries, reply="You're in!")
+    return Decision(decision.state, notices + decision.deliveries, reply=N_("You're in!"))
 
 
 def _decline(state: RoundState, cmd: Decline, now: datetime, bank: Bank) -> Decision:
     if state.status is not RoundStatus.INVITED:
-        raise Rejected("not_invited", "This round is already under way; use Leave to end it.")
+        raise Rejected("not_invited", N_("This round is already under way; use Leave to end it."))
     if cmd.member in state.accepted:
-        raise Rejected("already_accepted", "You already accepted; use Leave to end the round.")
+        raise Rejected("already_accepted", N_("You already accepted; use Leave to end the round."))
     state = end(touch(state, now), RoundStatus.DECLINED, now)
     data = {"round_id": state.id, **({"unreachable": True} if cmd.unreachable else {})}
     notices = tuple(Delivery(m, DeliveryKind.DECLINED, data) for m in state.others(cmd.member))
     if cmd.unreachable:
-        return Decision(state, notices, reply="The invitation couldn't be delivered.")
-    return Decision(state, notices, reply="No problem. Maybe another time.")
+        return Decision(state, notices, reply=N_("The invitation couldn't be delivered."))
+    return Decision(state, notices, reply=N_("No problem. Maybe another time."))
 
 
 # --- answers and the reveal -----------------------------------------------------------------
@@ -186,18 +189,25 @@ def clean_answer(text: str) -> str:
     stripped = text.strip()
     if not stripped:
         raise Rejected(
-            "empty_answer", "Your answer was empty. Write a few words and send it again!"
+            "empty_answer", N_("Your answer was empty. Write a few words and send it again!")
         )
     if len(stripped) > MAX_ANSWER_CHARS:
         raise Rejected(
             "answer_too_long",
-            f"Your answer is {len(stripped)} characters; the limit is {MAX_ANSWER_CHARS}. "
-            "Please shorten it and send it again. Nothing was saved.",
+            N_(
+                "Your answer is {length} characters; the limit is {max_answer_chars}. Please "
+                "shorten it and send it again. Nothing was saved.",
+                length=len(stripped),
+                max_answer_chars=MAX_ANSWER_CHARS,
+            ),
         )
     if any(unicodedata.category(ch) == "Cc" and ch not in "\n\t" for ch in stripped):
         raise Rejected(
             "control_characters",
-            "Your answer contains invisible control characters. Please retype it and send again.",
+            N_(
+                "Your answer contains invisible control characters. Please retype it and send "
+                "again."
+            ),
         )
     return stripped
 
@@ -211,7 +221,9 @@ def answerable(state: RoundState, member: MemberKey, step: int | None) -> Step:
     require_open(state)
     current = current_step(state, step)
     if member in current.answers:
-        raise Rejected("already_answered", "You've already answered this prompt; it's held safely.")
+        raise Rejected(
+            "already_answered", N_("You've already answered this prompt; it's held safely.")
+        )
     return current
 
 
@@ -227,7 +239,7 @@ def _answer(state: RoundState, cmd: SubmitAnswer, now: datetime, bank: Bank) -> 
             {"round_id": state.id, "step": current.number},
         )
         return Decision(
-            state, (held,), reply="Answer saved. It stays private until everyone answers."
+            state, (held,), reply=N_("Answer saved. It stays private until everyone answers.")
         )
     if current.is_follow_up:
         return _reveal_follow_up(state, now, bank)
@@ -259,15 +271,17 @@ def _reveal(state: RoundState, now: datetime, bank: Bank) -> Decision:
         DeliveryKind.REVEAL,
         step=current.number,
         prompt_text=prompt.text if prompt else "",
+        bank=state.settings.bank,  # with prompt_id: a reader of another language sees its own
+        prompt_id=current.prompt_id,
         layer=current.layer,
         answers=answers,
         follow_up=offer,
     )
     if offer:
         state = follow_ups.open_window(state, current.number, now)
-        return Decision(state, reveals, reply="Both answers are in!")
+        return Decision(state, reveals, reply=N_("Both answers are in!"))
     then = _advance(state, now, bank)
-    return Decision(then.state, reveals + then.deliveries, reply="Both answers are in!")
+    return Decision(then.state, reveals + then.deliveries, reply=N_("Both answers are in!"))
 
 
 def _offers_follow_ups(state: RoundState) -> bool:
@@ -298,7 +312,7 @@ def _reveal_follow_up(state: RoundState, now: datetime, bank: Bank) -> Decision:
     )
     state = replace(state, current=None, history=(*state.history, record))
     then = _advance(state, now, bank)
-    return Decision(then.state, reveals + then.deliveries, reply="Everyone answered!")
+    return Decision(then.state, reveals + then.deliveries, reply=N_("Everyone answered!"))
 
 
 def _advance(state: RoundState, now: datetime, bank: Bank) -> Decision:
@@ -339,29 +353,31 @@ def _pass_follow_ups(state: RoundState, now: datetime, bank: Bank) -> Decision:
 def _swap(state: RoundState, cmd: Swap, now: datetime, bank: Bank) -> Decision:
     current = current_step(state, cmd.step)
     if current.is_follow_up:
-        raise Rejected("follow_up_swap", "A follow-up question can't be swapped, sorry.")
+        raise Rejected("follow_up_swap", N_("A follow-up question can't be swapped, sorry."))
     options = candidates(state, bank, current.layer)
     prompt = pick(state, options, avoid_topic=current.topic) or pick(state, options, None)
     if prompt is None:
-        raise Rejected("no_alternative", "There's no other prompt left at this depth to swap in.")
+        raise Rejected(
+            "no_alternative", N_("There's no other prompt left at this depth to swap in.")
+        )
     record = closed(current, StepOutcome.SWAPPED, now)
     # answers to a swapped prompt are dropped unseen; the swap never counts toward depth
     state = touch(state, now, current=None, history=(*state.history, record))
     decision = send_step(state, prompt, now, reason="swap")
     return Decision(
-        decision.state, decision.deliveries, reply="Swapped. A new prompt is on its way."
+        decision.state, decision.deliveries, reply=N_("Swapped. A new prompt is on its way.")
     )
 
 
 def _stay(state: RoundState, cmd: Stay, now: datetime, bank: Bank) -> Decision:
     require_active(state)
     if state.stay:
-        raise Rejected("already_staying", "This round is already staying at this depth.")
+        raise Rejected("already_staying", N_("This round is already staying at this depth."))
     state = touch(state, now, stay=True)
     notices = to_all(
         state, DeliveryKind.STAY, layer=state.layer, layer_name=LAYER_NAMES.get(state.layer, "")
     )
-    return Decision(state, notices, reply="Done. This round won't go any deeper.")
+    return Decision(state, notices, reply=N_("Done. This round won't go any deeper."))
 
 
 def _leave(state: RoundState, cmd: Leave, now: datetime, bank: Bank) -> Decision:
@@ -371,16 +387,20 @@ def _leave(state: RoundState, cmd: Leave, now: datetime, bank: Bank) -> Decision
         for m in state.others(cmd.member)
     )
     bye = Delivery(cmd.member, DeliveryKind.LEFT, {"round_id": state.id})
-    return Decision(state, (*notices, bye), reply="You've left the round. Thanks for taking part.")
+    return Decision(
+        state, (*notices, bye), reply=N_("You've left the round. Thanks for taking part.")
+    )
 
 
 def _rate(state: RoundState, cmd: Rate) -> Decision:
     if state.status is not RoundStatus.COMPLETED:
-        raise Rejected("not_completed", "You can rate a round once it's complete.")
+        raise Rejected("not_completed", N_("You can rate a round once it's complete."))
     if cmd.rating not in RATING_RANGE:
-        raise Rejected("bad_rating", "Please pick a number from 1 to 7.")
+        raise Rejected("bad_rating", N_("Please pick a number from 1 to 7."))
     state = replace(state, ratings={**state.ratings, cmd.member: cmd.rating})
-    return Decision(state, reply=f"Thanks! You rated this round {cmd.rating} out of 7.")
+    return Decision(
+        state, reply=N_("Thanks! You rated this round {rating} out of 7.", rating=cmd.rating)
+    )
 
 
 # --- the scheduler's tick -------------------------------------------------------------------
@@ -422,6 +442,12 @@ def _remind(state: RoundState, now: datetime, bank: Bank) -> Decision:
                 "round_id": state.id,
                 "step": current.number,
                 "text": step_text(current, m, bank),
+                # a reader of another language sees this prompt id's translation
+                **(
+                    {}
+                    if current.is_follow_up
+                    else {"bank": state.settings.bank, "prompt_id": current.prompt_id}
+                ),
                 "reminder_no": sent,
                 "follow_up": current.is_follow_up,
             },

@@ -27,33 +27,34 @@ from bot.engine.model import (
     StepRecord,
 )
 from bot.engine.timing import into_daytime, next_morning
+from bot.i18n import N_
 
 # --- guards ---------------------------------------------------------------------------------
 
 
 def require_member(state: RoundState, member: MemberKey) -> None:
     if member not in state.members:
-        raise Rejected("not_member", "That round belongs to other people, so nothing changed.")
+        raise Rejected("not_member", N_("That round belongs to other people, so nothing changed."))
 
 
 def require_open(state: RoundState) -> None:
     if not state.status.is_open:
-        raise Rejected("round_ended", "That round has already ended, so nothing changed.")
+        raise Rejected("round_ended", N_("That round has already ended, so nothing changed."))
 
 
 def require_active(state: RoundState) -> None:
     if state.status is RoundStatus.INVITED:
-        raise Rejected("not_started", "The round starts once everyone has accepted.")
+        raise Rejected("not_started", N_("The round starts once everyone has accepted."))
 
 
 def current_step(state: RoundState, step: int | None) -> Step:
     require_active(state)
     current = state.current
     if current is None:
-        raise Rejected("no_prompt", "There's no open prompt right now; the next one is coming.")
+        raise Rejected("no_prompt", N_("There's no open prompt right now; the next one is coming."))
     if step is not None and step != current.number:
         raise Rejected(
-            "stale_prompt", "That prompt isn't the current one any more, so nothing changed."
+            "stale_prompt", N_("That prompt isn't the current one any more, so nothing changed.")
         )
     return current
 

@@ -22,25 +22,28 @@ from bot.engine.model import (
     RoundStatus,
 )
 from bot.engine.steps import open_step, to_all
+from bot.i18n import N_
 
 
 def keep_going(state: RoundState, cmd: KeepGoing, now: datetime) -> Decision:
     if state.status is not RoundStatus.COMPLETED:
-        raise Rejected("not_completed", "You can keep going together once this round is complete.")
+        raise Rejected(
+            "not_completed", N_("You can keep going together once this round is complete.")
+        )
     if state.continued_as is not None:
-        raise Rejected("already_continued", "You're already going on together in a new round.")
+        raise Rejected("already_continued", N_("You're already going on together in a new round."))
     ended = state.ended_at or now
     if now > ended + state.settings.expire_after:
         raise Rejected(
-            "too_late", "That round ended a while ago. Start a new one with /rapport start."
+            "too_late", N_("That round ended a while ago. Start a new one with /rapport start.")
         )
     if cmd.member in state.keep_going:
-        raise Rejected("already_chosen", "You've already chosen to keep going. Thank you!")
+        raise Rejected("already_chosen", N_("You've already chosen to keep going. Thank you!"))
     chosen = state.keep_going | {cmd.member}
     state = replace(state, keep_going=chosen)
     if chosen != set(state.members):
-        return Decision(state, reply="Noted. If everyone chooses it, a new round starts.")
-    return Decision(state, reply="Everyone's in: a new round starts now.", keep_going=True)
+        return Decision(state, reply=N_("Noted. If everyone chooses it, a new round starts."))
+    return Decision(state, reply=N_("Everyone's in: a new round starts now."), keep_going=True)
 
 
 def continue_round(

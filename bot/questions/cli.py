@@ -18,11 +18,14 @@ from rich.text import Text
 
 from bot.config import DEFAULT_QUESTIONS_DIR
 from bot.engine.bank import LAYER_NAMES, Bank
+from bot.i18n.translate import translator
 from bot.questions.lint import LintReport, LintSource, SummaryRow, lint_sources
 from bot.questions.loader import BankError, load_banks
 from bot.questions.profiles import CUSTOM, SHIPPED, LintProfile
 from bot.questions.schema import Problem
-from bot.text import plural
+
+# operator output stays English; CLDR plurals through the one translation layer
+counted = translator("en").ngettext
 
 
 def _layer_label(layer: int) -> str:
@@ -34,7 +37,7 @@ def _print_problems(problems: Sequence[Problem], console: Console) -> None:
     for problem in problems:
         by_file.setdefault(problem.file, []).append(problem)
     for file, found in by_file.items():
-        count = plural(len(found), "problem", "problems")
+        count = counted("{count} problem", "{count} problems", len(found))
         console.print(Text(f"{file} — {count}", style="bold red"), soft_wrap=True)
         for problem in sorted(found, key=lambda p: p.line or 0):
             line = Text("  ")
@@ -67,18 +70,22 @@ def _summary_table(rows: Sequence[SummaryRow]) -> Table:
 
 
 def _verdict(report: LintReport, console: Console) -> int:
+    for note in report.notes:
+        console.print(f"[dim]Note: {note}[/]", soft_wrap=True)
     if report.ok:
         banks = len({row.bank for row in report.summary})
         prompts = sum(row.prompts for row in report.summary)
         console.print(
-            f"[green]OK[/]: {plural(banks, 'bank', 'banks')}, "
-            f"{plural(prompts, 'prompt', 'prompts')}, no problems.",
+            f"[green]OK[/]: {counted('{count} bank', '{count} banks', banks)}, "
+            f"{counted('{count} prompt', '{count} prompts', prompts)}, no problems.",
             soft_wrap=True,
         )
         return 0
     files = len({problem.file for problem in report.problems})
-    problems = plural(len(report.problems), "problem", "problems")
-    console.print(f"[red]{problems}[/] in {plural(files, 'file', 'files')}.", soft_wrap=True)
+    problems = counted("{count} problem", "{count} problems", len(report.problems))
+    console.print(
+        f"[red]{problems}[/] in {counted('{count} file', '{count} files', files)}.", soft_wrap=True
+    )
     return 1
 
 

@@ -22,12 +22,19 @@ from bot.questions.loader import (
     depth_problems,
     display_path,
     parse_bank_file,
+    split_stem,
 )
 from bot.questions.profiles import CUSTOM, LintProfile
 from bot.questions.rules import PROMPT_RULES
 from bot.questions.rules.breadth import breadth_problems
 from bot.questions.rules.duplicates import duplicate_problems
 from bot.questions.schema import Problem
+from bot.questions.translations import (
+    parse_translation,
+    reading_ease_notes,
+    translation_files,
+    translation_problems,
+)
 
 
 @dataclass(frozen=True)
@@ -57,6 +64,7 @@ class LintReport:
     problems: list[Problem] = field(default_factory=list)
     summary: list[SummaryRow] = field(default_factory=list)
     files: int = 0
+    notes: list[str] = field(default_factory=list)  # checks skipped, and why
 
     @property
     def ok(self) -> bool:
@@ -76,7 +84,7 @@ def _collect_files(sources: Sequence[LintSource]) -> tuple[list[LintSource], lis
     for source in sources:
         path = source.path
         if path.is_dir():
-            found = bank_files(path)
+            found = bank_files(path) + translation_files(path)
             if not found:
                 message = "no bank files (*.yaml, *.yml) in this directory"
                 problems.append(Problem(display_path(path), None, None, message))
@@ -124,8 +132,11 @@ def lint_sources(sources: Sequence[LintSource], depth: int | None = None) -> Lin
     """Lint every bank of `sources` together; never raises for bad banks. With `depth` (the
     configured RAPPORT_MAX_LAYER), a bank missing a layer up to it is a problem too."""
     files, problems = _collect_files(sources)
+    translated = [s.path for s in files if split_stem(s.path.stem)[1] is not None]
     loaded: list[tuple[ParsedFile, Bank, LintProfile]] = []
     for source in files:
+        if source.path in translated:
+            continue
         parsed = parse_bank_file(source.path)
         problems.extend(parsed.problems)
         if depth is not None:
@@ -140,7 +151,20 @@ def lint_sources(sources: Sequence[LintSource], depth: int | None = None) -> Lin
     content.extend(duplicate_problems([(parsed.shown, bank) for parsed, bank, _ in loaded]))
     problems.extend(_with_lines(content, {parsed.shown: parsed for parsed, _, _ in loaded}))
     summary = [row for _, bank, profile in loaded for row in summarise(bank, profile)]
-    return LintReport(problems=problems, summary=summary, files=len(files))
+    problems.extend(_translation_problems(translated, {bank.name: bank for _, bank, _ in loaded}))
+    notes = reading_ease_notes() if translated else []
+    return LintReport(problems=problems, summary=summary, files=len(files), notes=notes)
+
+
+def _translation_problems(paths: Sequence[Path], banks: dict[str, Bank]) -> list[Problem]:
+    """Each `<bank>.<language>.yaml` against its bank (linted in the same run)."""
+    problems: list[Problem] = []
+    for path in paths:
+        translation, found = parse_translation(path)
+        problems += found
+        if translation is not None:
+            problems += translation_problems(translation, banks.get(translation.bank))
+    return problems
 
 
 def lint_banks(

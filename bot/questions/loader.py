@@ -18,6 +18,7 @@ from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
 from bot.engine.bank import LAYER_NAMES, Bank, Prompt
+from bot.i18n import LANGUAGES, SOURCE_LANGUAGE
 from bot.questions.marks import LineMap, load_with_lines, yaml_error_message
 from bot.questions.schema import (
     BankError,
@@ -40,6 +41,9 @@ __all__ = [
     "load_banks",
     "parse_bank_file",
     "read_dirs",
+    "read_yaml",
+    "split_stem",
+    "yaml_files",
 ]
 
 BANK_SUFFIXES = (".yaml", ".yml")
@@ -61,12 +65,25 @@ def display_path(path: Path) -> str:
         return str(path)
 
 
-def bank_files(directory: Path) -> list[Path]:
-    """The bank files directly inside `directory`, in name order."""
+def yaml_files(directory: Path) -> list[Path]:
+    """Every YAML file directly inside `directory`, in name order."""
     return sorted(p for p in directory.iterdir() if p.suffix in BANK_SUFFIXES and p.is_file())
 
 
-def _read_yaml(path: Path, shown: str) -> tuple[Any, LineMap, list[Problem]]:
+def bank_files(directory: Path) -> list[Path]:
+    """The (source-language) bank files directly inside `directory`, in name order; a
+    translation `<bank>.<language>.yaml` is not a bank of its own (`bot.questions.translations`)."""
+    return [p for p in yaml_files(directory) if split_stem(p.stem)[1] is None]
+
+
+def split_stem(stem: str) -> tuple[str, str | None]:
+    """ "workplace.de" -> ("workplace", "de"); "workplace" -> ("workplace", None)."""
+    bank, dot, language = stem.partition(".")
+    translated = dot and language in LANGUAGES and language != SOURCE_LANGUAGE
+    return (bank, language) if translated else (stem, None)
+
+
+def read_yaml(path: Path, shown: str) -> tuple[Any, LineMap, list[Problem]]:
     def fail(message: str, line: int | None = None) -> tuple[Any, LineMap, list[Problem]]:
         return None, LineMap(), [Problem(shown, None, None, message, line=line)]
 
@@ -170,7 +187,7 @@ class ParsedFile:
 def parse_bank_file(path: Path) -> ParsedFile:
     """Read and validate one file, naming each problem's line."""
     shown = display_path(path)
-    raw, lines, problems = _read_yaml(path, shown)
+    raw, lines, problems = read_yaml(path, shown)
     if problems:
         return ParsedFile(shown, None, problems, lines)
     if not isinstance(raw, dict):

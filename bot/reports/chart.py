@@ -6,7 +6,8 @@ numbers and the fixed labels in `bot.messages` are drawn, and the PNG is saved w
 metadata text (matplotlib would add its "Software" key), so no name or answer can be in it.
 
 Rendering takes about 0.1 s, so it runs in a worker thread (`render`), never on the event loop;
-one lock keeps two renders from sharing matplotlib's font cache at once.
+one lock keeps two renders from sharing matplotlib's font cache at once. Labels and the alt text
+are in the current reader's language (the worker thread runs in a copy of the caller's context).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from matplotlib.figure import Figure
 
 from bot import messages
 from bot.engine.model import RATING_RANGE, DeliveryKind
+from bot.i18n.translate import _
 from bot.reports.figures import LAYERS, Figures
 
 SIZE_INCHES = (9.0, 6.0)
@@ -55,7 +57,8 @@ async def for_delivery(kind: DeliveryKind, data: Mapping[str, Any]) -> Chart | N
 
 
 async def render(figures: Figures) -> Chart:
-    """The chart for `figures`, drawn in a worker thread."""
+    """The chart for `figures`, drawn in a worker thread, in the current reader's language
+    (the thread runs in a copy of this context, so it reads the same language)."""
     png = await asyncio.to_thread(render_png, figures)
     return Chart(png, messages.chart_alt_text(figures))
 
@@ -90,7 +93,7 @@ def _rates(ax: Axes, figures: Figures) -> None:
             )
     ax.set_ylim(0, 115)
     ax.set_ylabel("%")
-    ax.set_title(messages.CHART_RATES)
+    ax.set_title(_(messages.CHART_RATES))
 
 
 def _funnel(ax: Axes, figures: Figures) -> None:
@@ -103,7 +106,7 @@ def _funnel(ax: Axes, figures: Figures) -> None:
 
 def _waits(ax: Axes, figures: Figures) -> None:
     spread = figures.reciprocation
-    ax.set_title(messages.CHART_WAITS)
+    ax.set_title(_(messages.CHART_WAITS))
     if spread is None:
         _empty(ax)
         return
@@ -121,7 +124,7 @@ def _waits(ax: Axes, figures: Figures) -> None:
 
 
 def _ratings(ax: Axes, figures: Figures) -> None:
-    ax.set_title(messages.CHART_RATINGS)
+    ax.set_title(_(messages.CHART_RATINGS))
     ax.bar([str(n) for n in RATING_RANGE], figures.ratings, color=GREY)
     ax.set_ylim(0, max(1, *figures.ratings) * 1.15)
     if not figures.rated:
@@ -129,4 +132,4 @@ def _ratings(ax: Axes, figures: Figures) -> None:
 
 
 def _empty(ax: Axes) -> None:
-    ax.text(0.5, 0.5, messages.CHART_NO_DATA, ha="center", va="center", transform=ax.transAxes)
+    ax.text(0.5, 0.5, _(messages.CHART_NO_DATA), ha="center", va="center", transform=ax.transAxes)

@@ -23,6 +23,7 @@ from bot.clock import Clock
 from bot.engine.model import Delivery, DeliveryKind, RoundState
 from bot.engine.stats import compute_reciprocity
 from bot.engine.timing import into_daytime, zone
+from bot.i18n.translate import _
 from bot.identity import Member
 from bot.reports import chart, sessions
 from bot.reports.chart import Chart
@@ -32,7 +33,6 @@ from bot.service.rounds import Outcome
 from bot.store import repository as repo
 from bot.store.database import Database
 from bot.store.tables import lead_reports, members, rounds, schedules
-from bot.text import plural
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +42,8 @@ DEFAULT_FOLLOW_UP = timedelta(days=7)
 
 @dataclass(frozen=True)
 class StatsReply:
-    """A one-line summary (or a refusal) and, when figures may be shown, their chart."""
+    """A one-line summary (or a refusal) and, when figures may be shown, their chart: built
+    for the lead who asked, in the current reader's language (the adapter's context)."""
 
     ok: bool
     text: str
@@ -69,12 +70,12 @@ class ReportService:
     ) -> StatsReply:
         """The last `days` of the workspace (or one channel's sessions), as a line and a chart."""
         if not is_lead:
-            return StatsReply(False, messages.STATS_LEADS_ONLY)
+            return StatsReply(False, _(messages.STATS_LEADS_ONLY))
         since = self.clock.now() - timedelta(days=days)
         async with self.db.transaction() as conn:
             states = await _states(conn, lead, since, None, channel_id)
         figures = figures_of(states)
-        text = messages.stats_summary(figures, f"Last {plural(days, 'day', 'days')}")
+        text = messages.stats_summary(figures, messages.last_days(days))
         lines = [text, *messages.reciprocity_lines(compute_reciprocity(states))]
         return StatsReply(
             True, "\n".join(lines), None if figures.withheld else await chart.render(figures)
@@ -176,7 +177,7 @@ async def _add_digest(
         "timezone": timezone,
         "since": since.isoformat(),
         "until": due_month.isoformat(),
-        "month": f"{since:%B %Y}",
+        "month": f"{since:%B %Y}",  # English; the digest names it in the lead's language
     }
     await conn.execute(
         repo.dialect_insert(conn)(lead_reports)
@@ -210,7 +211,7 @@ async def _digest(conn: AsyncConnection, report: Any, now: datetime) -> list[Del
         .values(status=DONE, done_at=now)
     )
     await _add_digest(conn, report.lead_key, data["timezone"], until)
-    payload = {"month": data["month"], "figures": figures.to_data()}
+    payload = {"month": data["month"], "since": data["since"], "figures": figures.to_data()}
     return [Delivery(report.lead_key, DeliveryKind.STATS_DIGEST, payload)]
 
 

@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.clock import Clock
 from bot.engine.model import Decision, DeliveryKind, MemberKey, Rejected, RoundState
+from bot.i18n import N_
 from bot.store import repository as repo
 from bot.store.database import Database
 
@@ -256,7 +257,7 @@ class GroupCommitter:
                 return
             except repo.ConcurrentUpdate:
                 self.cache.clear()
-        job.future.set_result(Rejected("busy", "That was busy for a moment. Please try again."))
+        job.future.set_result(Rejected("busy", N_("That was busy for a moment. Please try again.")))
 
     async def run_alone(self, work: Callable[[Batch], Awaitable[T]]) -> T:
         """Run bulk work (many decisions) in a batch of its own, with the same bookkeeping."""

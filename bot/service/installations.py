@@ -17,11 +17,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from bot.clock import Clock
+from bot.i18n.translate import translator
 from bot.store import installations as store
 from bot.store.database import Database
 from bot.store.token_cipher import InvalidToken, TokenCipher
 
 log = logging.getLogger(__name__)
+counted = translator("en").ngettext  # operators read this in English
 
 CACHE_SECONDS = 60.0
 
@@ -46,7 +48,13 @@ class UnreadableTokens(Exception):
     """Stored tokens that no key in RAPPORT_TOKEN_KEY decrypts (a key removed too early)."""
 
     def __init__(self, team_ids: list[str]) -> None:
-        super().__init__(f"{len(team_ids)} workspace token(s) unreadable")
+        super().__init__(
+            counted(
+                "{count} workspace token unreadable",
+                "{count} workspace tokens unreadable",
+                len(team_ids),
+            )
+        )
         self.team_ids = team_ids
 
 

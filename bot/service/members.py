@@ -11,6 +11,7 @@ import sqlalchemy as sa
 
 from bot.clock import Clock
 from bot.engine.timing import is_valid_zone
+from bot.i18n import N_
 from bot.identity import Member
 from bot.service.rounds import Outcome
 from bot.store import repository as repo
@@ -53,27 +54,32 @@ class MemberDirectory:
         if opted_out:
             return Outcome(
                 True,
-                "You've opted out: nobody can start a round with you. "
-                "`/rapport optin` brings you back any time.",
+                N_(
+                    "You've opted out: nobody can start a round with you. `/rapport optin` brings "
+                    "you back any time."
+                ),
             )
-        return Outcome(True, "Welcome back! You can be paired again.")
+        return Outcome(True, N_("Welcome back! You can be paired again."))
 
     async def pause_until(self, member: Member, until: datetime | None) -> Outcome:
         await self._set(member, paused_until=until)
         if until is None:
-            return Outcome(True, "Your pause is over; you can be paired again.")
-        return Outcome(True, f"Paused until {until:%A %d %B %Y}. Enjoy the break!")
+            return Outcome(True, N_("Your pause is over; you can be paired again."))
+        return Outcome(True, N_("Paused until {until}. Enjoy the break!", until=until))
 
     async def set_timezone(self, member: Member, zone_name: str) -> Outcome:
         if not is_valid_zone(zone_name):
             return Outcome(
                 False,
-                f"'{zone_name}' isn't a time zone I know. Try a name like "
-                "Europe/Berlin or America/New_York.",
+                N_(
+                    "'{zone_name}' isn't a time zone I know. Try a name like Europe/Berlin or "
+                    "America/New_York.",
+                    zone_name=zone_name,
+                ),
                 code="bad_timezone",
             )
         await self._set(member, timezone=zone_name)
-        return Outcome(True, f"Got it: your time zone is {zone_name}.")
+        return Outcome(True, N_("Got it: your time zone is {zone_name}.", zone_name=zone_name))
 
     async def remember_dm_channel(self, member: Member, channel_id: str) -> None:
         await self._set(member, dm_channel_id=channel_id)

@@ -29,6 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from bot.clock import Clock
 from bot.engine.bank import Bank
 from bot.engine.model import DeliveryKind, RoundState, StepOutcome
+from bot.i18n import N_
 from bot.identity import Member
 from bot.service.rounds import Outcome, RoundService
 from bot.store import repository as repo
@@ -44,7 +45,6 @@ from bot.store.tables import (
     schedules,
     session_groups,
 )
-from bot.text import plural
 
 log = logging.getLogger(__name__)
 
@@ -170,8 +170,7 @@ class PrivacyService:
             await _rewrite_payloads(conn, _sent_reveals(round_ids), strip_reveal_payload)
         if round_ids:
             self.rounds.committer.cache.clear()
-            ended = plural(len(round_ids), "ended round", "ended rounds")
-            log.info("retention: removed the answers of %s", ended)
+            log.info("retention: removed the answers of ended rounds: %d", len(round_ids))
         return len(round_ids)
 
     async def _past_retention(
@@ -219,11 +218,13 @@ class PrivacyService:
             await _forget_messages(conn, key, placeholder, round_ids)
             await _forget_member_rows(conn, key, placeholder)
         self.rounds.committer.cache.clear()
-        log.info("forgot a member (%s anonymised)", plural(len(round_ids), "round", "rounds"))
+        log.info("forgot a member (rounds anonymised: %d)", len(round_ids))
         return Outcome(
             True,
-            "Done. I've deleted everything I stored about you: your settings, your answers "
-            "and your messages. Rounds you were in now only show that someone left.",
+            N_(
+                "Done. I've deleted everything I stored about you: your settings, your answers "
+                "and your messages. Rounds you were in now only show that someone left."
+            ),
         )
 
     # --- export -----------------------------------------------------------------------------
@@ -337,6 +338,8 @@ def _export_settings(row: Any) -> dict[str, Any] | None:
         "opted_out": bool(row.opted_out),
         "paused_until": _iso(row.paused_until),
         "timezone": row.timezone,
+        "language": row.language,
+        "platform_language": row.platform_language,
         "dm_channel_id": row.dm_channel_id,
         "updated_at": _iso(row.updated_at),
     }

@@ -34,6 +34,7 @@ from bot.engine.model import (
 from bot.engine.presets import PaceChoice
 from bot.engine.rules import answerable, decide, start_round, step_text
 from bot.engine.together import continue_round
+from bot.i18n import N_, N_plural
 from bot.identity import Member
 from bot.service.committer import Batch, Duplicate, GroupCommitter, Work
 from bot.service.team_questions import TeamQuestions
@@ -41,7 +42,6 @@ from bot.service.workspaces import WorkspaceSettings, WorkspaceSettingsService
 from bot.store import departures
 from bot.store import repository as repo
 from bot.store.database import Database
-from bot.text import plural
 
 log = logging.getLogger(__name__)
 
@@ -67,6 +67,8 @@ class OpenPrompt:
     layer: int
     follow_up: bool = False  # the questions the others asked, not a prompt from the bank
     example: str | None = None  # the bank prompt's example answer ("See an example")
+    bank: str = ""  # with `prompt_id`: where a reader of another language finds its translation
+    prompt_id: str = ""
 
 
 @dataclass(frozen=True)
@@ -76,6 +78,8 @@ class OpenFollowUp:
     round_id: str
     step: int
     prompt_text: str
+    bank: str = ""  # with `prompt_id`: where a reader of another language finds its translation
+    prompt_id: str = ""
 
 
 @dataclass(frozen=True)
@@ -193,7 +197,7 @@ class RoundService:
                 self._check_workspace(group.members)
             workspaces = {g.members[0].workspace for g in groups}
             if len(workspaces) > 1:
-                raise Rejected("bad_members", "A session's groups must share one workspace.")
+                raise Rejected("bad_members", N_("A session's groups must share one workspace."))
             workspace = workspaces.pop() if workspaces else ""
             plain = await self._settings(workspace, bank, pace, max_layer, False)
             safe = await self._settings(workspace, bank, pace, max_layer, True)
@@ -207,7 +211,7 @@ class RoundService:
             outcomes, started = [], []
             for group in groups:
                 if group.ref not in free:
-                    outcomes.append(Outcome(False, "Already started.", code="already_started"))
+                    outcomes.append(Outcome(False, N_("Already started."), code="already_started"))
                     continue
                 round_id = self._new_id()
                 settings = safe if group.hierarchy_safe_only else plain
@@ -243,7 +247,12 @@ class RoundService:
         if bank is not None and not self.questions.has_bank(bank):
             available = ", ".join(self.questions.bank_names()) or "none"
             raise Rejected(
-                "unknown_bank", f"There's no question bank called '{bank}'. Available: {available}."
+                "unknown_bank",
+                N_(
+                    "There's no question bank called '{bank}'. Available: {available}.",
+                    bank=bank,
+                    available=available,
+                ),
             )
         chosen = await self.workspaces.settings_of(workspace)
         settings = chosen.round_settings(
@@ -252,15 +261,18 @@ class RoundService:
         if not self.questions.has_bank(settings.bank):
             raise Rejected(
                 "bank_missing",
-                f"Your team's question bank '{settings.bank}' is no longer installed: a lead can "
-                "choose another with /rapport settings.",
+                N_(
+                    "Your team's question bank '{bank}' is no longer installed: a lead can choose "
+                    "another with /rapport settings.",
+                    bank=settings.bank,
+                ),
             )
         return settings
 
     @staticmethod
     def _check_workspace(members: Sequence[Member]) -> None:
         if not members or len({m.workspace for m in members}) != 1:
-            raise Rejected("bad_members", "Everyone in a round must be in the same workspace.")
+            raise Rejected("bad_members", N_("Everyone in a round must be in the same workspace."))
 
     def _decide_start(
         self,
@@ -277,9 +289,9 @@ class RoundService:
             if member == initiator or row is None:
                 continue
             if row.opted_out or (row.paused_until is not None and row.paused_until > now):
-                raise Rejected("unavailable", "They aren't taking part in rounds right now.")
+                raise Rejected("unavailable", N_("They aren't taking part in rounds right now."))
         if frozenset(keys) in context.open_sets:
-            raise Rejected("already_running", "You already have a round going together.")
+            raise Rejected("already_running", N_("You already have a round going together."))
         seen = context.seen_by(keys)
         return start_round(
             round_id=round_id,
@@ -310,7 +322,7 @@ class RoundService:
     async def _decide(self, batch: Batch, round_id: str, command: Command) -> Decision:
         loaded = await batch.load_round(round_id)
         if loaded is None:
-            raise Rejected("unknown_round", "I couldn't find that round, so nothing changed.")
+            raise Rejected("unknown_round", N_("I couldn't find that round, so nothing changed."))
         state, version = loaded
         bank = await self._bank_for(state, batch.conn)
         decision = decide(state, command, batch.now, bank)
@@ -369,14 +381,21 @@ class RoundService:
             if not waiting:
                 raise Rejected(
                     "no_prompt",
-                    "There's no prompt waiting for your answer right now. "
-                    "Type `/rapport help` to see what I can do.",
+                    N_(
+                        "There's no prompt waiting for your answer right now. Type `/rapport "
+                        "help` to "
+                        "see what I can do."
+                    ),
                 )
             if len(waiting) > 1:
                 raise Rejected(
                     "ambiguous",
-                    f"You have prompts open in {len(waiting)} rounds. Please use the "
-                    "Answer button on the one you mean.",
+                    N_(
+                        "You have prompts open in {waiting} rounds. Please use the Answer button "
+                        "on the "
+                        "one you mean.",
+                        waiting=len(waiting),
+                    ),
                 )
             state, member_key = waiting[0]
             assert state.current is not None
@@ -389,12 +408,12 @@ class RoundService:
         async with self.db.transaction() as conn:
             round_ids = await repo.open_round_ids(conn, member.key)
         if not round_ids:
-            return Outcome(False, "You're not in any round right now.", code="no_round")
+            return Outcome(False, N_("You're not in any round right now."), code="no_round")
         for round_id in round_ids:
             key = f"{event_key}:{round_id}" if event_key else None
             await self.act(round_id, Leave(member.key), key)
-        left = plural(len(round_ids), "round", "rounds")
-        return Outcome(True, f"You've left {left}. Thanks for taking part.")
+        left = N_plural("{count} round", "{count} rounds", len(round_ids))
+        return Outcome(True, N_("You've left {rounds}. Thanks for taking part.", rounds=left))
 
     async def end_workspace_rounds(self, workspace: str) -> int:
         """End every open round of a workspace that removed Rapport; returns how many.
@@ -437,7 +456,7 @@ class RoundService:
         rounds = [round_id] if round_id else []
         result = await self.committer.submit(event_key, work, rounds=rounds, members=members)
         if isinstance(result, Duplicate):
-            return Outcome(True, "Already done.", round_id, "duplicate", duplicate=True)
+            return Outcome(True, N_("Already done."), round_id, "duplicate", duplicate=True)
         if isinstance(result, Rejected):
             log.info("rejected %s on round %s", result.code, round_id or "-")
             return Outcome(False, result.message, round_id, result.code)
@@ -449,7 +468,7 @@ class RoundService:
         workspace = Member.from_key(state.members[0]).workspace
         bank = await self.questions.bank_for(workspace, state.settings, conn)
         if bank is None:
-            raise Rejected("bank_missing", "This round's question bank is no longer installed.")
+            raise Rejected("bank_missing", N_("This round's question bank is no longer installed."))
         return bank
 
     async def prompt_text(self, state: RoundState, prompt_id: str) -> str | None:
@@ -476,7 +495,7 @@ class RoundService:
         """The prompt `member` may answer now, for an answer form; raises Rejected if none."""
         state = await self.load(round_id)
         if state is None:
-            raise Rejected("unknown_round", "I couldn't find that round, so nothing changed.")
+            raise Rejected("unknown_round", N_("I couldn't find that round, so nothing changed."))
         current = answerable(state, member.key, step)
         bank = await self._bank_for(state)
         text = step_text(current, member.key, bank)
@@ -488,17 +507,25 @@ class RoundService:
             current.layer,
             current.is_follow_up,
             prompt.example if prompt else None,
+            state.settings.bank,
+            "" if current.is_follow_up else current.prompt_id,  # follow-ups have no translation
         )
 
     async def open_follow_up(self, round_id: str, member: Member, step: int | None) -> OpenFollowUp:
         """The reveal `member` may ask a follow-up on now, for the form; raises Rejected."""
         state = await self.load(round_id)
         if state is None:
-            raise Rejected("unknown_round", "I couldn't find that round, so nothing changed.")
+            raise Rejected("unknown_round", N_("I couldn't find that round, so nothing changed."))
         window = askable(state, member.key, step)
         revealed = next((r for r in state.history if r.number == window.after_step), None)
         prompt = await self.prompt_text(state, revealed.prompt_id) if revealed else None
-        return OpenFollowUp(state.id, window.after_step, prompt or "")
+        return OpenFollowUp(
+            state.id,
+            window.after_step,
+            prompt or "",
+            state.settings.bank,
+            revealed.prompt_id if revealed else "",
+        )
 
 
 def _summary(state: RoundState, member_key: str) -> RoundSummary:

@@ -25,6 +25,7 @@ from bot.engine.pairing import Pair, make_groups
 from bot.engine.presets import PACE_WORDS, PaceChoice, parse_pace
 from bot.engine.recurrence import WEEKDAYS, Recurrence
 from bot.engine.timing import is_valid_zone
+from bot.i18n import N_, N_plural
 from bot.identity import Member
 from bot.reports.sessions import last_outcomes, record_session
 from bot.service.ports import ChannelDirectory, ChannelMember
@@ -38,7 +39,6 @@ from bot.store.tables import (
     schedules,
     session_groups,
 )
-from bot.text import plural
 
 log = logging.getLogger(__name__)
 
@@ -46,8 +46,8 @@ GRACE = timedelta(hours=6)
 RECENT_SESSIONS = 6
 START_CHUNK = 32  # groups whose rounds start together in one group commit; small enough that
 # a crash half-way through a large session leaves most of it to resume
-LEAD_ONLY = "Only team leads can manage schedules. Ask a lead (or a workspace admin) to help."
-USAGE = (
+LEAD_ONLY = N_("Only team leads can manage schedules. Ask a lead (or a workspace admin) to help.")
+USAGE = N_(
     "Usage: /rapport schedule add #channel every:<1-4 weeks> day:<mon-sun> time:<HH:MM> "
     "tz:<Area/City> [depth:<1-4>] [bank:<name>] [pace:live|daily|gentle|standard|open]"
 )
@@ -70,14 +70,25 @@ def parse_schedule(text: str) -> ScheduleRequest:
     for token in text.split():
         key, sep, value = token.partition(":")
         if not sep or not value:
-            raise Rejected("bad_schedule", f"I didn't understand '{token}'. {USAGE}")
+            raise Rejected(
+                "bad_schedule",
+                N_("I didn't understand '{token}'. {usage}", token=token, usage=USAGE),
+            )
         fields[key.lower()] = value
     unknown = set(fields) - {"every", "day", "time", "tz", "depth", "bank", "pace"}
     if unknown:
-        raise Rejected("bad_schedule", f"Unknown option {', '.join(sorted(unknown))}. {USAGE}")
+        raise Rejected(
+            "bad_schedule",
+            N_(
+                "Unknown option {options}. {usage}", options=", ".join(sorted(unknown)), usage=USAGE
+            ),
+        )
     missing = [k for k in ("every", "day", "time", "tz") if k not in fields]
     if missing:
-        raise Rejected("bad_schedule", f"Missing {', '.join(missing)}. {USAGE}")
+        raise Rejected(
+            "bad_schedule",
+            N_("Missing {options}. {usage}", options=", ".join(missing), usage=USAGE),
+        )
     return ScheduleRequest(
         every_weeks=_parse_every(fields["every"]),
         weekday=_parse_day(fields["day"]),
@@ -92,27 +103,33 @@ def parse_schedule(text: str) -> ScheduleRequest:
 def _parse_every(value: str) -> int:
     number = value.lower().removesuffix("weeks").removesuffix("week").removesuffix("w")
     if not number.isdigit() or not 1 <= int(number) <= 4:
-        raise Rejected("bad_every", f"every:{value} must be a number of weeks from 1 to 4.")
+        raise Rejected(
+            "bad_every", N_("every:{value} must be a number of weeks from 1 to 4.", value=value)
+        )
     return int(number)
 
 
 def _parse_day(value: str) -> int:
     prefix = value[:3].lower()
     if prefix not in WEEKDAYS:
-        raise Rejected("bad_day", f"day:{value} isn't a weekday. Use mon, tue, ... sun.")
+        raise Rejected(
+            "bad_day", N_("day:{value} isn't a weekday. Use mon, tue, ... sun.", value=value)
+        )
     return WEEKDAYS.index(prefix)
 
 
 def _parse_time(value: str) -> time:
     match = re.fullmatch(r"(\d{1,2}):(\d{2})", value)
     if not match or int(match.group(1)) > 23 or int(match.group(2)) > 59:
-        raise Rejected("bad_time", f"time:{value} isn't a 24-hour time like 09:30.")
+        raise Rejected("bad_time", N_("time:{value} isn't a 24-hour time like 09:30.", value=value))
     return time(int(match.group(1)), int(match.group(2)))
 
 
 def _parse_zone(value: str) -> str:
     if not is_valid_zone(value):
-        raise Rejected("bad_zone", f"tz:{value} isn't a time zone I know. Try Europe/Berlin.")
+        raise Rejected(
+            "bad_zone", N_("tz:{value} isn't a time zone I know. Try Europe/Berlin.", value=value)
+        )
     return value
 
 
@@ -120,14 +137,17 @@ def _parse_depth(value: str | None) -> int | None:
     if value is None:
         return None
     if not value.isdigit() or not 1 <= int(value) <= 4:
-        raise Rejected("bad_depth", f"depth:{value} must be a layer from 1 to 4.")
+        raise Rejected("bad_depth", N_("depth:{value} must be a layer from 1 to 4.", value=value))
     return int(value)
 
 
 def _parse_pace(value: str) -> PaceChoice:
     choice = parse_pace(value)
     if choice is None:
-        raise Rejected("bad_pace", f"pace:{value} must be one of {', '.join(PACE_WORDS)}.")
+        raise Rejected(
+            "bad_pace",
+            N_("pace:{value} must be one of {paces}.", value=value, paces=", ".join(PACE_WORDS)),
+        )
     return choice
 
 
@@ -167,8 +187,11 @@ class ScheduleService:
             if request.bank is not None and not self.rounds.questions.has_bank(request.bank):
                 raise Rejected(
                     "unknown_bank",
-                    f"bank:{request.bank} isn't installed. Available: "
-                    f"{', '.join(self.rounds.questions.bank_names())}.",
+                    N_(
+                        "bank:{bank} isn't installed. Available: {available}.",
+                        bank=request.bank,
+                        available=", ".join(self.rounds.questions.bank_names()),
+                    ),
                 )
         except Rejected as rejected:
             return Outcome(False, rejected.message, code=rejected.code)
@@ -200,7 +223,11 @@ class ScheduleService:
             )
         return Outcome(
             True,
-            f"Scheduled {schedule_id}: first session {recurrence.describe(next_run)}.",
+            N_(
+                "Scheduled {schedule_id}: first session {when}.",
+                schedule_id=schedule_id,
+                when=recurrence.describe(next_run),
+            ),
             code=schedule_id,
         )
 
@@ -228,7 +255,11 @@ class ScheduleService:
         status = {"pause": "paused", "resume": "active", "remove": "removed"}[action]
         row = await self._own_schedule(lead, schedule_id)
         if row is None:
-            return Outcome(False, f"There's no schedule {schedule_id} here.", code="unknown")
+            return Outcome(
+                False,
+                N_("There's no schedule {schedule_id} here.", schedule_id=schedule_id),
+                code="unknown",
+            )
         values: dict[str, object] = {"status": status}
         if status == "active":
             values["next_run_at"] = _recurrence(row).next_after(self.clock.now())
@@ -236,21 +267,28 @@ class ScheduleService:
             await conn.execute(
                 schedules.update().where(schedules.c.id == schedule_id).values(**values)
             )
-        return Outcome(True, f"Schedule {schedule_id} is now {status}.")
+        return Outcome(
+            True,
+            N_("Schedule {schedule_id} is now {status}.", schedule_id=schedule_id, status=status),
+        )
 
     async def run_now(self, lead: Member, is_lead: bool, schedule_id: str) -> Outcome:
         if not is_lead:
             return Outcome(False, LEAD_ONLY, code="not_lead")
         row = await self._own_schedule(lead, schedule_id)
         if row is None or row.status == "removed":
-            return Outcome(False, f"There's no schedule {schedule_id} here.", code="unknown")
+            return Outcome(
+                False,
+                N_("There's no schedule {schedule_id} here.", schedule_id=schedule_id),
+                code="unknown",
+            )
         occurrence = self.clock.now().replace(second=0, microsecond=0)
         report = await self.run_occurrence(row, occurrence)
         return Outcome(True, report)
 
     async def avoid(self, member: Member, other: Member) -> Outcome:
         if member == other:
-            return Outcome(False, "You can't avoid yourself.", code="self")
+            return Outcome(False, N_("You can't avoid yourself."), code="self")
         async with self.db.transaction() as conn:
             exists = (
                 await conn.execute(
@@ -264,7 +302,9 @@ class ScheduleService:
                 await conn.execute(
                     avoid_pairs.insert().values(member_key=member.key, avoided_key=other.key)
                 )
-        return Outcome(True, "Noted. Scheduled sessions won't pair you two. They won't be told.")
+        return Outcome(
+            True, N_("Noted. Scheduled sessions won't pair you two. They won't be told.")
+        )
 
     async def cron_specs(self) -> dict[str, Recurrence]:
         async with self.db.transaction() as conn:
@@ -490,8 +530,12 @@ class ScheduleService:
                 data["unplaced"],
             )
         self._on_enqueued()
-        groups = plural(int(data["groups"]), "group", "groups")
-        return f"{groups} started · next session {data['next_session']}"
+        return N_plural(
+            "{count} group started · next session {next_session}",
+            "{count} groups started · next session {next_session}",
+            int(data["groups"]),
+            next_session=data["next_session"],
+        )
 
 
 # --- helpers --------------------------------------------------------------------------------
@@ -509,11 +553,20 @@ def _recurrence(row: sa.Row) -> Recurrence:
 
 def _view(row: sa.Row) -> ScheduleView:
     rec = _recurrence(row)
-    every = "every week" if row.every_weeks == 1 else f"every {row.every_weeks} weeks"
-    description = (
-        f"{every} on {WEEKDAYS[row.weekday].title()} {row.time_of_day} {row.timezone}"
-        f" · depth {row.max_layer or 'as the team'} · {row.pace}"
-        + (f" · bank {row.bank}" if row.bank else "")
+    every = (
+        N_("every week")
+        if row.every_weeks == 1
+        else N_("every {every_weeks} weeks", every_weeks=row.every_weeks)
+    )
+    description = N_(
+        "{every} on {day} {time_of_day} {timezone} · depth {depth} · {pace}{bank}",
+        every=every,
+        day=WEEKDAYS[row.weekday].title(),
+        time_of_day=row.time_of_day,
+        timezone=row.timezone,
+        depth=row.max_layer or N_("as the team"),
+        pace=row.pace,
+        bank=N_(" · bank {bank}", bank=row.bank) if row.bank else "",
     )
     skip = None
     if row.last_skip_at is not None:

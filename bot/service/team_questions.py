@@ -26,6 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from bot.clock import Clock
 from bot.engine.bank import Bank, Prompt
 from bot.engine.model import Delivery, DeliveryKind, RoundSettings
+from bot.i18n import N_, N_plural
 from bot.identity import Member
 from bot.questions.lint import prompt_problems
 from bot.questions.profiles import TEAM, LintProfile
@@ -40,10 +41,10 @@ from bot.store.tables import workspace_prompts
 CACHE_SECONDS = 30.0
 MAX_EXAMPLE_CHARS = 280
 ACTIVE, PENDING, DECLINED, RETIRED = "active", "pending", "declined", "retired"
-TEAM_TITLE = "Our questions"
-LEAD_ONLY = (
-    "Only team leads can manage your team's questions. "
-    "Anyone can suggest one with /rapport questions suggest."
+TEAM_TITLE = N_("Our questions")
+LEAD_ONLY = N_(
+    "Only team leads can manage your team's questions. Anyone can suggest one with "
+    "/rapport questions suggest."
 )
 
 
@@ -150,7 +151,7 @@ class TeamQuestions:
     async def suggest(self, member: Member, draft: Draft) -> Result:
         settings = await self.workspaces.settings_of(member.workspace)
         if not settings.allow_suggestions:
-            return Result(False, "Your team's leads have turned question suggestions off.")
+            return Result(False, N_("Your team's leads have turned question suggestions off."))
         return await self._create(member, draft, PENDING)
 
     async def edit(self, actor: Member, is_lead: bool, prompt_id: str, draft: Draft) -> Result:
@@ -171,7 +172,12 @@ class TeamQuestions:
             )
         self._cache.pop(workspace, None)
         return Result(
-            True, f"Updated {prompt_id}. Rounds that start from now on can draw it.", prompt_id
+            True,
+            N_(
+                "Updated {prompt_id}. Rounds that start from now on can draw it.",
+                prompt_id=prompt_id,
+            ),
+            prompt_id,
         )
 
     async def retire(self, actor: Member, is_lead: bool, prompt_id: str) -> Result:
@@ -182,7 +188,11 @@ class TeamQuestions:
         if isinstance(existing, Result):
             return existing
         await self._set_status(workspace, prompt_id, RETIRED, actor)
-        return Result(True, f"Retired {prompt_id}: no new round will draw it.", prompt_id)
+        return Result(
+            True,
+            N_("Retired {prompt_id}: no new round will draw it.", prompt_id=prompt_id),
+            prompt_id,
+        )
 
     async def decide(self, actor: Member, is_lead: bool, prompt_id: str, approve: bool) -> Result:
         """A lead approves or declines a suggestion; the suggester is told, kindly, either way."""
@@ -213,9 +223,21 @@ class TeamQuestions:
             if row.suggested_by:
                 await repo.enqueue(conn, [(None, notice)], self.clock.now())
         self._cache.pop(workspace, None)
-        verb = "Added" if approve else "Declined"
+
         return Result(
-            True, f"{verb} {prompt_id}; I've let the member who suggested it know.", prompt_id
+            True,
+            (
+                N_(
+                    "Added {prompt_id}; I've let the member who suggested it know.",
+                    prompt_id=prompt_id,
+                )
+                if approve
+                else N_(
+                    "Declined {prompt_id}; I've let the member who suggested it know.",
+                    prompt_id=prompt_id,
+                )
+            ),
+            prompt_id,
         )
 
     async def listing(
@@ -237,7 +259,7 @@ class TeamQuestions:
         )
         document: dict[str, Any] = {
             "bank": TEAM_BANK,
-            "title": TEAM_TITLE,
+            "title": str(TEAM_TITLE),
             "audience": audience,
             "description": "This workspace's own questions, exported from Rapport.",
             "topics": sorted({p.topic for p in prompts}) or ["general"],
@@ -254,10 +276,14 @@ class TeamQuestions:
         problems: list[str] = []
         for prompt in bank.prompts:
             if prompt.id in shipped_ids:
-                problems.append(f"{prompt.id}: this id belongs to a shipped bank; rename it")
+                problems.append(
+                    N_("{id}: this id belongs to a shipped bank; rename it", id=prompt.id)
+                )
         problems += [f"{p.prompt_id}: {p.message}" for p in self._bank_problems(bank)]
         if problems:
-            return Result(False, "Nothing was imported:\n" + "\n".join(problems))
+            return Result(
+                False, N_("Nothing was imported:\n{problems}", problems="\n".join(problems))
+            )
         fresh = [p for p in bank.prompts if p.id not in existing]
         now = self.clock.now()
         async with self.db.transaction() as conn:
@@ -280,8 +306,18 @@ class TeamQuestions:
                 )
         self._cache.pop(workspace, None)
         skipped = len(bank.prompts) - len(fresh)
-        note = f" ({skipped} already there, left as they are)" if skipped else ""
-        return Result(True, f"Imported {len(fresh)} prompt(s){note}.")
+        note = (
+            N_(" ({skipped} already there, left as they are)", skipped=skipped) if skipped else ""
+        )
+        return Result(
+            True,
+            N_plural(
+                "Imported {count} prompt{note}.",
+                "Imported {count} prompts{note}.",
+                len(fresh),
+                note=note,
+            ),
+        )
 
     # --- internals --------------------------------------------------------------------------
 
@@ -313,12 +349,18 @@ class TeamQuestions:
         if status == PENDING:
             return Result(
                 True,
-                "Thanks! Your question is waiting for a lead to review it. "
-                "I'll let you know what they decide.",
+                N_(
+                    "Thanks! Your question is waiting for a lead to review it. I'll let you know "
+                    "what they decide."
+                ),
                 prompt_id,
             )
         return Result(
-            True, f"Added {prompt_id}. Rounds that start from now on can draw it.", prompt_id
+            True,
+            N_(
+                "Added {prompt_id}. Rounds that start from now on can draw it.", prompt_id=prompt_id
+            ),
+            prompt_id,
         )
 
     async def _find(self, workspace: str, prompt_id: str, statuses: Sequence[str]) -> Any:
@@ -330,7 +372,12 @@ class TeamQuestions:
             wanted = " or ".join(statuses)
             return Result(
                 False,
-                f"There's no {wanted} question '{prompt_id}' in this workspace. Nothing changed.",
+                N_(
+                    "There's no {wanted} question '{prompt_id}' in this workspace. Nothing "
+                    "changed.",
+                    wanted=wanted,
+                    prompt_id=prompt_id,
+                ),
             )
         return row
 
@@ -389,12 +436,17 @@ class TeamQuestions:
         short = [p.message for p in breadth_problems(TEAM_BANK, bank, alone) if p.prompt_id is None]
         missing = [n for n in range(1, settings.max_layer + 1) if not bank.in_layer(n)]
         if missing:
-            short.append("no questions in layer " + ", ".join(map(str, missing)))
+            short.append(N_("no questions in layer {layers}", layers=", ".join(map(str, missing))))
         if not short:
             return None
         return "questions", (
-            f"Your own questions can't be used alone yet: every layer up to {settings.max_layer} "
-            f"needs at least {need} questions in at least 2 topics ({'; '.join(short)})."
+            N_(
+                "Your own questions can't be used alone yet: every layer up to {max_layer} needs "
+                "at least {need} questions in at least 2 topics ({missing}).",
+                max_layer=settings.max_layer,
+                need=need,
+                missing="; ".join(short),
+            )
         )
 
 
@@ -402,20 +454,36 @@ def draft_problems(draft: Draft) -> list[str]:
     """What is wrong with a typed prompt before the bank-level rules run."""
     problems = []
     if not MIN_LAYER <= draft.layer <= MAX_LAYER:
-        problems.append(f"the layer must be {MIN_LAYER} to {MAX_LAYER}")
+        problems.append(
+            N_(
+                "the layer must be {min_layer} to {max_layer}",
+                min_layer=MIN_LAYER,
+                max_layer=MAX_LAYER,
+            )
+        )
     if not SLUG.match(draft.topic):
         problems.append(
-            "the topic must be a short word in lowercase, like 'hobbies' or 'work-style'"
+            N_("the topic must be a short word in lowercase, like 'hobbies' or 'work-style'")
         )
-    problems += [f"the text {issue}" for issue in text_issues(" ".join(draft.text.split()))]
+    problems += [
+        N_("the text {issue}", issue=issue) for issue in text_issues(" ".join(draft.text.split()))
+    ]
     if draft.example is not None and len(draft.example) > MAX_EXAMPLE_CHARS:
-        problems.append(f"the example must be at most {MAX_EXAMPLE_CHARS} characters")
+        problems.append(
+            N_(
+                "the example must be at most {max_example_chars} characters",
+                max_example_chars=MAX_EXAMPLE_CHARS,
+            )
+        )
     return problems
 
 
 def _refusal(problems: Sequence[str]) -> str:
     listed = "\n".join(f"• {p}" for p in problems)
-    return f"I couldn't use that question yet. Please change this and try again:\n{listed}"
+    return N_(
+        "I couldn't use that question yet. Please change this and try again:\n{listed}",
+        listed=listed,
+    )
 
 
 def _new_id(draft: Draft, taken: set[str]) -> str:

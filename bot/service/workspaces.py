@@ -27,6 +27,7 @@ from bot.engine import presets
 from bot.engine.model import Pace, RoundSettings
 from bot.engine.presets import PACE_WORDS, PaceChoice
 from bot.engine.timing import DAY_ENDS, DAY_STARTS
+from bot.i18n import N_
 from bot.identity import Member
 from bot.store.database import Database
 from bot.store.tables import workspace_settings, workspace_settings_history
@@ -35,7 +36,7 @@ CACHE_SECONDS = 30.0  # another process's change shows here within this long
 LANGUAGES = ("en", "de", "es", "fr", "pt-BR")
 QUESTION_MODES = ("mixed", "own")
 TEAM_BANK = "team"  # the name a workspace's own bank goes by when it is used alone
-LEAD_ONLY = "Only team leads can change the team's settings. Ask a lead (or a workspace admin)."
+LEAD_ONLY = N_("Only team leads can change the team's settings. Ask a lead (or a workspace admin).")
 
 
 @dataclass(frozen=True)
@@ -115,7 +116,7 @@ class SettingSpec:
 def _whole(low: int, high: int) -> Callable[[str], int]:
     def parse(raw: str) -> int:
         if not re.fullmatch(r"\d+", raw.strip()) or not low <= int(raw) <= high:
-            raise SettingError(f"a whole number from {low} to {high}")
+            raise SettingError(N_("a whole number from {low} to {high}", low=low, high=high))
         return int(raw)
 
     return parse
@@ -126,9 +127,13 @@ def _number(low: float, high: float) -> Callable[[str], float]:
         try:
             value = float(raw.strip())
         except ValueError:
-            raise SettingError(f"a number from {low:g} to {high:g}") from None
+            raise SettingError(
+                N_("a number from {low} to {high}", low=f"{low:g}", high=f"{high:g}")
+            ) from None
         if not low <= value <= high:
-            raise SettingError(f"a number from {low:g} to {high:g}")
+            raise SettingError(
+                N_("a number from {low} to {high}", low=f"{low:g}", high=f"{high:g}")
+            )
         return value
 
     return parse
@@ -140,7 +145,7 @@ def _choice(options: Sequence[str]) -> Callable[[str], str]:
         for option in options:
             if value.lower() == option.lower():
                 return option
-        raise SettingError("one of " + ", ".join(options))
+        raise SettingError(N_("one of {options}", options=", ".join(options)))
 
     return parse
 
@@ -151,13 +156,13 @@ def _yes_no(raw: str) -> bool:
         return True
     if value in ("off", "no", "false", "deny", "0"):
         return False
-    raise SettingError("on or off")
+    raise SettingError(N_("on or off"))
 
 
 def _pace(raw: str) -> PaceChoice:
     choice = presets.parse_pace(raw)
     if choice is None:
-        raise SettingError("one of " + ", ".join(PACE_WORDS))
+        raise SettingError(N_("one of {options}", options=", ".join(PACE_WORDS)))
     return choice
 
 
@@ -171,10 +176,10 @@ QUIET_HOURS = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*[-–]\s*(\d{1,2}):(\d{2})\s*
 def parse_quiet_hours(raw: str) -> tuple[time, time]:
     match = QUIET_HOURS.match(raw)
     if match is None:
-        raise SettingError("two times like 21:00-08:00")
+        raise SettingError(N_("two times like 21:00-08:00"))
     h1, m1, h2, m2 = (int(g) for g in match.groups())
     if h1 > 23 or h2 > 23 or m1 > 59 or m2 > 59:
-        raise SettingError("two times like 21:00-08:00 (hours 0-23, minutes 0-59)")
+        raise SettingError(N_("two times like 21:00-08:00 (hours 0-23, minutes 0-59)"))
     return time(h1, m1), time(h2, m2)
 
 
@@ -188,7 +193,7 @@ def _optional_text(raw: str) -> str | None:
     if value.lower() in ("", "none", "off", "-"):
         return None
     if len(value) > 100:
-        raise SettingError("a role name or id of at most 100 characters, or 'none'")
+        raise SettingError(N_("a role name or id of at most 100 characters, or 'none'"))
     return value
 
 
@@ -202,7 +207,7 @@ def _slack_users(raw: str) -> tuple[str, ...]:
     for token in re.split(r"[\s,]+", raw.strip()):
         match = SLACK_USER.search(token)
         if match is None:
-            raise SettingError("Slack members like @alex @sam (or 'none')")
+            raise SettingError(N_("Slack members like @alex @sam (or 'none')"))
         users.append(match.group(1) or match.group(2))
     return tuple(dict.fromkeys(users))
 
@@ -221,42 +226,44 @@ def _setting_specs(bank_names: Collection[str]) -> tuple[SettingSpec, ...]:
         SettingSpec(
             "bank",
             "default_bank",
-            "Question bank",
-            "the bank new rounds draw from",
+            N_("Question bank"),
+            N_("the bank new rounds draw from"),
             _choice(banks),
             choices=banks,
         ),
         SettingSpec(
             "questions",
             "question_mode",
-            "Our questions",
-            "mixed: your own questions join the bank; own: your questions alone",
+            N_("Our questions"),
+            N_("mixed: your own questions join the bank; own: your questions alone"),
             _choice(QUESTION_MODES),
             choices=QUESTION_MODES,
         ),
         SettingSpec(
             "depth",
             "max_layer",
-            "Depth cap",
-            "how deep rounds may go (1-4)",
+            N_("Depth cap"),
+            N_("how deep rounds may go (1-4)"),
             _whole(1, 4),
             choices=("1", "2", "3", "4"),
         ),
         SettingSpec(
             "prompts",
             "prompts_per_layer",
-            "Prompts per layer",
-            "prompts revealed before a round goes deeper (1-5)",
+            N_("Prompts per layer"),
+            N_("prompts revealed before a round goes deeper (1-5)"),
             _whole(1, 5),
             choices=("1", "2", "3", "4", "5"),
         ),
         SettingSpec(
             "pace",
             "default_pace",
-            "Default pace",
-            "live: next prompt right after a reveal; daily: one a day; gentle: 3 prompts a "
-            "layer, up to layer 2, daily; standard: the team's depth, live; open: up to layer 4, "
-            "live",
+            N_("Default pace"),
+            N_(
+                "live: next prompt right after a reveal; daily: one a day; gentle: 3 prompts a "
+                "layer, up to layer 2, daily; standard: the team's depth, live; open: up to "
+                "layer 4, live"
+            ),
             _pace,
             lambda p: p.value,
             choices=PACE_WORDS,
@@ -264,48 +271,48 @@ def _setting_specs(bank_names: Collection[str]) -> tuple[SettingSpec, ...]:
         SettingSpec(
             "reminder",
             "reminder_hours",
-            "Reminder after (hours)",
-            "hours before a gentle reminder to whoever hasn't answered (1-168)",
+            N_("Reminder after (hours)"),
+            N_("hours before a gentle reminder to whoever hasn't answered (1-168)"),
             _number(1, 168),
             lambda v: f"{v:g}",
         ),
         SettingSpec(
             "reminders",
             "max_reminders",
-            "Reminders at most",
-            "how many reminders per prompt (0-3)",
+            N_("Reminders at most"),
+            N_("how many reminders per prompt (0-3)"),
             _whole(0, 3),
             choices=("0", "1", "2", "3"),
         ),
         SettingSpec(
             "expiry",
             "expire_days",
-            "Expiry (days)",
-            "a round nobody touched for this many days ends (1-60)",
+            N_("Expiry (days)"),
+            N_("a round nobody touched for this many days ends (1-60)"),
             _number(1, 60),
             lambda v: f"{v:g}",
         ),
         SettingSpec(
             "quiet",
             "quiet_hours",
-            "Quiet hours",
-            "members' local hours with no prompts or reminders, like 21:00-08:00",
+            N_("Quiet hours"),
+            N_("members' local hours with no prompts or reminders, like 21:00-08:00"),
             parse_quiet_hours,
             show_quiet_hours,
         ),
         SettingSpec(
             "language",
             "language",
-            "Language",
-            "the team's default language",
+            N_("Language"),
+            N_("the team's default language"),
             _choice(LANGUAGES),
             choices=LANGUAGES,
         ),
         SettingSpec(
             "suggestions",
             "allow_suggestions",
-            "Member suggestions",
-            "whether members may suggest questions for leads to approve",
+            N_("Member suggestions"),
+            N_("whether members may suggest questions for leads to approve"),
             _yes_no,
             _show_yes_no,
             choices=("on", "off"),
@@ -313,9 +320,11 @@ def _setting_specs(bank_names: Collection[str]) -> tuple[SettingSpec, ...]:
         SettingSpec(
             "balance-guard",
             "balance_guard",
-            "Balance check-in",
-            "when one member shared much less than another in a layer, ask everyone before "
-            "going deeper",
+            N_("Balance check-in"),
+            N_(
+                "when one member shared much less than another in a layer, ask everyone before "
+                "going deeper"
+            ),
             _yes_no,
             _show_yes_no,
             choices=("on", "off"),
@@ -323,8 +332,8 @@ def _setting_specs(bank_names: Collection[str]) -> tuple[SettingSpec, ...]:
         SettingSpec(
             "balance-ratio",
             "balance_ratio",
-            "Balance threshold",
-            "check in when one member wrote less than this share of another's (0.1-0.5)",
+            N_("Balance threshold"),
+            N_("check in when one member wrote less than this share of another's (0.1-0.5)"),
             _number(0.1, 0.5),
             lambda v: f"{v:g}",
             choices=("0.1", "0.2", "0.25", "0.3", "0.4", "0.5"),
@@ -332,8 +341,8 @@ def _setting_specs(bank_names: Collection[str]) -> tuple[SettingSpec, ...]:
         SettingSpec(
             "follow-ups",
             "follow_ups",
-            "Follow-up questions",
-            "after a reveal, members may ask each other one short follow-up question",
+            N_("Follow-up questions"),
+            N_("after a reveal, members may ask each other one short follow-up question"),
             _yes_no,
             _show_yes_no,
             choices=("on", "off"),
@@ -341,8 +350,8 @@ def _setting_specs(bank_names: Collection[str]) -> tuple[SettingSpec, ...]:
         SettingSpec(
             "lead-role",
             "lead_role",
-            "Lead role",
-            "members with this role are leads, besides those who can manage the server",
+            N_("Lead role"),
+            N_("members with this role are leads, besides those who can manage the server"),
             _optional_text,
             _show_optional,
             platform="discord",
@@ -350,8 +359,8 @@ def _setting_specs(bank_names: Collection[str]) -> tuple[SettingSpec, ...]:
         SettingSpec(
             "leads",
             "lead_users",
-            "Leads",
-            "members who are leads, besides workspace admins",
+            N_("Leads"),
+            N_("members who are leads, besides workspace admins"),
             _slack_users,
             _show_users,
             platform="slack",
@@ -443,14 +452,24 @@ class WorkspaceSettingsService:
             if spec is None or spec.platform not in (None, platform):
                 known = ", ".join(s.name for s in self.specs_for(platform))
                 return ChangeResult(
-                    False, f"There's no setting called '{name}'. Settings: {known}."
+                    False,
+                    N_(
+                        "There's no setting called '{name}'. Settings: {known}.",
+                        name=name,
+                        known=known,
+                    ),
                 )
             try:
                 parsed[spec.name] = spec.parse(value)
             except SettingError as err:
                 return ChangeResult(
                     False,
-                    f"{spec.label} must be {err} (you gave '{value}'). Nothing changed.",
+                    N_(
+                        "{label} must be {expected} (you gave '{value}'). Nothing changed.",
+                        label=spec.label,
+                        expected=err.args[0],
+                        value=value,
+                    ),
                     setting=spec.name,
                 )
         updated = _apply(current, {self._by_name[n]: v for n, v in parsed.items()})
@@ -458,14 +477,16 @@ class WorkspaceSettingsService:
             problem = await validate(workspace, updated)
             if problem:
                 setting, message = problem
-                return ChangeResult(False, f"{message} Nothing changed.", setting=setting)
+                return ChangeResult(
+                    False, N_("{problem} Nothing changed.", problem=message), setting=setting
+                )
         changes = [
             (name, _shown(self._by_name[name], current), _shown(self._by_name[name], updated))
             for name in parsed
         ]
         changes = [c for c in changes if c[1] != c[2]]
         if not changes:
-            return ChangeResult(True, "Those are already the settings. Nothing changed.")
+            return ChangeResult(True, N_("Those are already the settings. Nothing changed."))
         new_stored = dict(stored)
         for name, _old, new in changes:
             new_stored[name] = new
@@ -473,7 +494,9 @@ class WorkspaceSettingsService:
         self._cache.pop(workspace, None)
         summary = "; ".join(f"{self._by_name[n].label}: {old} → {new}" for n, old, new in changes)
         return ChangeResult(
-            True, f"Saved. {summary}. New rounds use it.", tuple(n for n, *_ in changes)
+            True,
+            N_("Saved. {summary}. New rounds use it.", summary=summary),
+            tuple(n for n, *_ in changes),
         )
 
     async def history(self, workspace: str, limit: int = 20) -> list[HistoryEntry]:

@@ -71,6 +71,9 @@ members = sa.Table(
     sa.Column("opted_out", sa.Boolean, nullable=False, default=False),
     sa.Column("paused_until", UTCDateTime(), nullable=True),
     sa.Column("updated_at", UTCDateTime(), nullable=False),
+    # the language the member chose (`/rapport language`), and the one their platform reports
+    sa.Column("language", sa.String(16), nullable=True),
+    sa.Column("platform_language", sa.String(16), nullable=True),
 )
 
 pair_prompts = sa.Table(

@@ -38,9 +38,9 @@ def test_import_lints_then_stores_and_export_writes_the_same_yaml(
     source = tmp_path / "team.yaml"
     source.write_text(TEAM_BANK)
     assert main(["questions", "import", "--workspace", "slack:T0TEAM", str(source)]) == 0
-    assert "Imported 2 prompt(s)." in capsys.readouterr().out
+    assert "Imported 2 prompts." in capsys.readouterr().out
     assert main(["questions", "import", "--workspace", "slack:T0TEAM", str(source)]) == 0
-    assert "Imported 0 prompt(s) (2 already there" in capsys.readouterr().out
+    assert "Imported 0 prompts (2 already there" in capsys.readouterr().out
 
     target = tmp_path / "out" / "team.yaml"
     target.parent.mkdir()

@@ -1,4 +1,4 @@
-"""One plural helper, and the counts people see that it now words correctly."""
+"""One plural helper (CLDR plurals through bot.i18n), and the counts people see."""
 
 from __future__ import annotations
 
@@ -7,20 +7,30 @@ from typing import Any
 import pytest
 
 from bot.engine.model import DeliveryKind
+from bot.i18n.translate import ngettext, translator
 from bot.messages import Names, render
-from bot.text import plural
 
 
 @pytest.mark.parametrize(
     ("count", "expected"), [(0, "0 groups"), (1, "1 group"), (2, "2 groups"), (11, "11 groups")]
 )
 def test_plural_takes_the_singular_only_for_one(count: int, expected: str) -> None:
-    assert plural(count, "group", "groups") == expected
+    assert ngettext("{count} group", "{count} groups", count) == expected
 
 
 def test_plural_uses_the_given_forms_for_irregular_words() -> None:
-    assert plural(1, "person", "people") == "1 person"
-    assert plural(3, "person", "people") == "3 people"
+    assert ngettext("{count} person", "{count} people", 1) == "1 person"
+    assert ngettext("{count} person", "{count} people", 3) == "3 people"
+
+
+@pytest.mark.parametrize(
+    ("language", "zero"),
+    [("en", "other"), ("de", "other"), ("es", "other"), ("fr", "one"), ("pt-BR", "one")],
+)
+def test_each_language_counts_with_its_cldr_plural_rules(language: str, zero: str) -> None:
+    # French and Brazilian Portuguese count 0 as singular (CLDR "one" is i = 0,1)
+    rule = translator(language).locale.plural_form
+    assert (rule(0), rule(1), rule(2)) == (zero, "one", "other")
 
 
 def _body(kind: DeliveryKind, **data: Any) -> str:

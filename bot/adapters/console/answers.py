@@ -12,25 +12,26 @@ from collections.abc import Mapping
 from typing import Any
 
 from bot.engine.bank import Bank, Prompt
+from bot.i18n import N_
 
 # a prompt without an example: neutral answers that still suit its layer's depth (two each, so
 # both scripted players in `--auto` can answer without echoing each other)
 LAYER_ANSWERS: dict[int, tuple[str, str]] = {
     1: (
-        "Something small and ordinary, honestly. I like the simple version of most things.",
-        "It changes with the seasons, but I always come back to the same few favorites.",
+        N_("Something small and ordinary, honestly. I like the simple version of most things."),
+        N_("It changes with the seasons, but I always come back to the same few favorites."),
     ),
     2: (
-        "It depends on the day, but I do best when I know why something matters.",
-        "Slowly, with a few notes along the way. I like to see how things fit together.",
+        N_("It depends on the day, but I do best when I know why something matters."),
+        N_("Slowly, with a few notes along the way. I like to see how things fit together."),
     ),
     3: (
-        "Being someone people can rely on. That has mattered to me for a long time.",
-        "Staying curious. I'd rather ask a naive question than pretend I understood.",
+        N_("Being someone people can rely on. That has mattered to me for a long time."),
+        N_("Staying curious. I'd rather ask a naive question than pretend I understood."),
     ),
     4: (
-        "How easy this was. I'd happily keep talking with you.",
-        "You made it easy to be honest. I'd like to hear more of your stories.",
+        N_("How easy this was. I'd happily keep talking with you."),
+        N_("You made it easy to be honest. I'd like to hear more of your stories."),
     ),
 }
 

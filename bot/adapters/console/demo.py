@@ -43,6 +43,7 @@ from bot.engine.model import (
     Stay,
     SubmitAnswer,
 )
+from bot.i18n.translate import _
 from bot.service.ports import OutgoingMessage
 
 WAIT_SECONDS = 30.0
@@ -70,7 +71,7 @@ async def play_round(
         console.print(QUIT_ENDING)
         return ended.exit_code if isinstance(ended, Quit) else 0
     except TimeoutError:
-        console.print(Text("The demo stalled: no message arrived in time.", style="red"))
+        console.print(Text(_("The demo stalled: no message arrived in time."), style="red"))
         return 1
     finally:
         partner_task.cancel()
@@ -169,11 +170,14 @@ async def run_demo(
     """Plays one round; `keyboard` defaults to the terminal's. 0 when it ended, 130 on Ctrl-C."""
     interrupts = Interrupts()
     with interrupts.catching(), tempfile.TemporaryDirectory(prefix="rapport-demo-") as tmp:
-        console.rule("[bold]Rapport demo[/bold]")
+        console.rule(_("[bold]Rapport demo[/bold]"))
         console.print(
-            f"You'll play one member. Your partner is [bold]{PARTNER_NAME}[/bold], a scripted "
-            "demo member whose answers were written for each prompt. Type /help at any prompt "
-            "for the commands; Ctrl-C ends the demo.\n"
+            _(
+                "You'll play one member. Your partner is [bold]{partner_name}[/bold], a scripted "
+                "demo member whose answers were written for each prompt. Type /help at any "
+                "prompt for the commands; Ctrl-C ends the demo.\n",
+                partner_name=PARTNER_NAME,
+            )
         )
         demo_settings = settings.model_copy(
             update={

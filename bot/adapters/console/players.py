@@ -45,6 +45,7 @@ from bot.engine.model import (
     SubmitAnswer,
     Swap,
 )
+from bot.i18n.translate import _
 from bot.identity import Member
 from bot.messages import example_text
 from bot.service.ports import OutgoingMessage
@@ -79,8 +80,9 @@ def human_player(console: Console, keyboard: Keyboard, example_of: Answers) -> P
         """Asks until a reply means something: `/word rest` goes to `commands`, the rest to
         `typed`; /help and unknown commands are answered here."""
         while True:
-            reply = (await keyboard.line(f"[bold]{question}[/bold] › ")).strip()
-            word, _, rest = reply.partition(" ")
+            asked = _("[bold]{question}[/bold] › ", question=question)
+            reply = (await keyboard.line(asked)).strip()
+            word, _space, rest = reply.partition(" ")
             if not reply.startswith("/"):
                 found = typed(reply)
                 if found is None and retry:
@@ -102,10 +104,10 @@ def human_player(console: Console, keyboard: Keyboard, example_of: Answers) -> P
     def yes_no(yes: list[Command], no: list[Command]) -> Reading:
         return lambda reply: yes if reply.lower() in YES else no if reply.lower() in NO else None
 
-    def leaving(*_: str) -> list[Command]:
+    def leaving(*_args: str) -> list[Command]:
         return [Leave(YOU.key)]
 
-    def staying(*_: str) -> list[Command]:
+    def staying(*_args: str) -> list[Command]:
         return [Stay(YOU.key)]
 
     async def invitation() -> list[Command]:
@@ -115,11 +117,11 @@ def human_player(console: Console, keyboard: Keyboard, example_of: Answers) -> P
     async def prompt(message: OutgoingMessage, question: str) -> list[Command]:
         step = int(message.data["step"])
 
-        def example(_: str) -> None:
+        def example(_arg: str) -> None:
             say(example_text(example_of(message)), "italic")
 
         commands: dict[str, Reading] = {
-            "/swap": lambda _: [Swap(YOU.key, step)],
+            "/swap": lambda _arg: [Swap(YOU.key, step)],
             "/stay": staying,
             "/leave": leaving,
             "/example": example,
@@ -137,7 +139,7 @@ def human_player(console: Console, keyboard: Keyboard, example_of: Answers) -> P
 
         commands: dict[str, Reading] = {
             "/ask": asked,
-            "/skip": lambda _: [SkipFollowUp(YOU.key, step)],
+            "/skip": lambda _arg: [SkipFollowUp(YOU.key, step)],
             "/stay": staying,
             "/leave": leaving,
         }
@@ -148,8 +150,8 @@ def human_player(console: Console, keyboard: Keyboard, example_of: Answers) -> P
         here: list[Command] = [HERE]
         words = {"d": deeper, "deeper": deeper, "h": here, "here": here}
         commands: dict[str, Reading] = {
-            "/deeper": lambda _: deeper,
-            "/here": lambda _: here,
+            "/deeper": lambda _arg: deeper,
+            "/here": lambda _arg: here,
             "/leave": leaving,
         }
         return await read(CHECK_IN_ASK, choice(words), commands, CHECK_IN_RETRY)
@@ -193,7 +195,7 @@ def auto_player(console: Console, answer: Callable[[OutgoingMessage], str]) -> P
 
     def typed(*texts: str) -> None:
         for text in texts:
-            console.print(Text(f"you › {text}", style="dim"))
+            console.print(Text(_("you › {text}", text=text), style="dim"))
 
     async def prompt(message: OutgoingMessage) -> list[Command]:
         nonlocal swapped

@@ -11,6 +11,7 @@ from rich.panel import Panel
 from rich.text import Text
 
 from bot.adapters.console.wording import console_body, console_keys
+from bot.i18n.translate import _
 from bot.messages import Names, Rendered, render
 from bot.service.ports import OutgoingMessage
 
@@ -28,7 +29,7 @@ def to_panel(rendered: Rendered, recipient: str) -> Panel:
     return Panel(
         body,
         title=Text(rendered.title, style="bold"),
-        subtitle=f"to {recipient}",
+        subtitle=_("to {recipient}", recipient=recipient),
         title_align="left",
     )
 

@@ -7,6 +7,7 @@ or replying in a chat, the console shows its commands instead.
 from __future__ import annotations
 
 from bot.engine.model import DeliveryKind
+from bot.i18n import N_
 from bot.messages import (
     ANSWER_HINT,
     FOLLOW_UP_INVITE,
@@ -17,15 +18,15 @@ from bot.messages import (
 )
 
 # shared paragraphs that only make sense on a chat platform -> the console's version
-TYPE_ANSWER = "Type your answer below."
-TYPE_ANSWER_OR_EXAMPLE = "Type your answer below. Stuck for words? /example shows one."
+TYPE_ANSWER = N_("Type your answer below.")
+TYPE_ANSWER_OR_EXAMPLE = N_("Type your answer below. Stuck for words? /example shows one.")
 CONSOLE_PARAGRAPHS = {
     ANSWER_HINT: TYPE_ANSWER,  # TYPE_ANSWER_OR_EXAMPLE where the message offers an example
-    FOLLOW_UP_INVITE: (
+    FOLLOW_UP_INVITE: N_(
         "Curious about something they shared? Type one short follow-up question below. "
         "Questions are delivered once everyone has asked one; press Enter to skip."
     ),
-    KEEP_GOING_HINT: (
+    KEEP_GOING_HINT: N_(
         "Enjoyed it? After your rating, type y to keep going together: if you both do, a new "
         "round starts right where you left off. If not, nothing happens and nobody is told."
     ),
@@ -38,36 +39,36 @@ BUTTON_KEYS = {
     Action.SWAP: "/swap",
     Action.STAY: "/stay",
     Action.LEAVE: "/leave",
-    Action.FOLLOW_UP: "type your question",
-    Action.SKIP: "Enter or /skip",
-    Action.DEEPER: "/deeper or d",
-    Action.HERE: "/here or h",
-    Action.KEEP_GOING: "y after your rating",
+    Action.FOLLOW_UP: N_("type your question"),
+    Action.SKIP: N_("Enter or /skip"),
+    Action.DEEPER: N_("/deeper or d"),
+    Action.HERE: N_("/here or h"),
+    Action.KEEP_GOING: N_("y after your rating"),
 }
 
-ANSWER_QUESTION = "Your answer (or /example, /swap, /stay, /leave, /help)"
-FOLLOW_UP_ANSWER_QUESTION = "Your answer (or /stay, /leave, /help)"
-FOLLOW_UP_QUESTION = "Ask a follow-up? Type your question, or press Enter to skip"
-CHECK_IN_ASK = "Deeper or here? (/deeper or /here, d or h)"
-CHECK_IN_RETRY = "Please type /deeper (or d) to go a layer deeper, or /here (or h) to stay."
-INVITATION_QUESTION = "Accept? (y/n)"
-RATING_ASK = "Your rating, 1-7 (or Enter to skip)"
-KEEP_GOING_ASK = "Keep going together? (y/n)"
-KEEP_GOING_RETRY = "Please type y to keep going together or n to stop here."
+ANSWER_QUESTION = N_("Your answer (or /example, /swap, /stay, /leave, /help)")
+FOLLOW_UP_ANSWER_QUESTION = N_("Your answer (or /stay, /leave, /help)")
+FOLLOW_UP_QUESTION = N_("Ask a follow-up? Type your question, or press Enter to skip")
+CHECK_IN_ASK = N_("Deeper or here? (/deeper or /here, d or h)")
+CHECK_IN_RETRY = N_("Please type /deeper (or d) to go a layer deeper, or /here (or h) to stay.")
+INVITATION_QUESTION = N_("Accept? (y/n)")
+RATING_ASK = N_("Your rating, 1-7 (or Enter to skip)")
+KEEP_GOING_ASK = N_("Keep going together? (y/n)")
+KEEP_GOING_RETRY = N_("Please type y to keep going together or n to stop here.")
 COMMANDS = (
-    ("/example", "see an example answer to this prompt"),
-    ("/swap", "draw a different prompt at the same depth"),
-    ("/stay", "keep the round at this depth from now on"),
-    ("/leave", "end the round"),
-    ("/help", "show this list"),
+    ("/example", N_("see an example answer to this prompt")),
+    ("/swap", N_("draw a different prompt at the same depth")),
+    ("/stay", N_("keep the round at this depth from now on")),
+    ("/leave", N_("end the round")),
+    ("/help", N_("show this list")),
 )
 FOLLOW_UP_COMMANDS = (
-    ("/ask <question>", "ask it (or simply type the question)"),
-    ("/skip", "go on without one (or press Enter)"),
+    ("/ask <question>", N_("ask it (or simply type the question)")),
+    ("/skip", N_("go on without one (or press Enter)")),
 )
 CHECK_IN_COMMANDS = (
-    ("/deeper", "go a layer deeper (or d)"),
-    ("/here", "stay at this depth for another prompt (or h)"),
+    ("/deeper", N_("go a layer deeper (or d)")),
+    ("/here", N_("stay at this depth for another prompt (or h)")),
 )
 
 
@@ -82,33 +83,33 @@ CONSOLE_HELP = "\n".join(
     [
         HELP_TEXT,
         "",
-        "At a prompt you can type:",
+        N_("At a prompt you can type:"),
         *_listing(COMMANDS),
-        "Anything else you type is your answer.",
+        N_("Anything else you type is your answer."),
         "",
-        "After a reveal you may ask one short follow-up question:",
+        N_("After a reveal you may ask one short follow-up question:"),
         *_listing(FOLLOW_UP_COMMANDS),
         "",
-        "When the round checks in before going deeper:",
+        N_("When the round checks in before going deeper:"),
         *_listing(CHECK_IN_COMMANDS),
         "",
-        "When a round ends, you can rate it and choose to keep going together (y/n).",
-        "Ctrl-C ends the demo.",
+        N_("When a round ends, you can rate it and choose to keep going together (y/n)."),
+        N_("Ctrl-C ends the demo."),
     ]
 )
-BACK_TO_PROMPT = "Back to the prompt: {text}"
-BACK_TO_FOLLOW_UP = "Back to the follow-up."
-UNKNOWN_COMMAND = "I don't know {command} — try /help"
-INVITATION_RETRY = "Please type y to accept or n to decline."
-RATING_RETRY = "Please type a number from 1 to 7, or press Enter to skip."
-DECLINED_ENDING = "You declined, so this demo round is over: nothing was shared."
-QUIT_ENDING = "Demo ended. Run it again any time."
+BACK_TO_PROMPT = N_("Back to the prompt: {text}")
+BACK_TO_FOLLOW_UP = N_("Back to the follow-up.")
+UNKNOWN_COMMAND = N_("I don't know {command} — try /help")
+INVITATION_RETRY = N_("Please type y to accept or n to decline.")
+RATING_RETRY = N_("Please type a number from 1 to 7, or press Enter to skip.")
+DECLINED_ENDING = N_("You declined, so this demo round is over: nothing was shared.")
+QUIT_ENDING = N_("Demo ended. Run it again any time.")
 NEXT_STEPS = (
-    "What's next: bring Rapport to your team",
-    "  Slack:    rapport slack manifest      creates the app (README: Add Rapport to Slack)",
-    "  Discord:  rapport discord invite-url  adds the bot (README: Add Rapport to Discord)",
-    "  Then:     rapport run",
-    "In a fresh clone `rapport` is .venv/bin/rapport (or `source .venv/bin/activate` first).",
+    N_("What's next: bring Rapport to your team"),
+    N_("  Slack:    rapport slack manifest      creates the app (README: Add Rapport to Slack)"),
+    N_("  Discord:  rapport discord invite-url  adds the bot (README: Add Rapport to Discord)"),
+    N_("  Then:     rapport run"),
+    N_("In a fresh clone `rapport` is .venv/bin/rapport (or `source .venv/bin/activate` first)."),
 )
 
 

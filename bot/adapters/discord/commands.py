@@ -23,6 +23,7 @@ from discord import app_commands
 
 from bot.adapters.discord import replies, wire
 from bot.adapters.discord.activity import Activity
+from bot.adapters.discord.reader import reading_for
 from bot.adapters.discord.render import NO_MENTIONS, Reply, reply_kwargs, text_reply
 from bot.adapters.discord.reports import add_report_commands
 from bot.adapters.discord.sender import DiscordSender
@@ -32,38 +33,64 @@ from bot.bootstrap import Rapport
 from bot.config import Settings
 from bot.engine.model import RoundStatus
 from bot.engine.presets import PaceChoice, parse_pace
+from bot.i18n import LANGUAGE_NAMES, LANGUAGES, N_, normalise
+from bot.i18n.translate import _, ngettext, reading
 from bot.identity import Member
 from bot.messages import HELP_TEXT
+from bot.service.languages import LanguageView
 from bot.service.members import MemberProfile, parse_pause
 from bot.service.rounds import RoundSummary
 from bot.service.schedules import LEAD_ONLY
-from bot.text import plural
 
 log = logging.getLogger(__name__)
 
-USAGE = "\n".join(
-    (
-        "**How to use /rapport**",
-        "• `/rapport start member` starts a round with them (`pace: gentle`, `open`, `daily`…)",
-        "• `/rapport start member second_member` pairs two other people (team leads)",
-        "• `/rapport status` shows your rounds and settings",
-        "• `/rapport stop` leaves every round you're in",
-        "• `/rapport pause 2w` takes a break (`3d`, `2w`; `off` ends it)",
-        "• `/rapport optout` / `/rapport optin` stops or allows new rounds with you",
-        "• `/rapport timezone Europe/Berlin` sets your time zone for daily prompts",
-        "• `/rapport avoid member` keeps scheduled sessions from pairing you two (private)",
-        "• `/rapport settings show` shows this server's settings; "
-        "`/rapport questions suggest` suggests a question",
-        "• `/rapport inbox` shows what I couldn't send you by DM (invitation, prompt, reveals)",
+USAGE_LINES = (
+    N_("**How to use /rapport**"),
+    N_("• `/rapport start member` starts a round with them (`pace: gentle`, `open`, `daily`…)"),
+    N_("• `/rapport start member second_member` pairs two other people (team leads)"),
+    N_("• `/rapport status` shows your rounds and settings"),
+    N_("• `/rapport stop` leaves every round you're in"),
+    N_("• `/rapport pause 2w` takes a break (`3d`, `2w`; `off` ends it)"),
+    N_("• `/rapport optout` / `/rapport optin` stops or allows new rounds with you"),
+    N_("• `/rapport timezone Europe/Berlin` sets your time zone for daily prompts"),
+    N_("• `/rapport language` chooses your language (or follows Discord's)"),
+    N_("• `/rapport avoid member` keeps scheduled sessions from pairing you two (private)"),
+    N_(
+        "• `/rapport settings show` shows this server's settings; `/rapport questions "
+        "suggest` suggests a question"
+    ),
+    N_("• `/rapport inbox` shows what I couldn't send you by DM (invitation, prompt, reveals)"),
+    N_(
         "• Leads: `/rapport schedule add|list|pause|resume|remove|run-now`, "
-        "`/rapport stats` (a chart; `digest: on` for a monthly one by DM)",
+        "`/rapport stats` (a chart; `digest: on` for a monthly one by DM)"
+    ),
+    N_(
         "• Leads: `/rapport settings edit|set|history`, "
-        "`/rapport questions add|list|review|remove|export`",
-    )
+        "`/rapport questions add|list|review|remove|export`"
+    ),
 )
+
+
+def usage() -> str:
+    """How to use /rapport, in the current reader's language."""
+    return "\n".join(_(line) for line in USAGE_LINES)
+
+
 DAYS = [
     app_commands.Choice(name=name, value=name[:3].lower())
-    for name in ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+    for name in (
+        N_("Monday"),
+        N_("Tuesday"),
+        N_("Wednesday"),
+        N_("Thursday"),
+        N_("Friday"),
+        N_("Saturday"),
+        N_("Sunday"),
+    )
+]
+LANGUAGE_CHOICES = [
+    *(app_commands.Choice(name=LANGUAGE_NAMES[code], value=code) for code in LANGUAGES),
+    app_commands.Choice(name=N_("Automatic (Discord's language)"), value="auto"),
 ]
 PACE = Literal["live", "daily", "gentle", "standard", "open"]
 Every = app_commands.Range[int, 1, 4]
@@ -111,6 +138,7 @@ class CommandHandlers:
         self.settings = settings
         self.sender = sender
         self.activity = activity or Activity()
+        self.languages = rapport.languages
         self.team = DiscordTeam(rapport, self.activity)
 
     async def respond(
@@ -121,7 +149,8 @@ class CommandHandlers:
         With `defer_first` (reads, slow work) the response is deferred before `work` runs;
         a `Later` result defers after the commit, and so does a reply with a view or a file
         (they go in the deferred reply's edit). Either way the deferred reply is edited."""
-        async with self.activity.track():
+        reader = self.member(interaction)
+        async with self.activity.track(), reading_for(self.languages, interaction, reader):
             deadline = replies.Deadline()
             acked: bool | None = None
             if defer_first:
@@ -147,7 +176,9 @@ class CommandHandlers:
             if not acked:
                 name = interaction.command.qualified_name if interaction.command else "rapport"
                 said = result if isinstance(result, str) else str(result.get("content", ""))
-                await replies.tell_by_dm(interaction.user, f"About your `/{name}`: {said}")
+                await replies.tell_by_dm(
+                    interaction.user, _("About your `/{name}`: {said}", name=name, said=said)
+                )
 
     @staticmethod
     async def _defer(interaction: discord.Interaction, deadline: replies.Deadline) -> bool:
@@ -174,20 +205,20 @@ class CommandHandlers:
         me = interaction.user
         if second is None:
             if member.id == me.id:
-                return "A round needs someone else: pick the person you'd like to get to know."
+                return _("A round needs someone else: pick the person you'd like to get to know.")
             people, initiated = [me, member], True
         else:
             if not await self.is_lead(interaction):
-                return (
-                    "Only team leads (Manage Server or the lead role) can pair two other "
-                    "people. Pick one person to start a round with you instead."
+                return _(
+                    "Only team leads (Manage Server or the lead role) can pair two other people. "
+                    "Pick one person to start a round with you instead."
                 )
             if member.id == second.id:
-                return "Pick two different people to pair."
+                return _("Pick two different people to pair.")
             people, initiated = [member, second], False
         bot = next((p for p in people if p.bot), None)
         if bot is not None:
-            return f"{bot.mention} is a bot, so they can't take part in a round."
+            return _("{mention} is a bot, so they can't take part in a round.", mention=bot.mention)
         guild_id = interaction.guild_id or 0
         members = [wire.member(guild_id, p.id) for p in people]
         invitees = members[1:] if initiated else members
@@ -213,9 +244,9 @@ class CommandHandlers:
             event_key=wire.interaction_key(interaction),
         )
         if outcome.duplicate:
-            return "Already on it: the invitation is out."
+            return _("Already on it: the invitation is out.")
         if not outcome.ok or outcome.round_id is None:
-            return outcome.message
+            return _(outcome.message)
         round_id = outcome.round_id
         return Later(lambda: self._confirm_invitations(round_id, invitees))
 
@@ -231,41 +262,55 @@ class CommandHandlers:
             return _unreachable_text(failed[0], started=True)
         invited = " and ".join(f"<@{m.user_id}>" for m in invitees)
         if len(invitees) > 1:
-            return f"Paired {invited}. They each get an invitation by DM."
-        return f"Invitation sent to {invited}. Your first prompt arrives as soon as they accept."
+            return _("Paired {invited}. They each get an invitation by DM.", invited=invited)
+        return _(
+            "Invitation sent to {invited}. Your first prompt arrives as soon as they accept.",
+            invited=invited,
+        )
 
     async def status(self, interaction: discord.Interaction) -> str:
         member = self.member(interaction)
         summaries = await self.service.summaries(member)
-        return status_text(summaries, await self.rapport.members.profile(member))
+        language = await self.rapport.languages.view(member)
+        return status_text(summaries, await self.rapport.members.profile(member), language)
+
+    async def language(self, interaction: discord.Interaction, code: str | None) -> str:
+        """`/rapport language [code]`: show it, or choose it (answered in the new language)."""
+        member = self.member(interaction)
+        languages = self.rapport.languages
+        if code is None:
+            return language_text(await languages.view(member))
+        outcome = await languages.choose(member, code)
+        with reading(await languages.language_of(member)):
+            return _(outcome.message)
 
     async def stop(self, interaction: discord.Interaction) -> str:
         member = self.member(interaction)
-        return (await self.service.leave_all(member, wire.interaction_key(interaction))).message
+        return _((await self.service.leave_all(member, wire.interaction_key(interaction))).message)
 
     async def opt(self, interaction: discord.Interaction, opted_out: bool) -> str:
-        return (
-            await self.rapport.members.set_opted_out(self.member(interaction), opted_out)
-        ).message
+        outcome = await self.rapport.members.set_opted_out(self.member(interaction), opted_out)
+        return _(outcome.message)
 
     async def pause(self, interaction: discord.Interaction, duration: str) -> str:
         member = self.member(interaction)
         if duration.strip().lower() in ("off", "end", "stop"):
-            return (await self.rapport.members.pause_until(member, None)).message
+            return _((await self.rapport.members.pause_until(member, None)).message)
         delta = parse_pause(duration)
         if delta is None:
-            return "Tell me how long to pause, like `3d` or `2w` (up to a year), or `off`."
+            return _("Tell me how long to pause, like `3d` or `2w` (up to a year), or `off`.")
         until = self.service.clock.now() + delta
-        return (await self.rapport.members.pause_until(member, until)).message
+        return _((await self.rapport.members.pause_until(member, until)).message)
 
     async def timezone(self, interaction: discord.Interaction, name: str) -> str:
-        return (await self.rapport.members.set_timezone(self.member(interaction), name)).message
+        return _((await self.rapport.members.set_timezone(self.member(interaction), name)).message)
 
     async def avoid(
         self, interaction: discord.Interaction, other: discord.User | discord.Member
     ) -> str:
         other_member = wire.member(interaction.guild_id or 0, other.id)
-        return (await self.rapport.schedules.avoid(self.member(interaction), other_member)).message
+        outcome = await self.rapport.schedules.avoid(self.member(interaction), other_member)
+        return _(outcome.message)
 
     # --- schedules --------------------------------------------------------------------------
 
@@ -283,23 +328,23 @@ class CommandHandlers:
         )
         if outcome.ok:
             await self.rapport.sync_session_jobs()
-        return outcome.message
+        return _(outcome.message)
 
     async def schedule_list(self, interaction: discord.Interaction) -> str:
         if not await self.is_lead(interaction):
-            return LEAD_ONLY
+            return _(LEAD_ONLY)
         views = await self.rapport.schedules.list_for(wire.PLATFORM, str(interaction.guild_id))
         if not views:
-            return "No schedules yet. Add one with `/rapport schedule add`."
+            return _("No schedules yet. Add one with `/rapport schedule add`.")
         lines = []
         for v in views:
             line = f"`{v.id}` <#{v.channel_id}> · {v.description} · {v.status}"
             if v.next_run:
-                line += f" · next {v.next_run}"
+                line += " · " + _("next {when}", when=v.next_run)
             if v.last_run:
-                line += f" · {v.last_run}"
+                line += " · " + _(v.last_run)
             if v.last_skip:
-                line += f"\n  skipped {v.last_skip}"
+                line += "\n  " + _("skipped {why}", why=v.last_skip)
             lines.append(line)
         return "\n".join(lines)
 
@@ -311,13 +356,13 @@ class CommandHandlers:
         )
         if outcome.ok:
             await self.rapport.sync_session_jobs()
-        return outcome.message
+        return _(outcome.message)
 
     async def schedule_run_now(self, interaction: discord.Interaction, schedule_id: str) -> str:
         outcome = await self.rapport.schedules.run_now(
             self.member(interaction), await self.is_lead(interaction), schedule_id.strip()
         )
-        return outcome.message
+        return _(outcome.message)
 
 
 def _token(value: object) -> str:
@@ -326,42 +371,71 @@ def _token(value: object) -> str:
 
 
 def _unreachable_text(member: Member, *, started: bool) -> str:
-    outcome = "The round was called off" if started else "The round hasn't started"
-    return (
-        f"I can't send direct messages to <@{member.user_id}>: they don't accept DMs from this "
-        f"server's members (or have blocked me). {outcome}, so nobody is left waiting. They can "
-        "allow DMs in the server's Privacy Settings; then try again."
+    outcome = _("The round was called off") if started else _("The round hasn't started")
+    return _(
+        "I can't send direct messages to <@{user_id}>: they don't accept DMs from this "
+        "server's members (or have blocked me). {outcome}, so nobody is left waiting. "
+        "They can allow DMs in the server's Privacy Settings; then try again.",
+        user_id=member.user_id,
+        outcome=outcome,
     )
 
 
-def status_text(summaries: list[RoundSummary], profile: MemberProfile) -> str:
+def status_text(
+    summaries: list[RoundSummary], profile: MemberProfile, language: LanguageView | None = None
+) -> str:
     lines = []
     for s in summaries:
-        partners = ", ".join(f"<@{wire.user_id_of(k)}>" for k in s.others) or "your partner"
+        partners = ", ".join(f"<@{wire.user_id_of(k)}>" for k in s.others) or _("your partner")
         if s.status is RoundStatus.INVITED:
-            state = "waiting for everyone to accept"
+            state = _("waiting for everyone to accept")
         elif s.waiting_on_you:
-            state = "a prompt is waiting for your answer"
+            state = _("a prompt is waiting for your answer")
         elif s.waiting_on_others:
-            state = "your answer is held until your partner answers"
+            state = _("your answer is held until your partner answers")
         else:
-            state = "the next prompt is on its way"
+            state = _("the next prompt is on its way")
         lines.append(
-            f"• With {partners}: layer {s.layer} of {s.max_layer}, "
-            f"{plural(s.revealed, 'prompt', 'prompts')} shared · {state}"
+            _(
+                "• With {partners}: layer {layer} of {max_layer}, {shared} shared · {state}",
+                partners=partners,
+                layer=s.layer,
+                max_layer=s.max_layer,
+                shared=ngettext("{count} prompt", "{count} prompts", s.revealed),
+                state=state,
+            )
         )
     if not lines:
-        lines.append("You're not in any round right now. Start one with `/rapport start`.")
+        lines.append(_("You're not in any round right now. Start one with `/rapport start`."))
     lines.append(_profile_line(profile))
+    if language is not None:
+        lines.append(language_line(language))
     return "\n".join(lines)
 
 
+def language_line(language: LanguageView) -> str:
+    """The member's language and where it comes from (a choice, Discord, the server)."""
+    if language.chosen:
+        return _(
+            "Your language: {name} (your choice; `/rapport language auto` follows Discord)",
+            name=language.name,
+        )
+    return _("Your language: {name} (`/rapport language` chooses another)", name=language.name)
+
+
+def language_text(language: LanguageView) -> str:
+    """`/rapport language` on its own."""
+    codes = ", ".join(f"`{code}`" for code in LANGUAGES)
+    return _("{line}\nLanguages: {codes}.", line=language_line(language), codes=codes)
+
+
 def _profile_line(profile: MemberProfile) -> str:
-    parts = ["opted out" if profile.opted_out else "open to rounds"]
+    parts = [_("opted out") if profile.opted_out else _("open to rounds")]
     if profile.paused_until is not None:
-        parts.append(f"paused until {profile.paused_until:%d %B %Y}")
-    parts.append(f"time zone {profile.timezone or 'not set (/rapport timezone)'}")
-    return "Your settings: " + " · ".join(parts)
+        parts.append(_("paused until {until}", until=profile.paused_until.date()))
+    zone = profile.timezone or _("not set (/rapport timezone)")
+    parts.append(_("time zone {zone}", zone=zone))
+    return _("Your settings: {settings}", settings=" · ".join(parts))
 
 
 # --- the command group --------------------------------------------------------------------------
@@ -370,7 +444,7 @@ def _profile_line(profile: MemberProfile) -> str:
 def build_group(handlers: CommandHandlers) -> app_commands.Group:
     """`/rapport …` and `/rapport schedule …`, usable in servers only."""
     rapport = app_commands.Group(
-        name="rapport", description="Getting-to-know-you rounds", guild_only=True
+        name="rapport", description=N_("Getting-to-know-you rounds"), guild_only=True
     )
     _round_commands(rapport, handlers)
     _preference_commands(rapport, handlers)
@@ -381,11 +455,13 @@ def build_group(handlers: CommandHandlers) -> app_commands.Group:
 
 
 def _round_commands(group: app_commands.Group, h: CommandHandlers) -> None:
-    @group.command(name="start", description="Start a round with someone (leads: pair two people)")
+    @group.command(
+        name="start", description=N_("Start a round with someone (leads: pair two people)")
+    )
     @app_commands.describe(
-        member="Who to get to know",
-        second_member="Leads only: pair `member` with this person instead of you",
-        pace="live, daily, or a preset: gentle (slow, not deep), standard, open (deeper, live)",
+        member=N_("Who to get to know"),
+        second_member=N_("Leads only: pair `member` with this person instead of you"),
+        pace=N_("live, daily, or a preset: gentle (slow, not deep), standard, open (deeper, live)"),
     )
     async def start(
         interaction: discord.Interaction,
@@ -395,62 +471,70 @@ def _round_commands(group: app_commands.Group, h: CommandHandlers) -> None:
     ) -> None:
         await h.respond(interaction, lambda: h.start(interaction, member, second_member, pace))
 
-    @group.command(name="status", description="Your rounds and settings")
+    @group.command(name="status", description=N_("Your rounds and settings"))
     async def status(interaction: discord.Interaction) -> None:
         await h.respond(interaction, lambda: h.status(interaction), defer_first=True)
 
-    @group.command(name="stop", description="Leave every round you're in")
+    @group.command(name="stop", description=N_("Leave every round you're in"))
     async def stop(interaction: discord.Interaction) -> None:
         await h.respond(interaction, lambda: h.stop(interaction))
 
-    @group.command(name="help", description="How Rapport works")
+    @group.command(name="help", description=N_("How Rapport works"))
     async def help_(interaction: discord.Interaction) -> None:
         async with h.activity.track():
             await interaction.response.send_message(
-                f"{HELP_TEXT}\n\n{USAGE}", ephemeral=True, allowed_mentions=NO_MENTIONS
+                f"{_(HELP_TEXT)}\n\n{usage()}", ephemeral=True, allowed_mentions=NO_MENTIONS
             )
 
 
 def _preference_commands(group: app_commands.Group, h: CommandHandlers) -> None:
-    @group.command(name="optout", description="Nobody can start a round with you")
+    @group.command(name="optout", description=N_("Nobody can start a round with you"))
     async def optout(interaction: discord.Interaction) -> None:
         await h.respond(interaction, lambda: h.opt(interaction, True))
 
-    @group.command(name="optin", description="Allow rounds with you again")
+    @group.command(name="optin", description=N_("Allow rounds with you again"))
     async def optin(interaction: discord.Interaction) -> None:
         await h.respond(interaction, lambda: h.opt(interaction, False))
 
-    @group.command(name="pause", description="Take a break from new rounds")
-    @app_commands.describe(duration="How long, like 3d or 2w; 'off' ends a pause")
+    @group.command(name="pause", description=N_("Take a break from new rounds"))
+    @app_commands.describe(duration=N_("How long, like 3d or 2w; 'off' ends a pause"))
     async def pause(interaction: discord.Interaction, duration: str) -> None:
         await h.respond(interaction, lambda: h.pause(interaction, duration))
 
-    @group.command(name="timezone", description="Your time zone, for daily prompts")
-    @app_commands.describe(name="An IANA name like Europe/Berlin")
+    @group.command(name="timezone", description=N_("Your time zone, for daily prompts"))
+    @app_commands.describe(name=N_("An IANA name like Europe/Berlin"))
     @app_commands.autocomplete(name=zone_choices)
     async def timezone(interaction: discord.Interaction, name: str) -> None:
         await h.respond(interaction, lambda: h.timezone(interaction, name))
 
-    @group.command(name="avoid", description="Never pair me with this person (they aren't told)")
+    @group.command(name="language", description=N_("The language Rapport speaks with you"))
+    @app_commands.describe(code=N_("Leave empty to see yours; auto follows Discord"))
+    @app_commands.choices(code=LANGUAGE_CHOICES)
+    async def language(interaction: discord.Interaction, code: str | None = None) -> None:
+        await h.respond(interaction, lambda: h.language(interaction, code))
+
+    @group.command(
+        name="avoid", description=N_("Never pair me with this person (they aren't told)")
+    )
     async def avoid(interaction: discord.Interaction, member: discord.Member) -> None:
         await h.respond(interaction, lambda: h.avoid(interaction, member))
 
 
 def _lead_commands(group: app_commands.Group, h: CommandHandlers) -> None:
     schedule = app_commands.Group(
-        name="schedule", description="Leads: recurring sessions", parent=group
+        name="schedule", description=N_("Leads: recurring sessions"), parent=group
     )
 
-    @schedule.command(name="add", description="Pair a channel's members on a schedule")
+    @schedule.command(name="add", description=N_("Pair a channel's members on a schedule"))
     @app_commands.describe(
-        channel="Whose members to pair",
-        every="Every how many weeks (1-4)",
-        day="Weekday",
-        time="Local time, 24-hour HH:MM",
-        tz="IANA time zone like Europe/Berlin",
-        depth="Deepest layer (1-4)",
-        bank="Question bank",
-        pace="daily (default), live, or a preset: gentle, standard, open",
+        channel=N_("Whose members to pair"),
+        every=N_("Every how many weeks (1-4)"),
+        day=N_("Weekday"),
+        time=N_("Local time, 24-hour HH:MM"),
+        tz=N_("IANA time zone like Europe/Berlin"),
+        depth=N_("Deepest layer (1-4)"),
+        bank=N_("Question bank"),
+        pace=N_("daily (default), live, or a preset: gentle, standard, open"),
     )
     @app_commands.choices(day=DAYS)
     @app_commands.autocomplete(tz=zone_choices)
@@ -476,19 +560,19 @@ def _lead_commands(group: app_commands.Group, h: CommandHandlers) -> None:
         }
         await h.respond(interaction, lambda: h.schedule_add(interaction, channel, options))
 
-    @schedule.command(name="list", description="This server's schedules")
+    @schedule.command(name="list", description=N_("This server's schedules"))
     async def list_(interaction: discord.Interaction) -> None:
         await h.respond(interaction, lambda: h.schedule_list(interaction), defer_first=True)
 
     for action, text in (
-        ("pause", "Pause a schedule"),
-        ("resume", "Resume a paused schedule"),
-        ("remove", "Remove a schedule"),
+        ("pause", N_("Pause a schedule")),
+        ("resume", N_("Resume a paused schedule")),
+        ("remove", N_("Remove a schedule")),
     ):
         schedule.add_command(_status_command(h, action, text))
 
-    @schedule.command(name="run-now", description="Run a schedule's session now")
-    @app_commands.describe(id="The schedule id from /rapport schedule list")
+    @schedule.command(name="run-now", description=N_("Run a schedule's session now"))
+    @app_commands.describe(id=N_("The schedule id from /rapport schedule list"))
     async def run_now(interaction: discord.Interaction, id: str) -> None:
         await h.respond(interaction, lambda: h.schedule_run_now(interaction, id), defer_first=True)
 
@@ -498,7 +582,7 @@ def _status_command(h: CommandHandlers, action: str, description: str) -> app_co
         await h.respond(interaction, lambda: h.schedule_status(interaction, id, action))
 
     command = app_commands.Command(name=action, description=description, callback=change)
-    return app_commands.describe(id="The schedule id from /rapport schedule list")(command)
+    return app_commands.describe(id=N_("The schedule id from /rapport schedule list"))(command)
 
 
 # --- the tree -----------------------------------------------------------------------------------
@@ -510,12 +594,15 @@ class RapportTree(app_commands.CommandTree):
     async def on_error(
         self, interaction: discord.Interaction, error: app_commands.AppCommandError
     ) -> None:
-        if isinstance(error, app_commands.TransformerError | app_commands.CheckFailure):
-            log.warning("command refused: %s", error)
-            text = f"I couldn't use that: {error}"
-        else:
-            log.exception("command %s failed", interaction.command, exc_info=error)
-            text = "Sorry, something went wrong on my side. Nothing was changed; please try again."
+        with reading(normalise(interaction.locale.value)):
+            if isinstance(error, app_commands.TransformerError | app_commands.CheckFailure):
+                log.warning("command refused: %s", error)
+                text = _("I couldn't use that: {error}", error=error)
+            else:
+                log.exception("command %s failed", interaction.command, exc_info=error)
+                text = _(
+                    "Sorry, something went wrong on my side. Nothing was changed; please try again."
+                )
         if interaction.response.is_done():  # deferred: replace the "thinking…" reply
             await interaction.edit_original_response(content=text, allowed_mentions=NO_MENTIONS)
         else:

@@ -13,8 +13,10 @@ from bot.adapters.discord import wire
 from bot.adapters.discord.activity import Activity
 from bot.adapters.discord.render import NO_MENTIONS
 from bot.bootstrap import Rapport
+from bot.i18n import N_
+from bot.i18n.translate import _
 
-TEXT_ONLY = "I can only take typed answers here; attachments and stickers aren't shared."
+TEXT_ONLY = N_("I can only take typed answers here; attachments and stickers aren't shared.")
 REPLY_TYPES = (discord.MessageType.default, discord.MessageType.reply)
 
 
@@ -41,10 +43,10 @@ class DmAnswers:
     async def _answer(self, message: discord.Message) -> None:
         if not message.content.strip():
             if message.attachments or message.stickers:
-                await message.channel.send(TEXT_ONLY, allowed_mentions=NO_MENTIONS)
+                await message.channel.send(_(TEXT_ONLY), allowed_mentions=NO_MENTIONS)
             return
         outcome = await self.service.answer_from_user_dm(
             wire.PLATFORM, str(message.author.id), message.content, wire.message_key(message)
         )
         if not (outcome.ok or outcome.duplicate):
-            await message.channel.send(outcome.message, allowed_mentions=NO_MENTIONS)
+            await message.channel.send(_(outcome.message), allowed_mentions=NO_MENTIONS)

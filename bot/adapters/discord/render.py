@@ -17,6 +17,7 @@ import discord
 
 from bot.adapters.discord.views import build_view
 from bot.adapters.discord.wire import Target
+from bot.i18n.translate import _
 from bot.messages import Rendered
 
 TITLE_LIMIT = 256
@@ -85,7 +86,7 @@ def _heading(rendered: Rendered) -> Iterator[discord.Embed]:
 def _section(heading: str, text: str) -> Iterator[discord.Embed]:
     heading = heading[: TITLE_LIMIT - 12]  # a display name; room for " (continued)"
     for number, piece in enumerate(split_text(text, DESCRIPTION_LIMIT)):
-        title = heading if number == 0 else f"{heading} (continued)"
+        title = heading if number == 0 else _("{heading} (continued)", heading=heading)
         yield discord.Embed(title=title, description=piece, colour=SECTION_COLOUR)
 
 

@@ -17,7 +17,10 @@ from discord import app_commands
 
 from bot import messages
 from bot.adapters.discord import replies
+from bot.adapters.discord.reader import reading_for
 from bot.adapters.discord.render import NO_MENTIONS, Part, Reply
+from bot.i18n import N_
+from bot.i18n.translate import _
 from bot.identity import Member
 from bot.reports.inbox import InboxItem
 from bot.service.ports import OutgoingMessage
@@ -29,10 +32,10 @@ OnOff = Literal["on", "off"]
 
 
 def add_report_commands(group: app_commands.Group, h: CommandHandlers) -> None:
-    @group.command(name="stats", description="Leads: content-free figures and a chart, 30 days")
+    @group.command(name="stats", description=N_("Leads: content-free figures and a chart, 30 days"))
     @app_commands.describe(
-        channel="Only this channel's scheduled sessions",
-        digest="Leads: a monthly digest by DM, in your daytime (on or off)",
+        channel=N_("Only this channel's scheduled sessions"),
+        digest=N_("Leads: a monthly digest by DM, in your daytime (on or off)"),
     )
     async def stats(
         interaction: discord.Interaction,
@@ -43,9 +46,12 @@ def add_report_commands(group: app_commands.Group, h: CommandHandlers) -> None:
             interaction, lambda: stats_reply(h, interaction, channel, digest), defer_first=True
         )
 
-    @group.command(name="inbox", description="Your invitation, prompt and reveals, if DMs failed")
+    @group.command(
+        name="inbox", description=N_("Your invitation, prompt and reveals, if DMs failed")
+    )
     async def inbox(interaction: discord.Interaction) -> None:
-        async with h.activity.track():
+        reader = h.member(interaction)
+        async with h.activity.track(), reading_for(h.languages, interaction, reader):
             await show_inbox(h, interaction)
 
 
@@ -57,7 +63,7 @@ async def stats_reply(
 ) -> Reply:
     lead, is_lead = h.member(interaction), await h.is_lead(interaction)
     if digest is not None:
-        return (await h.rapport.reports.set_digest(lead, is_lead, digest == "on")).message
+        return _((await h.rapport.reports.set_digest(lead, is_lead, digest == "on")).message)
     reply = await h.rapport.reports.stats(lead, is_lead, str(channel.id) if channel else None)
     if reply.chart is None:
         return reply.text
@@ -67,7 +73,8 @@ async def stats_reply(
 
 
 async def show_inbox(h: CommandHandlers, interaction: discord.Interaction) -> None:
-    """Deferred first (reading may take a moment), then one ephemeral message per item."""
+    """Deferred first (reading may take a moment), then one ephemeral message per item (each
+    item in the member's language, as their DM would have been)."""
     deadline = replies.Deadline()
     if not await replies.first_response(
         interaction, deadline, lambda: interaction.response.defer(ephemeral=True, thinking=True)
@@ -79,7 +86,7 @@ async def show_inbox(h: CommandHandlers, interaction: discord.Interaction) -> No
         await replies.quietly(
             "the inbox reply",
             interaction.edit_original_response(
-                content=messages.INBOX_EMPTY, allowed_mentions=NO_MENTIONS
+                content=_(messages.INBOX_EMPTY), allowed_mentions=NO_MENTIONS
             ),
         )
         return
@@ -87,7 +94,7 @@ async def show_inbox(h: CommandHandlers, interaction: discord.Interaction) -> No
     shown = await replies.quietly(
         "the inbox reply",
         interaction.edit_original_response(
-            content=messages.INBOX_INTRO,
+            content=_(messages.INBOX_INTRO),
             embeds=parts[0].embeds,
             view=parts[0].view,
             allowed_mentions=NO_MENTIONS,

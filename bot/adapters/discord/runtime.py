@@ -27,6 +27,7 @@ from bot.adapters.discord.catch_up import CatchUp
 from bot.adapters.discord.commands import CommandHandlers, CommandSync, RapportTree, build_group
 from bot.adapters.discord.directory import DiscordDirectory
 from bot.adapters.discord.dm import DmAnswers
+from bot.adapters.discord.localise import CatalogTranslator
 from bot.adapters.discord.sender import DiscordSender, Unreachable
 from bot.adapters.discord.team import attach_team, on_team_interaction
 from bot.adapters.discord.timeouts import bound_rest_session
@@ -34,6 +35,7 @@ from bot.adapters.discord.views import DYNAMIC_ITEMS, ComponentHandlers, unrouta
 from bot.bootstrap import Rapport
 from bot.config import Settings
 from bot.engine.model import Decline
+from bot.i18n.translate import translator
 from bot.identity import Member
 from bot.ops.startup_errors import (
     discord_rejected,
@@ -41,9 +43,10 @@ from bot.ops.startup_errors import (
     platform_unreachable,
     privileged_intents_refused,
 )
-from bot.text import plural
 
 log = logging.getLogger(__name__)
+# logs stay English for operators
+counted = translator("en").ngettext
 
 SHUTDOWN_GRACE = 5.0  # seconds in-flight handlers get to finish before the client closes
 # a rate limit longer than this is handed to the outbox (which retries later) instead of
@@ -139,6 +142,7 @@ class DiscordRuntime:
         self._apply_base_urls()
         client = self._new_client()
         self.tree = RapportTree(client)
+        await self.tree.set_translator(CatalogTranslator())
         sync = CommandSync(self.tree, self.settings.discord_command_sync)
         self._bind(client, rapport, sync)
         commands = CommandHandlers(rapport, self.settings, self.sender, self.activity)
@@ -152,7 +156,7 @@ class DiscordRuntime:
         except discord.PrivilegedIntentsRequired:
             raise privileged_intents_refused(self.settings.discord_message_content) from None
         await sync.at_start(list(client.guilds))
-        servers = plural(len(client.guilds), "server", "servers")
+        servers = counted("{count} server", "{count} servers", len(client.guilds))
         log.info("discord: ready as %s in %s", client.user, servers)
 
     @staticmethod
@@ -186,7 +190,7 @@ class DiscordRuntime:
         extended.rapport_catch_up = self.catch_up = CatchUp(rapport, self.sender)
         client.add_dynamic_items(*DYNAMIC_ITEMS)
         self.client = client
-        self.sender.bind(client, rapport.members, _unreachable(rapport))
+        self.sender.bind(client, rapport.members, _unreachable(rapport), rapport.languages)
         self.directory.bind(client, rapport.service.workspaces)
 
     @staticmethod
@@ -210,7 +214,7 @@ class DiscordRuntime:
 
     async def stop(self) -> None:
         if not await self.activity.wait_idle(SHUTDOWN_GRACE):
-            running = plural(self.activity.running, "handler", "handlers")
+            running = counted("{count} handler", "{count} handlers", self.activity.running)
             log.warning("discord: closing with %s still running", running)
         if self.catch_up is not None:
             await self.catch_up.stop()

@@ -27,9 +27,12 @@ from bot.adapters.discord import delivered, wire
 from bot.adapters.discord.render import NO_MENTIONS, Part, to_parts
 from bot.adapters.discord.wire import Target
 from bot.engine.model import DeliveryKind
+from bot.i18n import N_
+from bot.i18n.translate import _, reading
 from bot.identity import Member
 from bot.messages import Names, render
 from bot.reports import chart
+from bot.service.languages import MemberLanguages
 from bot.service.members import MemberDirectory
 from bot.service.ports import (
     MaybeSentError,
@@ -50,7 +53,7 @@ PERMANENT_CODES = {
     50001: "missing_access",
     50013: "missing_permissions",
 }
-PARTNER = "Your partner"
+PARTNER = N_("Your partner")
 NETWORK_ERRORS = (aiohttp.ClientError, OSError, asyncio.TimeoutError)
 # one post, discord.py's own retries of 5xx (1 + 3 + 5 + 7 s) and short 429s included; a held
 # request must not hold this member's queue for aiohttp's default 300 s
@@ -140,6 +143,7 @@ class DiscordSender:
     def __init__(self) -> None:
         self.client: discord.Client | None = None
         self.members: MemberDirectory | None = None
+        self.languages: MemberLanguages | None = None
         self.on_unreachable: Unreachable | None = None
         self.invitations = InvitationLog()
         self._channels: dict[str, str] = {}
@@ -149,9 +153,14 @@ class DiscordSender:
         self._idle = asyncio.Condition()
 
     def bind(
-        self, client: discord.Client, members: MemberDirectory, on_unreachable: Unreachable
+        self,
+        client: discord.Client,
+        members: MemberDirectory,
+        on_unreachable: Unreachable,
+        languages: MemberLanguages | None = None,
     ) -> None:
         self.client, self.members, self.on_unreachable = client, members, on_unreachable
+        self.languages = languages
 
     async def unbind(self, timeout: float = 5.0) -> None:
         """Refuse new sends (the outbox retries them later) and let those under way finish."""
@@ -293,11 +302,14 @@ class DiscordSender:
     async def parts(self, message: OutgoingMessage) -> list[Part]:
         """The Discord messages a delivery becomes (also for `/rapport inbox`)."""
         name_of = await self._name_function(message)
-        rendered = render(message.kind, message.data, Names(name_of, message.member.key))
+        language = await self.languages.language_of(message.member) if self.languages else None
         round_id = message.round_id or message.data.get("round_id")
         target = Target(str(round_id), int(message.data.get("step") or 0)) if round_id else None
-        parts = to_parts(rendered, target)
-        if attached := await chart.for_delivery(message.kind, message.data):
+        with reading(language):  # rendered at send time, in the recipient's language
+            rendered = render(message.kind, message.data, Names(name_of, message.member.key))
+            parts = to_parts(rendered, target)
+            attached = await chart.for_delivery(message.kind, message.data)
+        if attached:
             image = io.BytesIO(attached.png)
             parts[-1].files = [discord.File(image, attached.filename, description=attached.alt)]
         return parts
@@ -309,11 +321,12 @@ class DiscordSender:
             return lambda key: f"<@{wire.user_id_of(key)}>"
         keys = [str(a["member"]) for a in message.data.get("answers", [])]
         names = {key: await self.display_name(key) for key in keys}
-        return lambda key: names.get(key, PARTNER)
+        return lambda key: names.get(key, _(PARTNER))
 
     async def display_name(self, member_key: str) -> str:
         """The member's name in their server (nickname first) from discord.py's cache; a user
-        outside it (another shard's server) is fetched once and remembered."""
+        outside it (another shard's server) is fetched once and remembered; "Your partner" in
+        the current reader's language when Discord doesn't know them."""
         member = Member.from_key(member_key)
         client = self._client()
         guild = client.get_guild(int(member.workspace_id))
@@ -323,12 +336,13 @@ class DiscordSender:
             return user.display_name
         if member_key not in self._names:
             self._names[member_key] = await self._fetch_name(client, int(member.user_id))
-        return self._names[member_key]
+        return self._names[member_key] or _(PARTNER)
 
     @staticmethod
     async def _fetch_name(client: discord.Client, user_id: int) -> str:
+        """The name Discord gives, or "" (remembered too: readers of any language share it)."""
         try:
             return (await client.fetch_user(user_id)).display_name
         except discord.HTTPException as err:
             log.warning("user %s not found: %s", user_id, err)
-            return PARTNER
+            return ""

@@ -14,6 +14,7 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Mapping
+from contextlib import AbstractAsyncContextManager
 from typing import Any, cast
 
 import discord
@@ -22,19 +23,22 @@ from discord import app_commands
 from bot.adapters.discord import replies, wire
 from bot.adapters.discord import team_views as tv
 from bot.adapters.discord.activity import Activity
+from bot.adapters.discord.reader import reading_for
 from bot.adapters.discord.render import NO_MENTIONS, Reply
 from bot.adapters.discord.views import MISSING_CONTROL
 from bot.bootstrap import Rapport
+from bot.i18n import N_
+from bot.i18n.translate import _
 from bot.identity import Member
 from bot.service.team_questions import ACTIVE, PENDING, Draft
 from bot.service.workspaces import LEAD_ONLY, TEAM_BANK
 
-NOT_IN_A_SERVER = "Please use this in your server: team settings belong to a server."
-FORM_EXPIRED = "This form has expired. Please open it again with `/rapport settings edit`."
-HISTORY_LEADS_ONLY = "Only team leads can see the settings history."
-QUESTIONS_LEADS_ONLY = (
-    "Only team leads can see and manage your team's questions. "
-    "Anyone can suggest one with `/rapport questions suggest`."
+NOT_IN_A_SERVER = N_("Please use this in your server: team settings belong to a server.")
+FORM_EXPIRED = N_("This form has expired. Please open it again with `/rapport settings edit`.")
+HISTORY_LEADS_ONLY = N_("Only team leads can see the settings history.")
+QUESTIONS_LEADS_ONLY = N_(
+    "Only team leads can see and manage your team's questions. Anyone can suggest "
+    "one with `/rapport questions suggest`."
 )
 MAX_CHOICES = 25
 EXPORT_NAME = f"{TEAM_BANK}.yaml"  # the loader wants a bank file named after its bank
@@ -46,6 +50,7 @@ class DiscordTeam:
     def __init__(self, rapport: Rapport, activity: Activity) -> None:
         self.workspaces = rapport.service.workspaces
         self.questions = rapport.service.questions
+        self.languages = rapport.languages
         self.activity = activity
 
     @staticmethod
@@ -69,6 +74,9 @@ class DiscordTeam:
     def _workspace(self, interaction: discord.Interaction) -> str:
         return self._actor(interaction).workspace
 
+    def _reading(self, interaction: discord.Interaction) -> AbstractAsyncContextManager[None]:
+        return reading_for(self.languages, interaction, self.member(interaction))
+
     # --- /rapport settings ------------------------------------------------------------------
 
     async def settings_show(self, interaction: discord.Interaction) -> Reply:
@@ -80,18 +88,18 @@ class DiscordTeam:
     ) -> Reply:
         member = self._actor(interaction)
         is_lead = await self.is_lead(interaction)
-        return (await self.workspaces.change(member, is_lead, {setting: value})).message
+        return _((await self.workspaces.change(member, is_lead, {setting: value})).message)
 
     async def settings_history(self, interaction: discord.Interaction) -> Reply:
         if not await self.is_lead(interaction):
-            return HISTORY_LEADS_ONLY
+            return _(HISTORY_LEADS_ONLY)
         return tv.history_text(await self.workspaces.history(self._workspace(interaction)))
 
     async def settings_edit(self, interaction: discord.Interaction) -> Reply:
         if not await self.is_lead(interaction):
-            return LEAD_ONLY
+            return _(LEAD_ONLY)
         views = await self.workspaces.view(self._workspace(interaction))
-        note = "Pick a setting below to change it."
+        note = _("Pick a setting below to change it.")
         return {"content": tv.editor_text(views, note), "view": tv.editor_view(views)}
 
     async def value_choices(
@@ -120,17 +128,23 @@ class DiscordTeam:
     async def on_pick(self, interaction: discord.Interaction, setting: str) -> None:
         """A setting picked in the editor: its values under it, or a form for free text. The
         modal must be the first response, so only cached reads come before it."""
-        async with self.activity.track():
+        async with self.activity.track(), self._reading(interaction):
             member = self.member(interaction)
             if member is None or not await self.is_lead(interaction):
-                await _tell(interaction, LEAD_ONLY if member else NOT_IN_A_SERVER)
+                await _tell(interaction, _(LEAD_ONLY if member else NOT_IN_A_SERVER))
                 return
             views = await self.workspaces.view(member.workspace)
             picked = next((v for v in views if v.spec.name == setting), None)
             if picked is None:
-                await _tell(interaction, f"There's no setting called '{setting}'.")
+                await _tell(
+                    interaction, _("There's no setting called '{setting}'.", setting=setting)
+                )
             elif tv.picks_from_a_list(picked):
-                note = f"Choose a new value for **{picked.spec.label}** ({picked.spec.help})."
+                note = _(
+                    "Choose a new value for **{label}** ({help}).",
+                    label=_(picked.spec.label),
+                    help=_(picked.spec.help),
+                )
                 await interaction.response.edit_message(
                     content=tv.editor_text(views, note),
                     view=tv.editor_view(views, picked),
@@ -140,14 +154,14 @@ class DiscordTeam:
                 await interaction.response.send_modal(tv.SettingModal(picked))
 
     async def on_value(self, interaction: discord.Interaction, setting: str, value: str) -> None:
-        async with self.activity.track():
+        async with self.activity.track(), self._reading(interaction):
             if await acknowledge(interaction):
                 await self._save(interaction, {setting: value})
 
     async def on_modal_submitted(self, interaction: discord.Interaction, setting: str) -> None:
-        async with self.activity.track():
+        async with self.activity.track(), self._reading(interaction):
             if interaction.message is None:  # only the editor opens this form
-                await _tell(interaction, FORM_EXPIRED)
+                await _tell(interaction, _(FORM_EXPIRED))
                 return
             if not await acknowledge(interaction):
                 return
@@ -158,62 +172,65 @@ class DiscordTeam:
         """Change through the service; a refusal goes only to the clicker and the editor stays."""
         member = self.member(interaction)
         if member is None:
-            await _follow_up(interaction, NOT_IN_A_SERVER)
+            await _follow_up(interaction, _(NOT_IN_A_SERVER))
             return
         result = await self.workspaces.change(member, await self.is_lead(interaction), raw)
         if not result.ok:
-            await _follow_up(interaction, result.message)
+            await _follow_up(interaction, _(result.message))
             return
         views = await self.workspaces.view(member.workspace)
         await interaction.edit_original_response(
-            content=tv.editor_text(views, f"✓ {result.message}"),
+            content=tv.editor_text(views, f"✓ {_(result.message)}"),
             view=tv.editor_view(views),
             allowed_mentions=NO_MENTIONS,
         )
 
     async def on_missing_control(self, interaction: discord.Interaction) -> None:
-        async with self.activity.track():
-            await _tell(interaction, MISSING_CONTROL)
+        async with self.activity.track(), self._reading(interaction):
+            await _tell(interaction, _(MISSING_CONTROL))
 
     # --- /rapport questions -----------------------------------------------------------------
 
     async def questions_add(self, interaction: discord.Interaction, draft: Draft) -> Reply:
         member = self._actor(interaction)
-        return (await self.questions.add(member, await self.is_lead(interaction), draft)).message
+        return _((await self.questions.add(member, await self.is_lead(interaction), draft)).message)
 
     async def questions_suggest(self, interaction: discord.Interaction, draft: Draft) -> Reply:
         member = self._actor(interaction)
-        return (await self.questions.suggest(member, draft)).message
+        return _((await self.questions.suggest(member, draft)).message)
 
     async def questions_list(self, interaction: discord.Interaction) -> Reply:
         if not await self.is_lead(interaction):
-            return QUESTIONS_LEADS_ONLY
+            return _(QUESTIONS_LEADS_ONLY)
         workspace = self._workspace(interaction)
         return tv.questions_text(await self.questions.listing(workspace, (ACTIVE, PENDING)))
 
     async def questions_review(self, interaction: discord.Interaction) -> Reply:
         if not await self.is_lead(interaction):
-            return QUESTIONS_LEADS_ONLY
+            return _(QUESTIONS_LEADS_ONLY)
         pending = await self.questions.listing(self._workspace(interaction), (PENDING,))
         return tv.review_reply(pending)
 
     async def questions_remove(self, interaction: discord.Interaction, prompt_id: str) -> Reply:
         member = self._actor(interaction)
         is_lead = await self.is_lead(interaction)
-        return (await self.questions.retire(member, is_lead, prompt_id.strip())).message
+        return _((await self.questions.retire(member, is_lead, prompt_id.strip())).message)
 
     async def questions_export(self, interaction: discord.Interaction) -> Reply:
         """The team's questions as the same YAML the shipped banks use, attached to the reply."""
         if not await self.is_lead(interaction):
-            return QUESTIONS_LEADS_ONLY
+            return _(QUESTIONS_LEADS_ONLY)
         workspace = self._workspace(interaction)
         if not await self.questions.listing(workspace):
-            return tv.NO_QUESTIONS
+            return _(tv.NO_QUESTIONS)
         content = (await self.questions.export_yaml(workspace)).encode()
         return {
             "content": (
-                "Your team's own questions, in the same YAML as Rapport's banks. "
-                f"Keep the name `{EXPORT_NAME}`: a bank file is named after its bank."
+                _(
+                    "Your team's own questions, in the same YAML as Rapport's banks. Keep the name "
+                    "`{export_name}`: a bank file is named after its bank.",
+                    export_name=EXPORT_NAME,
+                )
             ),
             "attachments": [discord.File(io.BytesIO(content), filename=EXPORT_NAME)],
         }
@@ -236,20 +253,20 @@ class DiscordTeam:
         self, interaction: discord.Interaction, prompt_id: str, approve: bool
     ) -> None:
         """Add it / Decline: the service finds the prompt in the clicker's own guild only."""
-        async with self.activity.track():
+        async with self.activity.track(), self._reading(interaction):
             if not await acknowledge(interaction):
                 return
             member = self.member(interaction)
             if member is None:
-                await _follow_up(interaction, NOT_IN_A_SERVER)
+                await _follow_up(interaction, _(NOT_IN_A_SERVER))
                 return
             is_lead = await self.is_lead(interaction)
             result = await self.questions.decide(member, is_lead, prompt_id, approve)
             if not result.ok:
-                await _follow_up(interaction, result.message)
+                await _follow_up(interaction, _(result.message))
                 return
             pending = await self.questions.listing(member.workspace, (PENDING,))
-            reply = tv.review_reply(pending, f"✓ {result.message}")
+            reply = tv.review_reply(pending, f"✓ {_(result.message)}")
             await interaction.edit_original_response(**reply, allowed_mentions=NO_MENTIONS)
 
 

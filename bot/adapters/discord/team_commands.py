@@ -15,18 +15,22 @@ from discord.app_commands import Choice
 
 from bot.adapters.discord import wire
 from bot.engine.bank import LAYER_NAMES
+from bot.i18n import N_
 from bot.service.team_questions import Draft
 
 if TYPE_CHECKING:
     from bot.adapters.discord.commands import CommandHandlers
 
-LAYERS = [Choice(name=f"{n} · {name}", value=n) for n, name in sorted(LAYER_NAMES.items())]
+LAYERS = [
+    Choice(name=N_("{layer} · {name}", layer=n, name=name), value=n)
+    for n, name in sorted(LAYER_NAMES.items())
+]
 DRAFT_OPTIONS = {
-    "layer": "How deep: 1 Hello, 2 How I tick, 3 What matters to me, 4 You & me",
-    "topic": "A short lowercase word, like hobbies or work-style",
-    "text": "One open question ending with '?'",
-    "example": "Optional: a short sample answer members can ask to see",
-    "hierarchy_safe": "Fine to ask between a manager and their report (default: yes)",
+    "layer": N_("How deep: 1 Hello, 2 How I tick, 3 What matters to me, 4 You & me"),
+    "topic": N_("A short lowercase word, like hobbies or work-style"),
+    "text": N_("One open question ending with '?'"),
+    "example": N_("Optional: a short sample answer members can ask to see"),
+    "hierarchy_safe": N_("Fine to ask between a manager and their report (default: yes)"),
 }
 
 
@@ -38,26 +42,26 @@ def add_team_commands(group: app_commands.Group, h: CommandHandlers) -> None:
 def _settings_commands(group: app_commands.Group, h: CommandHandlers) -> None:
     team = h.team
     settings = app_commands.Group(
-        name="settings", description="This server's Rapport settings", parent=group
+        name="settings", description=N_("This server's Rapport settings"), parent=group
     )
     specs = team.workspaces.specs_for(wire.PLATFORM)
 
-    @settings.command(name="show", description="This server's Rapport settings")
+    @settings.command(name="show", description=N_("This server's Rapport settings"))
     async def show(interaction: discord.Interaction) -> None:
         await h.respond(interaction, lambda: team.settings_show(interaction))
 
-    @settings.command(name="set", description="Leads: change one setting")
-    @app_commands.describe(setting="Which setting", value="Its new value")
+    @settings.command(name="set", description=N_("Leads: change one setting"))
+    @app_commands.describe(setting=N_("Which setting"), value=N_("Its new value"))
     @app_commands.choices(setting=[Choice(name=s.label, value=s.name) for s in specs])
     @app_commands.autocomplete(value=team.value_choices)
     async def set_(interaction: discord.Interaction, setting: Choice[str], value: str) -> None:
         await h.respond(interaction, lambda: team.settings_set(interaction, setting.value, value))
 
-    @settings.command(name="history", description="Leads: who changed which setting, and when")
+    @settings.command(name="history", description=N_("Leads: who changed which setting, and when"))
     async def history(interaction: discord.Interaction) -> None:
         await h.respond(interaction, lambda: team.settings_history(interaction))
 
-    @settings.command(name="edit", description="Leads: change the settings with menus")
+    @settings.command(name="edit", description=N_("Leads: change the settings with menus"))
     async def edit(interaction: discord.Interaction) -> None:
         await h.respond(interaction, lambda: team.settings_edit(interaction))
 
@@ -65,26 +69,28 @@ def _settings_commands(group: app_commands.Group, h: CommandHandlers) -> None:
 def _question_commands(group: app_commands.Group, h: CommandHandlers) -> None:
     team = h.team
     questions = app_commands.Group(
-        name="questions", description="Your team's own questions", parent=group
+        name="questions", description=N_("Your team's own questions"), parent=group
     )
-    questions.add_command(_draft_command(h, "add", "Leads: add a question to your team's bank"))
-    questions.add_command(_draft_command(h, "suggest", "Suggest a question for leads to review"))
+    questions.add_command(_draft_command(h, "add", N_("Leads: add a question to your team's bank")))
+    questions.add_command(
+        _draft_command(h, "suggest", N_("Suggest a question for leads to review"))
+    )
 
-    @questions.command(name="list", description="Leads: your team's questions")
+    @questions.command(name="list", description=N_("Leads: your team's questions"))
     async def list_(interaction: discord.Interaction) -> None:
         await h.respond(interaction, lambda: team.questions_list(interaction))
 
-    @questions.command(name="review", description="Leads: add or decline suggested questions")
+    @questions.command(name="review", description=N_("Leads: add or decline suggested questions"))
     async def review(interaction: discord.Interaction) -> None:
         await h.respond(interaction, lambda: team.questions_review(interaction))
 
-    @questions.command(name="remove", description="Leads: stop drawing one of your questions")
-    @app_commands.describe(id="The question's id from /rapport questions list")
+    @questions.command(name="remove", description=N_("Leads: stop drawing one of your questions"))
+    @app_commands.describe(id=N_("The question's id from /rapport questions list"))
     @app_commands.autocomplete(id=team.prompt_ids)
     async def remove(interaction: discord.Interaction, id: str) -> None:
         await h.respond(interaction, lambda: team.questions_remove(interaction, id))
 
-    @questions.command(name="export", description="Leads: your team's questions as a YAML file")
+    @questions.command(name="export", description=N_("Leads: your team's questions as a YAML file"))
     async def export(interaction: discord.Interaction) -> None:
         await h.respond(interaction, lambda: team.questions_export(interaction))
 

@@ -22,7 +22,9 @@ from discord import ui
 from discord.utils import escape_markdown
 
 from bot.adapters.discord import wire
-from bot.engine.bank import LAYER_NAMES
+from bot.i18n import N_
+from bot.i18n.translate import _, ngettext
+from bot.messages import layer_name
 from bot.service.team_questions import TeamPrompt
 from bot.service.workspaces import HistoryEntry, SettingView
 
@@ -41,7 +43,9 @@ MAX_OPTIONS = 25
 MAX_REVIEW_ROWS = 5  # one action row (Add it, Decline) per suggestion
 LEAD_ROLE = "lead-role"
 ROLE_ID = re.compile(r"^\d{15,21}$")
-NO_QUESTIONS = "Your team has no questions of its own yet. Add one with `/rapport questions add`."
+NO_QUESTIONS = N_(
+    "Your team has no questions of its own yet. Add one with `/rapport questions add`."
+)
 
 
 class HasTeam(Protocol):
@@ -79,7 +83,7 @@ class SettingPicker(ui.DynamicItem[ui.Select[Any]], template=PICK_ID):
     def __init__(self, options: Sequence[discord.SelectOption]) -> None:
         select: ui.Select[Any] = ui.Select(
             custom_id=PICK_ID,
-            placeholder="Pick a setting to change",
+            placeholder=_("Pick a setting to change"),
             options=list(options)[:MAX_OPTIONS],
             row=0,
         )
@@ -101,7 +105,7 @@ class SettingValueSelect(ui.DynamicItem[ui.Select[Any]], template=VALUE_TEMPLATE
     def __init__(self, setting: str, options: Sequence[discord.SelectOption]) -> None:
         select: ui.Select[Any] = ui.Select(
             custom_id=f"{TEAM}:value:{setting}",
-            placeholder="Choose the new value",
+            placeholder=_("Choose the new value"),
             options=list(options)[:MAX_OPTIONS],
             row=1,
         )
@@ -126,7 +130,7 @@ class ReviewButton(ui.DynamicItem[ui.Button[Any]], template=REVIEW_TEMPLATE):
     ) -> None:
         verdict = "add" if approve else "decline"
         button: ui.Button[Any] = ui.Button(
-            label=label or ("Add it" if approve else "Decline"),
+            label=label or (_("Add it") if approve else _("Decline")),
             style=discord.ButtonStyle.success if approve else discord.ButtonStyle.secondary,
             custom_id=f"{TEAM}:review:{verdict}:{prompt_id}",
         )
@@ -156,7 +160,7 @@ class SettingModal(ui.Modal):
     def __init__(self, view: SettingView) -> None:
         spec = view.spec
         super().__init__(
-            title=f"Team settings · {spec.label}"[:MODAL_TITLE_LIMIT],
+            title=_("Team settings · {label}", label=_(spec.label))[:MODAL_TITLE_LIMIT],
             custom_id=f"{TEAM}:modal:{spec.name}",
             timeout=None,
         )
@@ -166,10 +170,10 @@ class SettingModal(ui.Modal):
             max_length=OPTION_TEXT_LIMIT,
             required=spec.name != LEAD_ROLE,  # empty clears the lead role
         )
-        help_text = spec.help + ("; 'none' for no role" if spec.name == LEAD_ROLE else "")
+        help_text = _(spec.help) + (_("; 'none' for no role") if spec.name == LEAD_ROLE else "")
         self.add_item(
             ui.Label(
-                text=spec.label[:LABEL_LIMIT],
+                text=_(spec.label)[:LABEL_LIMIT],
                 description=help_text[:OPTION_TEXT_LIMIT],
                 component=box,
             )
@@ -189,7 +193,7 @@ def editor_view(views: Sequence[SettingView], picked: SettingView | None = None)
     view = ui.View(timeout=None)
     options = [
         discord.SelectOption(
-            label=v.spec.label[:OPTION_TEXT_LIMIT],
+            label=_(v.spec.label)[:OPTION_TEXT_LIMIT],
             value=v.spec.name,
             description=_described(v)[:OPTION_TEXT_LIMIT],
             default=picked is not None and v.spec.name == picked.spec.name,
@@ -207,8 +211,9 @@ def editor_view(views: Sequence[SettingView], picked: SettingView | None = None)
 
 
 def _described(view: SettingView) -> str:
-    marker = "" if view.customised else " (default)"
-    return f"now {view.value}{marker} · {view.spec.help}"
+    if view.customised:
+        return _("now {value} · {help}", value=view.value, help=_(view.spec.help))
+    return _("now {value} (default) · {help}", value=view.value, help=_(view.spec.help))
 
 
 # --- text ---------------------------------------------------------------------------------------
@@ -221,17 +226,19 @@ def _shown_value(view: SettingView) -> str:
 
 
 def settings_text(views: Sequence[SettingView], is_lead: bool) -> str:
-    lines = ["**Team settings** (new rounds use them; rounds already running keep theirs)"]
+    lines = [_("**Team settings** (new rounds use them; rounds already running keep theirs)")]
     for view in views:
-        marker = "" if view.customised else " (default)"
-        lines.append(f"• {view.spec.label}: {_shown_value(view)}{marker}")
+        marker = "" if view.customised else " " + _("(default)")
+        lines.append(f"• {_(view.spec.label)}: {_shown_value(view)}{marker}")
     if is_lead:
         lines.append(
-            "Change them with `/rapport settings edit` or `/rapport settings set`; "
-            "`/rapport settings history` shows who changed what."
+            _(
+                "Change them with `/rapport settings edit` or `/rapport settings set`; `/rapport "
+                "settings history` shows who changed what."
+            )
         )
     else:
-        lines.append("Only team leads can change them.")
+        lines.append(_("Only team leads can change them."))
     return "\n".join(lines)
 
 
@@ -242,8 +249,8 @@ def editor_text(views: Sequence[SettingView], note: str = "") -> str:
 
 def history_text(entries: Sequence[HistoryEntry]) -> str:
     if not entries:
-        return "No setting has been changed yet: everything follows the defaults."
-    lines = ["**Settings history** (newest first)"]
+        return _("No setting has been changed yet: everything follows the defaults.")
+    lines = [_("**Settings history** (newest first)")]
     for entry in entries:
         when = discord.utils.format_dt(entry.at, "f")
         lines.append(
@@ -255,10 +262,14 @@ def history_text(entries: Sequence[HistoryEntry]) -> str:
 
 def _prompt_line(team_prompt: TeamPrompt) -> str:
     prompt = team_prompt.prompt
-    layer = LAYER_NAMES.get(prompt.layer, "")
-    return (
-        f"`{prompt.id}` layer {prompt.layer} ({layer}) · {escape_markdown(prompt.topic)}: "
-        f"{escape_markdown(prompt.text)}"
+    layer = layer_name(prompt.layer)
+    return _(
+        "`{id}` layer {layer} ({name}) · {topic}: {text}",
+        id=prompt.id,
+        layer=prompt.layer,
+        name=layer,
+        topic=escape_markdown(prompt.topic),
+        text=escape_markdown(prompt.text),
     )
 
 
@@ -266,11 +277,17 @@ def questions_text(prompts: Sequence[TeamPrompt]) -> str:
     active = [t for t in prompts if t.status == "active"]
     pending = [t for t in prompts if t.status == "pending"]
     if not active and not pending:
-        return NO_QUESTIONS
-    lines = [f"**Your team's questions** ({len(active)} in use, {len(pending)} waiting for review)"]
+        return _(NO_QUESTIONS)
+    lines = [
+        _(
+            "**Your team's questions** ({active} in use, {pending} waiting for review)",
+            active=len(active),
+            pending=len(pending),
+        )
+    ]
     lines += [f"• {_prompt_line(t)}" for t in active]
     if pending:
-        lines.append("Review suggestions with `/rapport questions review`.")
+        lines.append(_("Review suggestions with `/rapport questions review`."))
     return "\n".join(lines)
 
 
@@ -279,15 +296,27 @@ def review_reply(pending: Sequence[TeamPrompt], note: str = "") -> dict[str, Any
     (who suggested them stays private)."""
     head = f"{note}\n\n" if note else ""
     if not pending:
-        return {"content": f"{head}No suggestions are waiting for review.", "view": None}
+        return {
+            "content": _("{head}No suggestions are waiting for review.", head=head),
+            "view": None,
+        }
     shown = pending[:MAX_REVIEW_ROWS]
-    lines = [f"{head}**Suggested questions** (who suggested them stays private)"]
+    lines = [_("{head}**Suggested questions** (who suggested them stays private)", head=head)]
     view = ui.View(timeout=None)
     for number, team_prompt in enumerate(shown, start=1):
         lines.append(f"{number}. {_prompt_line(team_prompt)}")
         prompt_id = team_prompt.prompt.id
-        for approve, label in ((True, f"Add it ({number})"), (False, f"Decline ({number})")):
+        for approve, label in (
+            (True, _("Add it ({number})", number=number)),
+            (False, _("Decline ({number})", number=number)),
+        ):
             view.add_item(ReviewButton(approve, prompt_id, label, row=number - 1))
     if len(pending) > len(shown):
-        lines.append(f"{len(pending) - len(shown)} more wait after these.")
+        lines.append(
+            ngettext(
+                "{count} more waits after these.",
+                "{count} more wait after these.",
+                len(pending) - len(shown),
+            )
+        )
     return {"content": "\n".join(lines), "view": view}

@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from dataclasses import asdict
 from typing import Any, Protocol, TypeVar, cast
 
 import discord
@@ -25,10 +27,10 @@ from discord import ui
 from bot import messages
 from bot.adapters.discord import replies, wire
 from bot.adapters.discord.activity import Activity
+from bot.adapters.discord.reader import reading_for
 from bot.adapters.discord.replies import Deadline
 from bot.adapters.discord.wire import Target
 from bot.bootstrap import Rapport
-from bot.engine.bank import LAYER_NAMES
 from bot.engine.model import (
     MAX_ANSWER_CHARS,
     MAX_FOLLOW_UP_CHARS,
@@ -39,17 +41,21 @@ from bot.engine.model import (
     Rejected,
     SubmitAnswer,
 )
+from bot.i18n import N_
+from bot.i18n.translate import _
 from bot.identity import Member
 from bot.messages import (
     FOLLOW_UP_LABEL,
     FOLLOW_UP_PLACEHOLDER,
     FOLLOW_UP_TITLE,
-    KEEP_GOING_BUTTONS,
-    PROMPT_BUTTONS,
     Action,
     Button,
     Rendered,
     example_text,
+    keep_going_buttons,
+    layer_name,
+    prompt_buttons,
+    prompt_text,
 )
 from bot.service.rounds import OpenFollowUp, OpenPrompt, Outcome
 
@@ -58,8 +64,13 @@ Made = TypeVar("Made")
 
 MODAL_TITLE_LIMIT = 45
 TEXT_DISPLAY_LIMIT = 4000
-STALE_NOTE = messages.STALE_NOTE + "."
-SETTLED_NOTES = {action: note + "." for action, note in messages.SETTLED_NOTES.items()}
+
+
+def _noted(note: str) -> str:
+    """A settled message's note as Discord shows it (a sentence)."""
+    return _(note) + "."
+
+
 # refusals meaning the clicked message is out of date: its controls are removed
 STALE_CODES = frozenset({"stale_prompt", "round_ended", "unknown_round", "not_invited"})
 STYLES = {"primary": discord.ButtonStyle.primary, "danger": discord.ButtonStyle.danger}
@@ -107,7 +118,7 @@ class RatingSelect(ui.DynamicItem[ui.Select[Any]], template=wire.RATE_TEMPLATE):
     def __init__(self, target: Target) -> None:
         select: ui.Select[Any] = ui.Select(
             custom_id=wire.custom_id(Action.RATE, target),
-            placeholder="How close do you feel now? 1-7",
+            placeholder=_("How close do you feel now? 1-7"),
             options=[discord.SelectOption(label=str(n), value=str(n)) for n in RATING_RANGE],
         )
         super().__init__(select)
@@ -126,7 +137,7 @@ class RatingSelect(ui.DynamicItem[ui.Select[Any]], template=wire.RATE_TEMPLATE):
 
 
 DYNAMIC_ITEMS = (RoundButton, RatingSelect)
-MISSING_CONTROL = "That button isn't on this message any more, so nothing changed."
+MISSING_CONTROL = N_("That button isn't on this message any more, so nothing changed.")
 
 
 def unroutable_click(interaction: discord.Interaction) -> bool:
@@ -168,22 +179,22 @@ class AnswerModal(ui.Modal):
     """
 
     def __init__(self, prompt: OpenPrompt) -> None:
-        layer = LAYER_NAMES.get(prompt.layer, "")
-        title = f"Your answer · Layer {prompt.layer} · {layer}"
+        layer = layer_name(prompt.layer)
+        title = _("Your answer · Layer {layer} · {name}", layer=prompt.layer, name=layer)
         super().__init__(
             title=title[:MODAL_TITLE_LIMIT],
             custom_id=wire.modal_id(Target(prompt.round_id, prompt.step)),
             timeout=None,
         )
-        self.add_item(ui.TextDisplay(prompt.text[:TEXT_DISPLAY_LIMIT]))
+        self.add_item(ui.TextDisplay(prompt_text(asdict(prompt))[:TEXT_DISPLAY_LIMIT]))
         answer: ui.TextInput[Any] = ui.TextInput(
             custom_id=wire.ANSWER_INPUT_ID,
             style=discord.TextStyle.paragraph,
             min_length=1,
             max_length=MAX_ANSWER_CHARS,
-            placeholder="Private until your partner has answered too.",
+            placeholder=_("Private until your partner has answered too."),
         )
-        self.add_item(ui.Label(text="Your answer", component=answer))
+        self.add_item(ui.Label(text=_("Your answer"), component=answer))
 
     def is_finished(self) -> bool:
         return True
@@ -195,20 +206,20 @@ class FollowUpModal(ui.Modal):
 
     def __init__(self, opened: OpenFollowUp) -> None:
         super().__init__(
-            title=FOLLOW_UP_TITLE,
+            title=_(FOLLOW_UP_TITLE),
             custom_id=wire.follow_up_modal_id(Target(opened.round_id, opened.step)),
             timeout=None,
         )
-        if opened.prompt_text:
-            self.add_item(ui.TextDisplay(opened.prompt_text[:TEXT_DISPLAY_LIMIT]))
+        if shown := prompt_text(asdict(opened), "prompt_text"):
+            self.add_item(ui.TextDisplay(shown[:TEXT_DISPLAY_LIMIT]))
         question: ui.TextInput[Any] = ui.TextInput(
             custom_id=wire.FOLLOW_UP_INPUT_ID,
             style=discord.TextStyle.paragraph,
             min_length=1,
             max_length=MAX_FOLLOW_UP_CHARS,
-            placeholder=FOLLOW_UP_PLACEHOLDER,
+            placeholder=_(FOLLOW_UP_PLACEHOLDER),
         )
-        self.add_item(ui.Label(text=FOLLOW_UP_LABEL, component=question))
+        self.add_item(ui.Label(text=_(FOLLOW_UP_LABEL), component=question))
 
     def is_finished(self) -> bool:
         return True
@@ -240,33 +251,34 @@ class ComponentHandlers:
 
     def __init__(self, rapport: Rapport, activity: Activity | None = None) -> None:
         self.service = rapport.service
+        self.languages = rapport.languages
         self.activity = activity or Activity()
         self.after_commit: Callable[[discord.Interaction], Awaitable[None]] = _nothing
 
     async def on_button(
         self, interaction: discord.Interaction, action: Action, target: Target
     ) -> None:
-        async with self.activity.track():
+        async with self.activity.track(), self._reading(interaction, target):
             await self._on_button(interaction, action, target, replies.Deadline())
 
     async def on_rate(self, interaction: discord.Interaction, target: Target, rating: int) -> None:
-        async with self.activity.track():
+        async with self.activity.track(), self._reading(interaction, target):
             await self._on_rate(interaction, target, rating, replies.Deadline())
 
     async def on_answer_submitted(self, interaction: discord.Interaction, target: Target) -> None:
-        async with self.activity.track():
+        async with self.activity.track(), self._reading(interaction, target):
             await self._on_answer_submitted(interaction, target, replies.Deadline())
 
     async def on_follow_up_submitted(
         self, interaction: discord.Interaction, target: Target
     ) -> None:
-        async with self.activity.track():
+        async with self.activity.track(), self._reading(interaction, target):
             deadline = replies.Deadline()
             text = wire.modal_value(interaction.data, wire.FOLLOW_UP_INPUT_ID)
             outcome = await self._commit(
                 interaction, target, lambda m: AskFollowUp(m.key, text, target.step)
             )
-            note = SETTLED_NOTES[Action.FOLLOW_UP]
+            note = _(messages.SETTLED_NOTES[Action.FOLLOW_UP])
             await self._after(interaction, deadline, outcome, note, None, typed=text)
 
     async def _on_button(
@@ -287,14 +299,18 @@ class ComponentHandlers:
 
         outcome = await self._commit(interaction, target, command)
         await self._after(
-            interaction, deadline, outcome, SETTLED_NOTES[action], keep_after(action, target)
+            interaction,
+            deadline,
+            outcome,
+            _noted(messages.SETTLED_NOTES[action]),
+            keep_after(action, target),
         )
 
     async def _on_rate(
         self, interaction: discord.Interaction, target: Target, rating: int, deadline: Deadline
     ) -> None:
         outcome = await self._commit(interaction, target, lambda m: Rate(m.key, rating))
-        note = f"✓ You rated this round {rating} out of 7. Thank you!"
+        note = _("✓ You rated this round {rating} out of 7. Thank you!", rating=rating)
         await self._after(interaction, deadline, outcome, note, keep_after(Action.RATE, target))
 
     async def _on_answer_submitted(
@@ -304,22 +320,36 @@ class ComponentHandlers:
         outcome = await self._commit(
             interaction, target, lambda m: SubmitAnswer(m.key, text, target.step)
         )
-        keep = _view_of((Button(Action.LEAVE, "Leave", "danger"),), target)
+        keep = _view_of((Button(Action.LEAVE, _("Leave"), "danger"),), target)
         await self._after(
-            interaction, deadline, outcome, SETTLED_NOTES[Action.ANSWER], keep, typed=text
+            interaction,
+            deadline,
+            outcome,
+            _noted(messages.SETTLED_NOTES[Action.ANSWER]),
+            keep,
+            typed=text,
         )
 
     async def on_unroutable_click(self, interaction: discord.Interaction) -> None:
-        async with self.activity.track():
+        async with self.activity.track(), reading_for(self.languages, interaction, None):
             await replies.first_response(
                 interaction,
                 replies.Deadline(),
                 lambda: interaction.response.send_message(
-                    MISSING_CONTROL, ephemeral=True, allowed_mentions=NO_MENTIONS
+                    _(MISSING_CONTROL), ephemeral=True, allowed_mentions=NO_MENTIONS
                 ),
             )
 
     # --- helpers ----------------------------------------------------------------------------
+
+    @asynccontextmanager
+    async def _reading(
+        self, interaction: discord.Interaction, target: Target
+    ) -> AsyncIterator[None]:
+        """Answer the clicker in their language (a DM click names its round, not its server)."""
+        member = await self._member(target, interaction.user.id)
+        async with reading_for(self.languages, interaction, member):
+            yield
 
     async def _commit(
         self,
@@ -364,9 +394,9 @@ class ComponentHandlers:
                 raise Rejected(_UNKNOWN_ROUND.code or "", _UNKNOWN_ROUND.message)
             return await make(member)
         except Rejected as refused:
-            await self._say(interaction, deadline, refused.message)
+            await self._say(interaction, deadline, _(refused.message))
             if refused.code in STALE_CODES:
-                await _settle_message(interaction.message, STALE_NOTE)
+                await _settle_message(interaction.message, _noted(messages.STALE_NOTE))
             return None
 
     @staticmethod
@@ -388,7 +418,7 @@ class ComponentHandlers:
 
         async def example(member: Member) -> str:
             opened = await self.service.open_prompt(target.round_id, member, target.step)
-            return example_text(opened.example)
+            return example_text(opened.example, opened.bank, opened.prompt_id)
 
         text = await self._prepared(interaction, target, deadline, example)
         if text is not None:
@@ -425,7 +455,7 @@ class ComponentHandlers:
         if not await replies.first_response(
             interaction, deadline, lambda: interaction.response.send_modal(modal)
         ):
-            await replies.tell_by_dm(interaction.user, failed)
+            await replies.tell_by_dm(interaction.user, _(failed))
 
     async def _after(
         self,
@@ -457,7 +487,7 @@ class ComponentHandlers:
         await replies.quietly(
             "an ephemeral refusal",
             interaction.followup.send(
-                outcome.message,
+                _(outcome.message),
                 embeds=_handed_back(typed),
                 ephemeral=True,
                 allowed_mentions=NO_MENTIONS,
@@ -466,7 +496,7 @@ class ComponentHandlers:
         if outcome.code in STALE_CODES:
             await replies.quietly(
                 "settling a stale message",
-                interaction.edit_original_response(content=STALE_NOTE, view=None),
+                interaction.edit_original_response(content=_noted(messages.STALE_NOTE), view=None),
             )
 
     @staticmethod
@@ -482,9 +512,9 @@ class ComponentHandlers:
         if outcome.ok:
             await _settle_message(interaction.message, note, keep)
             return
-        await replies.tell_by_dm(interaction.user, outcome.message, _handed_back(typed))
+        await replies.tell_by_dm(interaction.user, _(outcome.message), _handed_back(typed))
         if outcome.code in STALE_CODES:
-            await _settle_message(interaction.message, STALE_NOTE)
+            await _settle_message(interaction.message, _noted(messages.STALE_NOTE))
 
 
 async def _nothing(interaction: discord.Interaction) -> None:
@@ -495,22 +525,22 @@ def _handed_back(typed: str) -> list[discord.Embed]:
     """A refused answer is handed back so it isn't lost."""
     if not typed.strip():
         return []
-    return [discord.Embed(title="What you wrote", description=typed[:4096])]
+    return [discord.Embed(title=_("What you wrote"), description=typed[:4096])]
 
 
 _UNKNOWN_ROUND = Outcome(
-    False, "I couldn't find that round, so nothing changed.", code="unknown_round"
+    False, N_("I couldn't find that round, so nothing changed."), code="unknown_round"
 )
 _NOT_SAVED = Outcome(
     False,
-    "Sorry, something went wrong on my side and nothing was saved. Please try again.",
+    N_("Sorry, something went wrong on my side and nothing was saved. Please try again."),
     code="not_saved",
 )
-FORM_FAILED = (
+FORM_FAILED = N_(
     "Discord didn't let me open the answer form in time, sorry. Press Answer again, "
     "or simply reply here with your answer."
 )
-FOLLOW_UP_FORM_FAILED = (
+FOLLOW_UP_FORM_FAILED = N_(
     "Discord didn't let me open the follow-up form in time, sorry. Press Ask a follow-up again."
 )
 
@@ -519,9 +549,9 @@ def keep_after(action: Action, target: Target) -> ui.View | None:
     """The controls a settled message keeps: after Stay, Answer, Swap and Leave still apply;
     the closing message's rating and "Keep going together" each stay once the other is used."""
     if action is Action.STAY:
-        return _view_of(tuple(b for b in PROMPT_BUTTONS if b.action is not Action.STAY), target)
+        return _view_of(tuple(b for b in prompt_buttons() if b.action is not Action.STAY), target)
     if action is Action.RATE:
-        return _view_of(KEEP_GOING_BUTTONS, target)
+        return _view_of(keep_going_buttons(), target)
     if action is Action.KEEP_GOING:
         return _view_of((), target, rating=True)
     return None

@@ -30,6 +30,8 @@ from bot.adapters.slack.wire import (
     encode_target,
 )
 from bot.engine.model import MAX_ANSWER_CHARS, MAX_FOLLOW_UP_CHARS, RATING_RANGE
+from bot.i18n import N_
+from bot.i18n.translate import _
 from bot.messages import (
     FOLLOW_UP_LABEL,
     FOLLOW_UP_PLACEHOLDER,
@@ -44,7 +46,7 @@ Block = dict[str, Any]
 
 SECTION_TEXT_MAX = 3000
 SPLIT_WINDOW = 400  # look this far back from the limit for whitespace to split at
-MODAL_TITLE = "Your answer"
+MODAL_TITLE = N_("Your answer")
 _SLOT = re.compile("\x00(\\d+)\x00")
 _ENTITY_MAX = len("&amp;")
 
@@ -213,7 +215,7 @@ def rating_block(round_id: str) -> Block:
     select = {
         "type": "static_select",
         "action_id": ACTION_IDS[Action.RATE],
-        "placeholder": plain(f"Rate {RATING_RANGE[0]}–{RATING_RANGE[-1]}"),
+        "placeholder": plain(_("Rate {low}–{high}", low=RATING_RANGE[0], high=RATING_RANGE[-1])),
         "options": options,
     }
     return {"type": "actions", "block_id": RATING_BLOCK, "elements": [select]}
@@ -253,26 +255,26 @@ def answer_modal(prompt_text: str, meta: ModalMeta) -> dict[str, Any]:
         "multiline": True,
         "min_length": 1,
         "max_length": MAX_ANSWER_CHARS,
-        "placeholder": plain("Write as much or as little as you like"),
+        "placeholder": plain(_("Write as much or as little as you like")),
     }
     blocks: list[Block] = sections(f"*{escape(prompt_text)}*", "prompt")
     blocks.append(
         {
             "type": "input",
             "block_id": ANSWER_BLOCK,
-            "label": plain("Your answer"),
+            "label": plain(_("Your answer")),
             "element": element,
         }
     )
     blocks.append(
-        context("Private until your partner has answered too. Then you'll both see both.")
+        context(_("Private until your partner has answered too. Then you'll both see both."))
     )
     return {
         "type": "modal",
         "callback_id": ANSWER_CALLBACK,
-        "title": plain(MODAL_TITLE),
-        "submit": plain("Send"),
-        "close": plain("Cancel"),
+        "title": plain(_(MODAL_TITLE)),
+        "submit": plain(_("Send")),
+        "close": plain(_("Cancel")),
         "private_metadata": meta.encode(),
         "blocks": blocks,
     }
@@ -286,24 +288,24 @@ def follow_up_modal(prompt_text: str, meta: ModalMeta) -> dict[str, Any]:
         "multiline": True,
         "min_length": 1,
         "max_length": MAX_FOLLOW_UP_CHARS,
-        "placeholder": plain(FOLLOW_UP_PLACEHOLDER),
+        "placeholder": plain(_(FOLLOW_UP_PLACEHOLDER)),
     }
     blocks: list[Block] = sections(f"*{escape(prompt_text)}*", "prompt") if prompt_text else []
     blocks.append(
         {
             "type": "input",
             "block_id": FOLLOW_UP_BLOCK,
-            "label": plain(FOLLOW_UP_LABEL),
+            "label": plain(_(FOLLOW_UP_LABEL)),
             "element": element,
         }
     )
-    blocks.append(context(FOLLOW_UP_PRIVATE))
+    blocks.append(context(_(FOLLOW_UP_PRIVATE)))
     return {
         "type": "modal",
         "callback_id": FOLLOW_UP_CALLBACK,
-        "title": plain(FOLLOW_UP_TITLE),
-        "submit": plain("Send"),
-        "close": plain("Cancel"),
+        "title": plain(_(FOLLOW_UP_TITLE)),
+        "submit": plain(_("Send")),
+        "close": plain(_("Cancel")),
         "private_metadata": meta.encode(),
         "blocks": blocks,
     }

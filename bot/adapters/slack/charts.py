@@ -12,6 +12,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.adapters.slack.blocks import escape
+from bot.i18n.translate import _
 from bot.identity import Member
 from bot.messages import CHART_TITLE, STATS_SENT_TO_DM, STATS_UPLOAD_FAILED
 from bot.reports.chart import Chart
@@ -28,7 +29,7 @@ async def upload_chart(
         channel=channel,
         content=chart.png,
         filename=chart.filename,
-        title=CHART_TITLE,
+        title=_(CHART_TITLE),
         alt_txt=chart.alt,
         initial_comment=comment,
     )
@@ -41,7 +42,8 @@ async def send_stats(
     dm_channel: Callable[[], Awaitable[str]],
     client: AsyncWebClient,
 ) -> str:
-    """`/rapport stats` for a lead: the summary line, and the chart uploaded into their DM."""
+    """`/rapport stats` for a lead: the summary line, and the chart uploaded into their DM, in
+    the current reader's language."""
     reply = await reports.stats(lead, True, channel_id)
     summary = escape(reply.text)
     if reply.chart is None:
@@ -50,5 +52,5 @@ async def send_stats(
         await upload_chart(client, await dm_channel(), reply.chart, comment=summary)
     except SlackApiError as err:
         log.warning("stats: the chart upload failed: %s", err.response.get("error"))
-        return f"{summary}\n{STATS_UPLOAD_FAILED}"
-    return f"{summary}\n{STATS_SENT_TO_DM}"
+        return f"{summary}\n{_(STATS_UPLOAD_FAILED)}"
+    return f"{summary}\n{_(STATS_SENT_TO_DM)}"

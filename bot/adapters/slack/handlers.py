@@ -17,7 +17,7 @@ import functools
 import logging
 import re
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any, TypeVar, cast
 
 import aiohttp
@@ -41,6 +41,8 @@ from bot.engine.model import (
     SubmitAnswer,
 )
 from bot.engine.rules import clean_answer
+from bot.i18n import N_
+from bot.i18n.translate import _, reading
 from bot.identity import Member
 from bot.messages import (
     FOLLOW_UP_FORM_EXPIRED,
@@ -51,6 +53,7 @@ from bot.messages import (
     Action,
     command_for,
     example_text,
+    prompt_text,
 )
 from bot.service.rounds import OpenPrompt, Outcome
 from bot.service.schedules import LEAD_ONLY
@@ -75,24 +78,24 @@ KEPT_AFTER: dict[Action, frozenset[str]] = {
 # buttons that store nothing (a form to open, an example to show): acked first
 FORM_ACTIONS = frozenset({Action.ANSWER, Action.FOLLOW_UP, Action.EXAMPLE})
 NOT_A_PERSON = frozenset({"USLACKBOT"})
-FORGET_QUESTION = (
-    "*Delete everything Rapport stores about you?*\n"
-    "Your settings, your avoid list, your answers and the messages waiting for you go. You "
-    "leave the rounds you're in (your partners are told kindly, as when anyone leaves), and "
-    "those rounds keep only that someone left. This can't be undone."
+FORGET_QUESTION = N_(
+    "*Delete everything Rapport stores about you?*\nYour settings, your avoid list, "
+    "your answers and the messages waiting for you go. You leave the rounds you're "
+    "in (your partners are told kindly, as when anyone leaves), and those rounds "
+    "keep only that someone left. This can't be undone."
 )
-FORGET_CANCELLED = "Nothing was deleted."
-EXPORT_COMMENT = "Here is everything Rapport stores about you, as a JSON file."
-NOT_IN_CHANNEL = (
-    "I'm not in <#{channel}>. Invite me first (`/invite @Rapport` in the channel), so I can "
-    "see who's there and post each session's summary."
+FORGET_CANCELLED = N_("Nothing was deleted.")
+EXPORT_COMMENT = N_("Here is everything Rapport stores about you, as a JSON file.")
+NOT_IN_CHANNEL = N_(
+    "I'm not in <#{channel}>. Invite me first (`/invite @Rapport` in the channel), "
+    "so I can see who's there and post each session's summary."
 )
-CHANNEL_UNREACHABLE = (
+CHANNEL_UNREACHABLE = N_(
     "I can't see <#{channel}>. For a private channel, invite me first (`/invite @Rapport`)."
 )
-FORM_UNAVAILABLE = (
-    "I couldn't open the answer form just now. Please press Answer again in a moment, "
-    "or simply reply here in our DM with your answer."
+FORM_UNAVAILABLE = N_(
+    "I couldn't open the answer form just now. Please press Answer again in a "
+    "moment, or simply reply here in our DM with your answer."
 )
 TRIGGER_BUDGET_SECONDS = 2.5  # views.open must use the trigger within 3 s of the click
 # only read (or only show a question): acked first, as nothing they do needs to be durable
@@ -104,6 +107,7 @@ READ_ONLY_COMMANDS = (
     commands.ScheduleList,
     commands.Stats,
     commands.Usage,
+    commands.Language,
 )
 PLATFORM_ERRORS = (SlackApiError, aiohttp.ClientError, TimeoutError)
 
@@ -144,7 +148,9 @@ def _tracked(listener: Listener) -> Listener:
     async def run(self: SlackHandlers, *args: Any, **kwargs: Any) -> BoltResponse | None:
         acked = asyncio.Event()
         kwargs["ack"] = _signalling(kwargs["ack"], acked)
-        work = asyncio.create_task(self._finish(listener(self, *args, **kwargs), acked))
+        reader = wire.reader_of(kwargs)
+        run = self._as_reader(listener(self, *args, **kwargs), reader)
+        work = asyncio.create_task(self._finish(run, acked))
         self._running.add(work)
         work.add_done_callback(self._running.discard)
         ack_called = asyncio.create_task(acked.wait())
@@ -227,12 +233,14 @@ class SlackHandlers:
         self.rapport = rapport
         self.service = rapport.service
         self.members = rapport.members
+        self.languages = rapport.languages
         self.settings = settings
         self.directory = directory
         self.bot_user_id = bot_user_id
         self.activity = Activity()
         self._running: set[asyncio.Task[None]] = set()
         self.team = SlackTeam(
+            rapport.languages,
             rapport.service.workspaces,
             rapport.service.questions,
             self._is_lead,
@@ -255,6 +263,12 @@ class SlackHandlers:
             return False
         finally:
             await self.activity.done()
+
+    async def _as_reader(self, run: Awaitable[None], reader: Member | None) -> None:
+        """`run` with everything it says in `reader`'s language."""
+        language = await self.languages.language_of(reader) if reader else None
+        with reading(language):
+            await run
 
     async def drain(self) -> None:
         """Wait for the listeners still running (at shutdown, before the client closes)."""
@@ -289,16 +303,18 @@ class SlackHandlers:
             case commands.Status():
                 return await self._status(member)
             case commands.Stop():
-                return (await self.service.leave_all(member, wire.command_key(command))).message
+                return _((await self.service.leave_all(member, wire.command_key(command))).message)
             case commands.Help():
-                return f"{escape(HELP_TEXT)}\n\n{commands.USAGE}"
+                return f"{escape(_(HELP_TEXT))}\n\n{commands.usage()}"
             case commands.OptOut(opted_out):
-                return (await self.members.set_opted_out(member, opted_out)).message
+                return _((await self.members.set_opted_out(member, opted_out)).message)
             case commands.Pause(duration):
                 until = None if duration is None else self.service.clock.now() + duration
-                return (await self.members.pause_until(member, until)).message
+                return _((await self.members.pause_until(member, until)).message)
+            case commands.Language(code):
+                return await self._language(member, code)
             case commands.Timezone(name):
-                return escape((await self.members.set_timezone(member, name)).message)
+                return escape(_((await self.members.set_timezone(member, name)).message))
             case commands.Avoid(user_id):
                 return await self._avoid(member, user_id, client)
             case commands.ForgetMe():
@@ -330,8 +346,8 @@ class SlackHandlers:
         """Schedules and stats: a non-lead gets a clear refusal and nothing changes."""
         if not await self._is_lead(client, member):
             if isinstance(request, commands.Stats | commands.StatsDigest):
-                return STATS_LEADS_ONLY
-            return LEAD_ONLY
+                return _(STATS_LEADS_ONLY)
+            return _(LEAD_ONLY)
         schedules = self.rapport.schedules
         match request:
             case commands.ScheduleAdd(channel_id, options):
@@ -341,8 +357,12 @@ class SlackHandlers:
                 outcome = await schedules.add(member, True, channel_id, options)
                 if outcome.ok:
                     await self.rapport.sync_session_jobs()
-                    return f"{escape(outcome.message)} Sessions pair <#{channel_id}>'s members."
-                return escape(outcome.message)
+                    return _(
+                        "{outcome} Sessions pair <#{channel_id}>'s members.",
+                        outcome=escape(_(outcome.message)),
+                        channel_id=channel_id,
+                    )
+                return escape(_(outcome.message))
             case commands.ScheduleList():
                 views = await schedules.list_for(wire.PLATFORM, member.workspace_id)
                 return home.schedules_text(views)
@@ -350,14 +370,14 @@ class SlackHandlers:
                 outcome = await schedules.set_status(member, True, schedule_id, action)
                 if outcome.ok:
                     await self.rapport.sync_session_jobs()
-                return escape(outcome.message)
+                return escape(_(outcome.message))
             case commands.ScheduleRunNow(schedule_id):
-                return escape((await schedules.run_now(member, True, schedule_id)).message)
+                return escape(_((await schedules.run_now(member, True, schedule_id)).message))
             case commands.Stats(channel_id):
                 dm = functools.partial(self._dm_channel, member, client)
                 return await send_stats(self.rapport.reports, member, channel_id, dm, client)
             case commands.StatsDigest(on):
-                return escape((await self.rapport.reports.set_digest(member, True, on)).message)
+                return escape(_((await self.rapport.reports.set_digest(member, True, on)).message))
         raise AssertionError(request)
 
     async def _check_channel(self, workspace_id: str, channel_id: str) -> str | None:
@@ -368,10 +388,10 @@ class SlackHandlers:
             member_ids = await self.directory.member_ids(workspace_id, channel_id)
         except SlackApiError as err:
             log.info("schedule add: channel %s: %s", channel_id, err.response.get("error"))
-            return CHANNEL_UNREACHABLE.format(channel=channel_id)
+            return _(CHANNEL_UNREACHABLE, channel=channel_id)
         bot_user_id = await self.directory.bot_user_id(workspace_id) or self.bot_user_id
         if bot_user_id and bot_user_id not in member_ids:
-            return NOT_IN_CHANNEL.format(channel=channel_id)
+            return _(NOT_IN_CHANNEL, channel=channel_id)
         return None
 
     # ============================================================ your data
@@ -379,7 +399,7 @@ class SlackHandlers:
     async def _avoid(self, member: Member, user_id: str, client: AsyncWebClient) -> str:
         """Private: only the member who asked is answered; the other person is never told."""
         other = wire.member(member.workspace_id, user_id)
-        return escape((await self.rapport.schedules.avoid(member, other)).message)
+        return escape(_((await self.rapport.schedules.avoid(member, other)).message))
 
     async def _export(self, member: Member, client: AsyncWebClient) -> str:
         """DM the member a JSON file of their data (files.uploadV2); its content is never logged."""
@@ -391,13 +411,13 @@ class SlackHandlers:
                 channel=channel,
                 content=content,
                 filename=f"rapport-export-{self.service.clock.now():%Y-%m-%d}.json",
-                title="Your Rapport data",
-                initial_comment=EXPORT_COMMENT,
+                title=_("Your Rapport data"),
+                initial_comment=_(EXPORT_COMMENT),
             )
         except SlackApiError as err:
             log.warning("export: upload failed: %s", err.response.get("error"))
-            return "I couldn't send you the file just now. Please try again in a minute."
-        return "I've sent you a file with everything Rapport stores about you. Check our DM."
+            return _("I couldn't send you the file just now. Please try again in a minute.")
+        return _("I've sent you a file with everything Rapport stores about you. Check our DM.")
 
     async def _dm_channel(self, member: Member, client: AsyncWebClient) -> str:
         known = await self.members.dm_channel(member)
@@ -416,19 +436,28 @@ class SlackHandlers:
         user_id = str(body["user"]["id"])
         if str(action.get("value")) != user_id:
             await ack()
-            await _tell(respond, "This question was meant for someone else, so nothing changed.")
+            await _tell(respond, _("This question was meant for someone else, so nothing changed."))
             return
         if action.get("action_id") != wire.FORGET_CONFIRM:
             await ack()
-            await respond(text=FORGET_CANCELLED, replace_original=True)
+            await respond(text=_(FORGET_CANCELLED), replace_original=True)
             return
         outcome = await self.rapport.privacy.forget_me(wire.member(wire.team_of(body), user_id))
         await ack()
-        await respond(text=escape(outcome.message), replace_original=True)
+        await respond(text=escape(_(outcome.message)), replace_original=True)
 
     async def _status(self, member: Member) -> str:
         summaries = await self.service.summaries(member)
-        return home.status_text(summaries, await self.members.profile(member))
+        language = await self.languages.view(member)
+        return home.status_text(summaries, await self.members.profile(member), language)
+
+    async def _language(self, member: Member, code: str | None) -> str:
+        """`/rapport language [code]`: show it, or choose it (answered in the new language)."""
+        if code is None:
+            return home.language_text(await self.languages.view(member))
+        outcome = await self.languages.choose(member, code)
+        with reading(await self.languages.language_of(member)):
+            return escape(_(outcome.message))
 
     async def _start(
         self, request: commands.Start, member: Member, command: Body, client: AsyncWebClient
@@ -436,10 +465,10 @@ class SlackHandlers:
         others = [u for u in request.user_ids if u != member.user_id]
         initiator: Member | None = member
         if not others:
-            return "A round needs someone else: mention the person you'd like to get to know."
+            return _("A round needs someone else: mention the person you'd like to get to know.")
         if len(others) == 2:
             if not await self._is_lead(client, member):
-                return "Only team leads can pair two other people. Mention one person instead."
+                return _("Only team leads can pair two other people. Mention one person instead.")
             initiator = None
         user_ids = others if initiator is None else [member.user_id, *others]
         problem = await self._check_people(client, member.workspace_id, user_ids)
@@ -459,11 +488,13 @@ class SlackHandlers:
             try:
                 user = (await client.users_info(user=user_id))["user"]
             except SlackApiError:
-                return f"I couldn't find <@{user_id}> in this workspace."
+                return _("I couldn't find <@{user_id}> in this workspace.", user_id=user_id)
             if user.get("is_bot") or user.get("is_app_user") or user_id in NOT_A_PERSON:
-                return f"<@{user_id}> is a bot, so they can't take part in a round."
+                return _(
+                    "<@{user_id}> is a bot, so they can't take part in a round.", user_id=user_id
+                )
             if user.get("deleted"):
-                return f"<@{user_id}>'s account is deactivated."
+                return _("<@{user_id}>'s account is deactivated.", user_id=user_id)
             await self._adopt_timezone(wire.member(team_id, user_id), user.get("tz"))
         return None
 
@@ -503,7 +534,9 @@ class SlackHandlers:
         await ack()
         if outcome.ok or outcome.duplicate:
             return  # the held confirmation or the reveal comes through the outbox
-        await client.chat_postMessage(channel=str(event["channel"]), text=escape(outcome.message))
+        await client.chat_postMessage(
+            channel=str(event["channel"]), text=escape(_(outcome.message))
+        )
 
     # ================================================================ App Home
 
@@ -531,6 +564,7 @@ class SlackHandlers:
             schedules=schedules,
             notice=notice,
             team=await self.team.home_blocks(member) if is_lead else (),
+            language=await self.languages.view(member),
         )
         await client.views_publish(user_id=member.user_id, view=view)
 
@@ -548,7 +582,7 @@ class SlackHandlers:
         await ack()
         if outcome.ok:
             await self.rapport.sync_session_jobs()
-        await self._publish_home(member, client, notice=outcome.message)
+        await self._publish_home(member, client, notice=_(outcome.message))
 
     # ========================================================= buttons, select
 
@@ -563,7 +597,7 @@ class SlackHandlers:
             await ack()  # nothing to store: a form or an example to show, or a refusal
             if target is None:
                 await _tell(
-                    respond, "That button didn't carry a round I recognise, so nothing changed."
+                    respond, _("That button didn't carry a round I recognise, so nothing changed.")
                 )
             elif kind is Action.EXAMPLE:
                 await self._show_example(body, target, member, respond, client)
@@ -589,12 +623,12 @@ class SlackHandlers:
         if outcome.duplicate:
             return
         if not outcome.ok:
-            await self._refused(outcome.code, outcome.message, body, respond, client)
+            await self._refused(outcome.code, _(outcome.message), body, respond, client)
             return
         if kind is Action.RATE:
-            note = f"✓ You rated this round {target.number} out of 7. Thank you!"
+            note = _("✓ You rated this round {number} out of 7. Thank you!", number=target.number)
         else:
-            note = SETTLED_NOTES[kind]
+            note = _(SETTLED_NOTES[kind])
         kept = KEPT_AFTER.get(kind, frozenset())
         await _settle(client, body, note, lambda a: a in kept)
 
@@ -604,7 +638,7 @@ class SlackHandlers:
         """Tell only the clicker; remove the controls only when the message is out of date."""
         await _tell(respond, message)
         if code in STALE_CODES:
-            await _settle(client, body, STALE_NOTE)
+            await _settle(client, body, _(STALE_NOTE))
 
     async def _open_prompt(
         self,
@@ -618,7 +652,7 @@ class SlackHandlers:
         try:
             return await self.service.open_prompt(target.round_id, member, target.number)
         except Rejected as refused:
-            await self._refused(refused.code, refused.message, body, respond, client)
+            await self._refused(refused.code, _(refused.message), body, respond, client)
             return None
 
     async def _show_example(
@@ -632,7 +666,7 @@ class SlackHandlers:
         """Only the member who asked sees the prompt's example answer; nothing changes."""
         prompt = await self._open_prompt(body, target, member, respond, client)
         if prompt is not None:
-            await _tell(respond, example_text(prompt.example))
+            await _tell(respond, example_text(prompt.example, prompt.bank, prompt.prompt_id))
 
     async def _open_answer(
         self,
@@ -647,7 +681,8 @@ class SlackHandlers:
             return
         channel = str(body.get("container", {}).get("channel_id", ""))
         meta = wire.ModalMeta(prompt.round_id, prompt.step, channel)
-        await self._open_modal(body, blocks.answer_modal(prompt.text, meta), respond, client)
+        view = blocks.answer_modal(prompt_text(asdict(prompt)), meta)
+        await self._open_modal(body, view, respond, client)
 
     async def _open_follow_up(
         self,
@@ -660,11 +695,11 @@ class SlackHandlers:
         try:
             opened = await self.service.open_follow_up(target.round_id, member, target.number)
         except Rejected as refused:
-            await self._refused(refused.code, refused.message, body, respond, client)
+            await self._refused(refused.code, _(refused.message), body, respond, client)
             return
         channel = str(body.get("container", {}).get("channel_id", ""))
         meta = wire.ModalMeta(opened.round_id, opened.step, channel)
-        view = blocks.follow_up_modal(opened.prompt_text, meta)
+        view = blocks.follow_up_modal(prompt_text(asdict(opened), "prompt_text"), meta)
         await self._open_modal(body, view, respond, client)
 
     async def _open_modal(
@@ -679,7 +714,7 @@ class SlackHandlers:
             if code == "exchanged_trigger_id":  # an earlier try opened it; its answer was lost
                 return
             log.warning("a form: %s failed: %s; the member was told", method, code)
-            await _tell(respond, FORM_UNAVAILABLE)
+            await _tell(respond, _(FORM_UNAVAILABLE))
 
     # ============================================================ answer modal
 
@@ -692,10 +727,10 @@ class SlackHandlers:
         try:
             clean_answer(text)
         except Rejected as invalid:
-            await ack(response_action="errors", errors={wire.ANSWER_BLOCK: invalid.message})
+            await ack(response_action="errors", errors={wire.ANSWER_BLOCK: _(invalid.message)})
             return
         if meta is None:
-            problem = "This form has expired. Please press Answer on the prompt again."
+            problem = _("This form has expired. Please press Answer on the prompt again.")
             await ack(response_action="errors", errors={wire.ANSWER_BLOCK: problem})
             return
         member = wire.member(wire.team_of(body), str(body["user"]["id"]))
@@ -703,7 +738,7 @@ class SlackHandlers:
         outcome = await self.service.act(meta.round_id, command, wire.view_key(view))
         await ack()  # closes the form, now that the answer is stored
         if not (outcome.ok or outcome.duplicate) and meta.channel_id:
-            await client.chat_postMessage(channel=meta.channel_id, text=escape(outcome.message))
+            await client.chat_postMessage(channel=meta.channel_id, text=escape(_(outcome.message)))
 
     @_tracked
     async def on_follow_up_submitted(
@@ -714,10 +749,10 @@ class SlackHandlers:
         try:
             clean_follow_up(text)
         except Rejected as invalid:
-            await ack(response_action="errors", errors={wire.FOLLOW_UP_BLOCK: invalid.message})
+            await ack(response_action="errors", errors={wire.FOLLOW_UP_BLOCK: _(invalid.message)})
             return
         if meta is None:
-            problem = FOLLOW_UP_FORM_EXPIRED
+            problem = _(FOLLOW_UP_FORM_EXPIRED)
             await ack(response_action="errors", errors={wire.FOLLOW_UP_BLOCK: problem})
             return
         member = wire.member(wire.team_of(body), str(body["user"]["id"]))
@@ -725,7 +760,7 @@ class SlackHandlers:
         outcome = await self.service.act(meta.round_id, command, wire.view_key(view))
         await ack()  # closes the form, now that the question is stored
         if not (outcome.ok or outcome.duplicate) and meta.channel_id:
-            await client.chat_postMessage(channel=meta.channel_id, text=escape(outcome.message))
+            await client.chat_postMessage(channel=meta.channel_id, text=escape(_(outcome.message)))
 
 
 # --- small helpers ----------------------------------------------------------------------------
@@ -736,21 +771,21 @@ def _forget_question(member: Member) -> dict[str, Any]:
         {
             "type": "button",
             "action_id": wire.FORGET_CONFIRM,
-            "text": blocks.plain("Yes, delete my data"),
+            "text": blocks.plain(_("Yes, delete my data")),
             "style": "danger",
             "value": member.user_id,
         },
         {
             "type": "button",
             "action_id": wire.FORGET_CANCEL,
-            "text": blocks.plain("Cancel"),
+            "text": blocks.plain(_("Cancel")),
             "value": member.user_id,
         },
     ]
     return {
-        "text": "Delete everything Rapport stores about you?",
+        "text": _("Delete everything Rapport stores about you?"),
         "blocks": [
-            blocks.section(FORGET_QUESTION, "rapport_forget_question"),
+            blocks.section(_(FORGET_QUESTION), "rapport_forget_question"),
             {"type": "actions", "block_id": "rapport_forget", "elements": buttons},
         ],
     }
@@ -758,13 +793,16 @@ def _forget_question(member: Member) -> dict[str, Any]:
 
 def _start_reply(outcome: Outcome, others: list[str], paired_by_lead: bool) -> str:
     if outcome.duplicate:
-        return "Already on it: the invitation is out."
+        return _("Already on it: the invitation is out.")
     if not outcome.ok:
-        return escape(outcome.message)
+        return escape(_(outcome.message))
     invited = " and ".join(f"<@{u}>" for u in others)
     if paired_by_lead:
-        return f"Paired {invited}. They each get an invitation by DM."
-    return f"Invitation sent to {invited}. Your first prompt arrives as soon as they accept."
+        return _("Paired {invited}. They each get an invitation by DM.", invited=invited)
+    return _(
+        "Invitation sent to {invited}. Your first prompt arrives as soon as they accept.",
+        invited=invited,
+    )
 
 
 def _from_a_person_in_dm(event: Body) -> bool:

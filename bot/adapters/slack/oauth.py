@@ -43,6 +43,7 @@ from bot.adapters.slack import install_pages
 from bot.adapters.slack.installations import RapportInstallationStore, RapportStateStore
 from bot.adapters.slack.manifest import INSTALL_PATH, REDIRECT_PATH, bot_scopes, redirect_url
 from bot.config import Settings
+from bot.i18n.translate import _
 from bot.ops.startup_errors import platform_unreachable, slack_rejected
 from bot.service.installations import InstallationService
 
@@ -68,7 +69,8 @@ class RapportOAuthFlow(AsyncOAuthFlow):
     """bolt's flow with Rapport's install page and its refusal of org-wide installs."""
 
     async def build_install_page_html(self, url: str, request: AsyncBoltRequest) -> str:
-        return install_pages.install_page(url)
+        with install_pages.reading_browser(request.headers):
+            return install_pages.install_page(url)
 
     async def store_installation(
         self, request: AsyncBoltRequest, installation: Installation
@@ -91,7 +93,8 @@ class RapportOAuthFlow(AsyncOAuthFlow):
 
 async def _succeeded(args: AsyncSuccessArgs) -> BoltResponse:
     installed = args.installation
-    page = install_pages.success_page(installed.team_name, installed.team_id, installed.app_id)
+    with install_pages.reading_browser(args.request.headers):
+        page = install_pages.success_page(installed.team_name, installed.team_id, installed.app_id)
     return BoltResponse(status=200, body=page, headers=dict(HTML))
 
 
@@ -99,7 +102,8 @@ def _failed(install_path: str) -> Callable[[AsyncFailureArgs], object]:
     async def failed(args: AsyncFailureArgs) -> BoltResponse:
         reason = "org_install" if isinstance(args.error, OrgInstallRefused) else args.reason
         log.info("slack: an installation did not complete: %s", reason)
-        page = install_pages.failure_page(reason, install_path)
+        with install_pages.reading_browser(args.request.headers):
+            page = install_pages.failure_page(reason, install_path)
         return BoltResponse(status=args.suggested_status_code, body=page, headers=dict(HTML))
 
     return failed
@@ -154,7 +158,7 @@ def oauth_routes(flow_of: Callable[[], AsyncOAuthFlow | None]) -> list[web.Route
     async def install(request: web.Request) -> web.Response:
         flow = flow_of()
         if flow is None:
-            return web.Response(status=503, text="Rapport is starting; try again in a moment.")
+            return _starting(request)
         return await to_aiohttp_response(
             await flow.handle_installation(await to_bolt_request(request))
         )
@@ -162,10 +166,16 @@ def oauth_routes(flow_of: Callable[[], AsyncOAuthFlow | None]) -> list[web.Route
     async def redirect(request: web.Request) -> web.Response:
         flow = flow_of()
         if flow is None:
-            return web.Response(status=503, text="Rapport is starting; try again in a moment.")
+            return _starting(request)
         return await to_aiohttp_response(await flow.handle_callback(await to_bolt_request(request)))
 
     return [web.get(INSTALL_PATH, install), web.get(REDIRECT_PATH, redirect)]
+
+
+def _starting(request: web.Request) -> web.Response:
+    """503 before the flow is ready, in the browser's language."""
+    with install_pages.reading_browser(request.headers):
+        return web.Response(status=503, text=_(install_pages.STARTING))
 
 
 async def check_credentials(client: AsyncWebClient, settings: Settings) -> None:

@@ -132,7 +132,8 @@ class SlackRuntime:
         cipher = self._check_tokens()
         if self.session is None:
             self.session = self.client.session = make_session()
-        self.sender.bind(rapport.members)
+        self.sender.bind(rapport.members, rapport.languages)
+        rapport.languages.lookups["slack"] = self.sender.locale_of
         if cipher is not None:
             await self._open_installations(rapport, cipher)
         else:

@@ -32,9 +32,12 @@ from bot.adapters.slack.charts import upload_chart
 from bot.adapters.slack.installations import NotInstalled, WorkspaceClients, clients_of
 from bot.adapters.slack.wire import mention
 from bot.engine.model import DeliveryKind
+from bot.i18n import N_
+from bot.i18n.translate import _, reading
 from bot.identity import Member
 from bot.messages import Names, render
 from bot.reports import chart
+from bot.service.languages import MemberLanguages
 from bot.service.members import MemberDirectory
 from bot.service.ports import (
     MaybeSentError,
@@ -54,7 +57,7 @@ RELAYING = frozenset(
 TRANSIENT_ERRORS = frozenset(
     {"ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout"}
 )
-PARTNER = "Your partner"
+PARTNER = N_("Your partner")
 METADATA_EVENT = "rapport_delivery"
 HISTORY_LOOKBACK = 50  # recent DM messages searched for a possibly-posted delivery
 
@@ -112,13 +115,14 @@ class SlackSender:
     ) -> None:
         self.clients = clients_of(client)
         self.members = members
+        self.languages: MemberLanguages | None = None
         self._channels: dict[str, str] = {}
         self._display_names: dict[str, str] = {}
         self._unsaved: list[tuple[Member, str, asyncio.Future[None]]] = []
         self._saver: asyncio.Task[None] | None = None
 
-    def bind(self, members: MemberDirectory) -> None:
-        self.members = members
+    def bind(self, members: MemberDirectory, languages: MemberLanguages | None = None) -> None:
+        self.members, self.languages = members, languages
 
     async def send(self, message: OutgoingMessage) -> str:
         try:
@@ -166,17 +170,18 @@ class SlackSender:
     ) -> None:
         """A report's chart follows its text. If the upload may be retried, the delivery is
         retried as maybe-sent: its text is found in the DM and only the chart goes again."""
-        attached = await chart.for_delivery(message.kind, message.data)
-        if attached is None:
-            return
-        try:
-            await upload_chart(client, channel, attached)
-        except NETWORK_ERRORS as err:
-            mapped = send_error(err)
-            if isinstance(mapped, PermanentSendError):  # the text arrived; say so in the log
-                log.warning("delivery %s: its chart was refused: %s", message.outbox_id, mapped)
+        with reading(await self._language(message)):  # the chart's labels, like its text
+            attached = await chart.for_delivery(message.kind, message.data)
+            if attached is None:
                 return
-            raise MaybeSentError(f"chart upload: {mapped.reason}") from err
+            try:
+                await upload_chart(client, channel, attached)
+            except NETWORK_ERRORS as err:
+                mapped = send_error(err)
+                if isinstance(mapped, PermanentSendError):  # the text arrived; say so in the log
+                    log.warning("delivery %s: its chart was refused: %s", message.outbox_id, mapped)
+                    return
+                raise MaybeSentError(f"chart upload: {mapped.reason}") from err
 
     async def _already_posted(
         self, client: AsyncWebClient, channel: str, message: OutgoingMessage
@@ -236,16 +241,21 @@ class SlackSender:
 
     async def _payload(self, message: OutgoingMessage) -> dict[str, Any]:
         slots = blocks.NameSlots()
-        rendered = render(message.kind, message.data, Names(slots.name_of, message.member.key))
-        names = await self._names(message.kind, slots.keys)
-        step = message.data.get("step")
-        return blocks.message(
-            rendered,
-            kind=message.kind.value,
-            fill=lambda text: slots.fill(text, names),
-            round_id=message.round_id or message.data.get("round_id"),
-            step=int(step) if step is not None else None,
-        )
+        with reading(await self._language(message)):  # rendered at send time, for the recipient
+            rendered = render(message.kind, message.data, Names(slots.name_of, message.member.key))
+            names = await self._names(message.kind, slots.keys)
+            step = message.data.get("step")
+            return blocks.message(
+                rendered,
+                kind=message.kind.value,
+                fill=lambda text: slots.fill(text, names),
+                round_id=message.round_id or message.data.get("round_id"),
+                step=int(step) if step is not None else None,
+            )
+
+    async def _language(self, message: OutgoingMessage) -> str | None:
+        """The recipient's language (None: English, before `bind`)."""
+        return await self.languages.language_of(message.member) if self.languages else None
 
     async def _names(self, kind: DeliveryKind, keys: list[str]) -> dict[str, str]:
         """Mentions, except where content is relayed: its headings must never ping anyone."""
@@ -254,22 +264,41 @@ class SlackSender:
         return {key: blocks.escape(await self.display_name(key)) for key in keys}
 
     async def display_name(self, member_key: str) -> str:
-        """A member's Slack display name (`users.info`, cached for this process)."""
+        """A member's Slack display name (`users.info`, cached for this process); "Your
+        partner" in the current reader's language when Slack doesn't say."""
         if member_key not in self._display_names:
             self._display_names[member_key] = await self._lookup_name(member_key)
-        return self._display_names[member_key]
+        return self._display_names[member_key] or _(PARTNER)
+
+    async def locale_of(self, member: Member) -> str | None:
+        """The member's Slack locale (`users.info` with `include_locale`), None if unknown."""
+        try:
+            client = await self.clients.client_for(member.workspace_id)
+            user = (await client.users_info(user=member.user_id, include_locale=True))["user"]
+        except NotInstalled:
+            return None
+        except SlackApiError as err:
+            log.warning("users.info %s failed: %s", member.user_id, err.response.get("error"))
+            return None
+        except (*NETWORK_ERRORS, RuntimeError) as err:  # RuntimeError: the session closed (stop)
+            # best effort: this delivery reads the workspace's language instead
+            log.info("users.info %s (locale) failed for now: %r", member.user_id, err)
+            return None
+        locale = user.get("locale")
+        return str(locale) if locale else None
 
     async def _lookup_name(self, member_key: str) -> str:
+        """The name Slack gives, or "" (remembered too: readers of any language share it)."""
         member = Member.from_key(member_key)
         user_id = member.user_id
         try:
             client = await self.clients.client_for(member.workspace_id)
             user = (await client.users_info(user=user_id))["user"]
         except NotInstalled:
-            return PARTNER
+            return ""
         except SlackApiError as err:
             log.warning("users.info %s failed: %s", user_id, err.response.get("error"))
-            return PARTNER
+            return ""
         profile = user.get("profile") or {}
         name = profile.get("display_name") or profile.get("real_name") or user.get("name")
-        return str(name or PARTNER)
+        return str(name or "")

@@ -12,6 +12,8 @@ from typing import Any
 
 from bot.adapters.slack.blocks import Block, context, escape, plain, section
 from bot.engine.bank import LAYER_NAMES
+from bot.i18n.translate import _, ngettext
+from bot.messages import layer_name
 from bot.service.team_questions import MAX_EXAMPLE_CHARS, Draft, TeamPrompt
 from bot.service.workspaces import HistoryEntry, SettingView
 
@@ -54,8 +56,8 @@ def _setting_input(view: SettingView) -> Block:
     return {
         "type": "input",
         "block_id": SETTING_BLOCK.format(spec.name),
-        "label": plain(spec.label),
-        "hint": plain(spec.help),
+        "label": plain(_(spec.label)),
+        "hint": plain(_(spec.help)),
         "optional": spec.name == "leads",
         "element": element,
     }
@@ -65,11 +67,11 @@ def settings_modal(views: Sequence[SettingView]) -> dict[str, Any]:
     return {
         "type": "modal",
         "callback_id": SETTINGS_CALLBACK,
-        "title": plain("Team settings"),
-        "submit": plain("Save"),
-        "close": plain("Cancel"),
+        "title": plain(_("Team settings")),
+        "submit": plain(_("Save")),
+        "close": plain(_("Cancel")),
         "blocks": [
-            context("New rounds use these settings; rounds already running keep theirs."),
+            context(_("New rounds use these settings; rounds already running keep theirs.")),
             *(_setting_input(view) for view in views),
         ],
     }
@@ -93,17 +95,17 @@ def submitted_settings(view: Mapping[str, Any]) -> dict[str, str]:
 
 
 def settings_text(views: Sequence[SettingView], is_lead: bool) -> str:
-    lines = ["*Team settings*"]
+    lines = [_("*Team settings*")]
     for view in views:
-        marker = "" if view.customised else " _(default)_"
+        marker = "" if view.customised else " _" + _("(default)") + "_"
         value = view.value if view.spec.name == "leads" else escape(view.value)
-        lines.append(f"• {view.spec.label}: *{value}*{marker}")
+        lines.append(f"• {_(view.spec.label)}: *{value}*{marker}")
     if is_lead:
         lines.append(
-            "Change them with `/rapport settings` (a form) or `/rapport settings depth 4`."
+            _("Change them with `/rapport settings` (a form) or `/rapport settings depth 4`.")
         )
     else:
-        lines.append("Only team leads can change them.")
+        lines.append(_("Only team leads can change them."))
     return "\n".join(lines)
 
 
@@ -112,7 +114,7 @@ def settings_home_blocks(views: Sequence[SettingView]) -> list[Block]:
     button = {
         "type": "button",
         "action_id": SETTINGS_EDIT,
-        "text": plain("Edit settings"),
+        "text": plain(_("Edit settings")),
         "value": "edit",
     }
     return [
@@ -123,8 +125,8 @@ def settings_home_blocks(views: Sequence[SettingView]) -> list[Block]:
 
 def history_text(entries: Sequence[HistoryEntry]) -> str:
     if not entries:
-        return "No setting has been changed yet: everything follows the defaults."
-    lines = ["*Settings history* (newest first)"]
+        return _("No setting has been changed yet: everything follows the defaults.")
+    lines = [_("*Settings history* (newest first)")]
     for entry in entries:
         when = f"{entry.at:%Y-%m-%d %H:%M} UTC"
         lines.append(
@@ -139,18 +141,20 @@ def history_text(entries: Sequence[HistoryEntry]) -> str:
 
 def question_modal(mode: str, topics: Sequence[str]) -> dict[str, Any]:
     """The form to add (a lead) or suggest (a member) a question; `mode` rides in the metadata."""
-    layers = [_option(str(n), f"{n} · {LAYER_NAMES[n]}") for n in sorted(LAYER_NAMES)]
-    hint = ", ".join(topics[:12]) if topics else "a short word, like hobbies or work-style"
-    safe = _option(SAFE_OPTION, "Fine to ask between a manager and their report")
+    layers = [_option(str(n), f"{n} · {layer_name(n)}") for n in sorted(LAYER_NAMES)]
+    hint = ", ".join(topics[:12]) if topics else _("a short word, like hobbies or work-style")
+    safe = _option(SAFE_OPTION, _("Fine to ask between a manager and their report"))
     blocks: list[Block] = [
         context(
-            "One open question, ending with '?': something anyone can answer with a small "
-            "story. It's checked like the built-in questions."
+            _(
+                "One open question, ending with '?': something anyone can answer with a small "
+                "story. It's checked like the built-in questions."
+            )
         ),
         {
             "type": "input",
             "block_id": LAYER_BLOCK,
-            "label": plain("Layer"),
+            "label": plain(_("Layer")),
             "element": {
                 "type": "static_select",
                 "action_id": VALUE,
@@ -161,14 +165,14 @@ def question_modal(mode: str, topics: Sequence[str]) -> dict[str, Any]:
         {
             "type": "input",
             "block_id": TOPIC_BLOCK,
-            "label": plain("Topic"),
-            "hint": plain(f"Topics so far: {hint}"),
+            "label": plain(_("Topic")),
+            "hint": plain(_("Topics so far: {hint}", hint=hint)),
             "element": {"type": "plain_text_input", "action_id": VALUE, "max_length": 40},
         },
         {
             "type": "input",
             "block_id": TEXT_BLOCK,
-            "label": plain("Question"),
+            "label": plain(_("Question")),
             "element": {
                 "type": "plain_text_input",
                 "action_id": VALUE,
@@ -178,8 +182,8 @@ def question_modal(mode: str, topics: Sequence[str]) -> dict[str, Any]:
         {
             "type": "input",
             "block_id": EXAMPLE_BLOCK,
-            "label": plain("Example answer"),
-            "hint": plain("Optional: a short sample answer members can ask to see."),
+            "label": plain(_("Example answer")),
+            "hint": plain(_("Optional: a short sample answer members can ask to see.")),
             "optional": True,
             "element": {
                 "type": "plain_text_input",
@@ -191,7 +195,7 @@ def question_modal(mode: str, topics: Sequence[str]) -> dict[str, Any]:
         {
             "type": "input",
             "block_id": SAFE_BLOCK,
-            "label": plain("Across a hierarchy"),
+            "label": plain(_("Across a hierarchy")),
             "optional": True,
             "element": {
                 "type": "checkboxes",
@@ -204,9 +208,9 @@ def question_modal(mode: str, topics: Sequence[str]) -> dict[str, Any]:
     return {
         "type": "modal",
         "callback_id": QUESTION_CALLBACK,
-        "title": plain("Suggest a question" if mode == "suggest" else "Add a question"),
-        "submit": plain("Send" if mode == "suggest" else "Add"),
-        "close": plain("Cancel"),
+        "title": plain(_("Suggest a question") if mode == "suggest" else _("Add a question")),
+        "submit": plain(_("Send") if mode == "suggest" else _("Add")),
+        "close": plain(_("Cancel")),
         "private_metadata": json.dumps({"mode": mode}),
         "blocks": blocks,
     }
@@ -242,7 +246,7 @@ def done_view(title: str, text: str) -> dict[str, Any]:
     return {
         "type": "modal",
         "title": plain(title[:24]),
-        "close": plain("Done"),
+        "close": plain(_("Done")),
         "blocks": [section(escape(text))],
     }
 
@@ -251,28 +255,47 @@ def questions_text(prompts: Sequence[TeamPrompt]) -> str:
     active = [t for t in prompts if t.status == "active"]
     pending = [t for t in prompts if t.status == "pending"]
     if not active and not pending:
-        return "Your team has no questions of its own yet. Add one with `/rapport questions add`."
-    lines = [f"*Your team's questions* ({len(active)} in use, {len(pending)} waiting for review)"]
+        return _(
+            "Your team has no questions of its own yet. Add one with `/rapport questions add`."
+        )
+    lines = [
+        _(
+            "*Your team's questions* ({active} in use, {pending} waiting for review)",
+            active=len(active),
+            pending=len(pending),
+        )
+    ]
     for team_prompt in active:
         prompt = team_prompt.prompt
         lines.append(
-            f"• `{prompt.id}` layer {prompt.layer} · {escape(prompt.topic)}: {escape(prompt.text)}"
+            _(
+                "• `{id}` layer {layer} · {topic}: {text}",
+                id=prompt.id,
+                layer=prompt.layer,
+                topic=escape(prompt.topic),
+                text=escape(prompt.text),
+            )
         )
     if pending:
-        lines.append("Review suggestions with `/rapport questions review`.")
+        lines.append(_("Review suggestions with `/rapport questions review`."))
     return "\n".join(lines)
 
 
 def review_blocks(pending: Sequence[TeamPrompt]) -> dict[str, Any]:
     if not pending:
-        return {"text": "No suggestions are waiting for review."}
-    blocks: list[Block] = [section("*Suggested questions* (who suggested them stays private)")]
+        return {"text": _("No suggestions are waiting for review.")}
+    blocks: list[Block] = [section(_("*Suggested questions* (who suggested them stays private)"))]
     for team_prompt in pending[:MAX_REVIEW_SHOWN]:
         prompt = team_prompt.prompt
         blocks.append(
             section(
-                f"`{prompt.id}` layer {prompt.layer} · {escape(prompt.topic)}\n"
-                f"{escape(prompt.text)}"
+                _(
+                    "`{id}` layer {layer} · {topic}\n{text}",
+                    id=prompt.id,
+                    layer=prompt.layer,
+                    topic=escape(prompt.topic),
+                    text=escape(prompt.text),
+                )
             )
         )
         blocks.append(
@@ -283,17 +306,24 @@ def review_blocks(pending: Sequence[TeamPrompt]) -> dict[str, Any]:
                     {
                         "type": "button",
                         "action_id": QUESTION_APPROVE,
-                        "text": plain("Add it"),
+                        "text": plain(_("Add it")),
                         "style": "primary",
                         "value": prompt.id,
                     },
                     {
                         "type": "button",
                         "action_id": QUESTION_DECLINE,
-                        "text": plain("Decline"),
+                        "text": plain(_("Decline")),
                         "value": prompt.id,
                     },
                 ],
             }
         )
-    return {"text": f"{len(pending)} suggested question(s) to review", "blocks": blocks}
+    return {
+        "text": ngettext(
+            "{count} suggested question to review",
+            "{count} suggested questions to review",
+            len(pending),
+        ),
+        "blocks": blocks,
+    }

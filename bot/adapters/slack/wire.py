@@ -143,3 +143,13 @@ def team_of(body: Mapping[str, Any]) -> str:
     if body.get("team_id"):
         return str(body["team_id"])
     return str((body.get("user") or {}).get("team_id", ""))
+
+
+def reader_of(arguments: Mapping[str, Any]) -> Member | None:
+    """The member a listener answers (its replies are in their language)."""
+    if command := arguments.get("command"):
+        return member(team_of(command), str(command["user_id"]))
+    body = arguments.get("body") or {}
+    event = arguments.get("event") or body.get("event") or {}
+    user = event.get("user") or (body.get("user") or {}).get("id")
+    return member(team_of(body), str(user)) if isinstance(user, str) else None

@@ -11,9 +11,12 @@ from __future__ import annotations
 from collections import Counter
 
 from bot.engine.bank import Bank
+from bot.i18n.translate import translator
 from bot.questions.profiles import LintProfile
 from bot.questions.schema import Problem
-from bot.text import plural
+
+# operator output stays English; CLDR plurals through the one translation layer
+counted = translator("en").ngettext
 
 RULE = "breadth"
 
@@ -25,7 +28,9 @@ def _layer_problems(shown: str, bank: Bank, layer: int, profile: LintProfile) ->
     for prompt in prompts:
         count = counts[prompt.topic]
         if count < profile.min_prompts_per_topic:
-            has = plural(count, f"layer-{layer} prompt", f"layer-{layer} prompts")
+            has = counted(
+                f"{{count}} layer-{layer} prompt", f"{{count}} layer-{layer} prompts", count
+            )
             message = (
                 f"topic '{prompt.topic}' has {has}; every (layer, topic) used needs at least "
                 f"{profile.min_prompts_per_topic} ({profile.name} bank)"
@@ -33,13 +38,14 @@ def _layer_problems(shown: str, bank: Bank, layer: int, profile: LintProfile) ->
             problems.append(Problem(shown, prompt.id, "topic", message, RULE))
     if len(prompts) < profile.min_prompts_per_layer:
         message = (
-            f"layer {layer} has {plural(len(prompts), 'prompt', 'prompts')}; a {profile.name} "
+            f"layer {layer} has {counted('{count} prompt', '{count} prompts', len(prompts))}; "
+            f"a {profile.name} "
             f"bank needs at least {profile.min_prompts_per_layer} per layer"
         )
         problems.append(Problem(shown, None, None, message, RULE))
     if len(counts) < profile.min_topics_per_layer:
         message = (
-            f"layer {layer} covers {plural(len(counts), 'topic', 'topics')}; a "
+            f"layer {layer} covers {counted('{count} topic', '{count} topics', len(counts))}; a "
             f"{profile.name} bank needs at least "
             f"{profile.min_topics_per_layer} per layer"
         )
@@ -63,7 +69,8 @@ def breadth_problems(shown: str, bank: Bank, profile: LintProfile) -> list[Probl
     flagged = [p for p in bank.prompts if p.first_meeting]
     if len(flagged) > profile.max_first_meeting:
         message = (
-            f"{plural(len(flagged), 'prompt carries', 'prompts carry')} first_meeting: true; "
+            f"{counted('{count} prompt carries', '{count} prompts carry', len(flagged))} "
+            "first_meeting: true; "
             f"at most {profile.max_first_meeting} may (they are drawn only in a pair's first round)"
         )
         problems.append(Problem(shown, None, None, message, RULE))

@@ -74,7 +74,7 @@ def test_subcommands_parse(text: str, expected: commands.Request) -> None:
 def test_unknown_or_malformed_gets_usage(text: str) -> None:
     request = parse(text)
     assert isinstance(request, Usage)
-    assert commands.USAGE in request.text
+    assert commands.usage() in request.text
 
 
 def test_usage_names_the_unknown_word_without_breaking_formatting() -> None:

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from bot.adapters.slack.blocks import escape, unescape
-from bot.adapters.slack.commands import USAGE
+from bot.adapters.slack.commands import usage
 from bot.adapters.slack.wire import ACTION_IDS, ANSWER_BLOCK
 from bot.engine.model import MAX_ANSWER_CHARS, DeliveryKind
 from bot.identity import Member
@@ -294,7 +294,7 @@ async def test_unknown_or_malformed_command_gets_ephemeral_usage(
 ) -> None:
     slack = await start_rapport()
     reply = await slack.command(text)
-    assert reply["response_type"] == "ephemeral" and USAGE in reply["text"]
+    assert reply["response_type"] == "ephemeral" and usage() in reply["text"]
     assert await slack.outbox_count() == 0
 
 
@@ -459,6 +459,6 @@ async def test_see_an_example_answers_only_the_clicker_and_changes_nothing(
     await slack.handled(slack.click(ALICE, prompt, Action.EXAMPLE))
     [shown] = await slack.fake.wait_for(lambda: slack.fake.responses()[replies:])
     assert shown["response_type"] == "ephemeral" and shown["replace_original"] is False
-    assert EXAMPLE_INTRO in shown["text"] and escape(example.example) in shown["text"]
+    assert shown["text"] == escape(EXAMPLE_INTRO.format(example=example.example))
     assert await slack.rapport.service.load(summary.round_id) == before
     assert calls(slack.fake, "chat.update") == updates  # the prompt keeps its buttons

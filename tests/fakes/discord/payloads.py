@@ -365,7 +365,8 @@ def _interaction(
         "channel_id": channel["id"],
         "channel": channel,
         "app_permissions": ALL_PERMISSIONS,
-        "locale": "en-US",
+        # the user's Discord language (a test user may carry one; Discord's default otherwise)
+        "locale": user.get("locale", "en-US"),
         "entitlements": [],
         "entitlement_sku_ids": [],
         "attachment_size_limit": ATTACHMENT_SIZE_LIMIT,

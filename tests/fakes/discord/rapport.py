@@ -13,6 +13,7 @@ Every helper that pushes an interaction or a DM waits until Rapport's handler fo
 from __future__ import annotations
 
 import contextlib
+import re
 from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -30,6 +31,7 @@ from tests.fakes.discord.server import FakeDiscord, InteractionCallback, SentMes
 TINY_BANK = Path(__file__).resolve().parents[2] / "fixtures" / "banks" / "tiny.yaml"
 Payload = p.Payload
 
+MARK = re.compile(r"^\[[\w-]+\] ")
 TITLES = {
     "You're invited to a Rapport round": "invitation",
     "Answer saved": "answer_held",
@@ -116,6 +118,7 @@ def kind_of(message: SentMessage) -> str:
     """What kind of Rapport message this is (by its first embed and the controls it was sent
     with); a reveal split over several messages has `reveal_part` after the first."""
     title = str((message.embeds or [{}])[0].get("title") or "")
+    title = MARK.sub("", title)  # rendered with a marked test catalog (tests.fakes.catalogs)
     if title in TITLES:
         return TITLES[title]
     if title.endswith("accepted. Your first prompt is below."):

@@ -178,8 +178,10 @@ def make_user(
     is_bot: bool = False,
     bot_id: str = "B0BOT",
     deleted: bool = False,
+    locale: str = "en-US",
 ) -> dict[str, Any]:
-    """A `users.info` user object with the fields the bot reads."""
+    """A `users.info` user object with the fields the bot reads (`locale` is only returned
+    when asked for with `include_locale`, as Slack does)."""
     handle = name or user_id.lower()
     offset = datetime.now(ZoneInfo(tz)).utcoffset()
     profile: dict[str, Any] = {
@@ -197,6 +199,7 @@ def make_user(
         "team_id": team_id,
         "name": handle,
         "deleted": deleted,
+        "locale": locale,
         "real_name": profile["real_name"],
         "tz": tz,
         "tz_label": tz,
@@ -754,7 +757,10 @@ class FakeSlack:
         }
 
     def _users_info(self, args: Args, token: str | None) -> dict[str, Any]:
-        return {"ok": True, "user": self._require_user(args.get("user"))}
+        user = dict(self._require_user(args.get("user")))
+        if str(args.get("include_locale", "")).lower() not in ("true", "1"):
+            user.pop("locale", None)
+        return {"ok": True, "user": user}
 
     def _users_list(self, args: Args, token: str | None) -> dict[str, Any]:
         page, cursor = _page(list(self.users.values()), args, default_limit=0)

@@ -9,14 +9,18 @@ import struct
 import threading
 import zlib
 from datetime import timedelta
+from pathlib import Path
 
+import pytest
 from PIL import Image
 
 from bot import messages
 from bot.engine.model import DeliveryKind, Rate, SubmitAnswer
+from bot.i18n.translate import _, reading
 from bot.messages import Names, render
 from bot.reports import chart
 from bot.reports.figures import Figures, figures_of
+from tests.fakes.catalogs import marked_catalogs
 from tests.unit.engine.helpers import T0, active
 
 NAMES = [
@@ -157,3 +161,35 @@ def test_the_session_report_reads_as_counts() -> None:
 def test_the_dms_closed_notice_names_only_who_i_could_not_reach() -> None:
     text = _rendered(DeliveryKind.DMS_CLOSED_NOTICE, {"members": ["discord:1:77"]})
     assert "I couldn't DM <@77>: open DMs from this server, or use /rapport inbox." in text
+
+
+async def test_the_chart_and_its_alt_text_are_in_the_readers_language(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    drawn_with: list[list[str]] = []
+    original = chart.render_png
+
+    def spy(figures: Figures) -> bytes:  # in the worker thread: the reader's language too
+        drawn_with.append([*chart._layer_labels(), _(messages.CHART_RATES)])
+        return original(figures)
+
+    monkeypatch.setattr(chart, "render_png", spy)
+    with marked_catalogs(monkeypatch, tmp_path, ["de"]), reading("de"):
+        drawn = await chart.render(figures_of(_states()))
+    assert drawn_with == [
+        [*(f"[de] Layer {n}" for n in range(1, 5)), "[de] Both answered, by layer"]
+    ]
+    assert drawn.alt.startswith("[de] Rapport figures for 6 people")
+
+
+def test_figures_read_the_way_each_language_writes_numbers_and_months() -> None:
+    figures = figures_of(_states())
+    with reading("de"):
+        summary = messages.stats_summary(figures, messages.last_days(30))
+    assert "100\xa0%" in summary  # CLDR: German puts a (no-break) space before the sign
+    assert "100%" in messages.stats_summary(figures, messages.last_days(30))
+    digest = {"month": "December 2026", "since": "2026-12-01T00:00:00+01:00"}
+    digest["figures"] = figures.to_data()
+    german = render(DeliveryKind.STATS_DIGEST, digest, Names(str, "lead"), "de")
+    assert "Dezember 2026" in german.title and "December" not in german.title
+    assert "December 2026" in _rendered(DeliveryKind.STATS_DIGEST, digest)
