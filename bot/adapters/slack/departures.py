@@ -16,7 +16,7 @@ from slack_bolt.context.async_context import AsyncBoltContext
 from slack_bolt.error import BoltError
 
 from bot.adapters.slack import wire
-from bot.adapters.slack.handlers import Activity
+from bot.adapters.slack.listening import Activity
 from bot.service.departures import Departures
 
 Ack = Callable[..., Awaitable[Any]]

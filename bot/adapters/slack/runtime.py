@@ -30,8 +30,9 @@ from bot.adapters.slack import oauth
 from bot.adapters.slack.client import make_client, make_session
 from bot.adapters.slack.departures import register_departures
 from bot.adapters.slack.directory import SlackDirectory
-from bot.adapters.slack.handlers import Registration, SlackHandlers, register
+from bot.adapters.slack.handlers import SlackHandlers
 from bot.adapters.slack.installations import InstalledWorkspaces, OneWorkspace
+from bot.adapters.slack.listening import Registration, register
 from bot.adapters.slack.manifest import EVENTS_PATH, INSTALL_PATH
 from bot.adapters.slack.sender import SlackSender
 from bot.adapters.slack.wire import PLATFORM
@@ -145,7 +146,7 @@ class SlackRuntime:
         self.app = AsyncApp(
             client=self.client,
             signing_secret=self.settings.slack_signing_secret or "",
-            process_before_response=True,  # listeners hand off after ack (handlers._tracked)
+            process_before_response=True,  # listeners hand off after ack (listening.tracked)
             logger=bolt_logger(),
             **self._oauth_options(),
         )
