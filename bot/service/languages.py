@@ -3,12 +3,15 @@ their platform reports (Discord: the interaction's locale; Slack: `users.info`),
 workspace's default language, else English.
 
 `language_of` is on the hot path (every delivery is rendered for its reader), so a member's
-stored languages are cached for a short while like the workspace settings: a query per member
-per `cache_seconds`, not per message; a change made in this process shows at once.
+stored languages are cached like the workspace settings: a member's first message in a process
+waits for one read; after `cache_seconds` the cached value still answers at once while it is read
+again in the background, so no message waits for the database; a change made in this process
+shows at once.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -61,6 +64,7 @@ class MemberLanguages:
         self._ttl = timedelta(seconds=cache_seconds)
         self._cache: dict[str, tuple[datetime, str | None, str | None]] = {}
         self._looked_up: set[str] = set()
+        self._reading: dict[str, asyncio.Future[tuple[str | None, str | None]]] = {}
 
     async def language_of(self, member: Member) -> str:
         return (await self.view(member)).language
@@ -109,11 +113,23 @@ class MemberLanguages:
     # --- storage ----------------------------------------------------------------------------
 
     async def _stored(self, member: Member) -> tuple[str | None, str | None]:
-        now = self.clock.now()
         cached = self._cache.get(member.key)
-        if cached is not None and cached[0] > now:
+        if cached is not None:
+            if cached[0] <= self.clock.now() and member.key not in self._reading:
+                self._refresh(member)  # stale: answer with it now, read it again meanwhile
             return cached[1], cached[2]
-        async with self.db.transaction() as conn:
+        # one read per member however many of their messages arrive while it runs
+        if member.key not in self._reading:
+            self._refresh(member)
+        return await asyncio.shield(self._reading[member.key])
+
+    def _refresh(self, member: Member) -> None:
+        reading = asyncio.ensure_future(self._read(member))
+        self._reading[member.key] = reading
+        reading.add_done_callback(lambda _done: self._reading.pop(member.key, None))
+
+    async def _read(self, member: Member) -> tuple[str | None, str | None]:
+        async with self.db.read() as conn:
             row = (
                 await conn.execute(
                     sa.select(members.c.language, members.c.platform_language).where(
@@ -122,7 +138,7 @@ class MemberLanguages:
                 )
             ).first()
         chosen, platform = (row.language, row.platform_language) if row else (None, None)
-        self._cache[member.key] = (now + self._ttl, chosen, platform)
+        self._cache[member.key] = (self.clock.now() + self._ttl, chosen, platform)
         return chosen, platform
 
     async def _store(self, member: Member, **values: str | None) -> None:

@@ -132,7 +132,7 @@ class TeamQuestions:
         if cached is not None and cached[0] > now:
             return cached[1], cached[2]
         if conn is None:
-            async with self.db.transaction() as own:
+            async with self.db.read() as own:
                 rows = await _rows(own, workspace, (ACTIVE, RETIRED))
         else:
             rows = await _rows(conn, workspace, (ACTIVE, RETIRED))

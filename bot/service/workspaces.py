@@ -519,7 +519,7 @@ class WorkspaceSettingsService:
         cached = self._cache.get(workspace)
         if cached is not None and not fresh and cached[0] > now:
             return cached[1], cached[2]
-        async with self.db.transaction() as conn:
+        async with self.db.read() as conn:
             raw = await conn.scalar(
                 sa.select(workspace_settings.c["values"]).where(
                     workspace_settings.c.workspace == workspace

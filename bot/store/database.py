@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_en
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 UPGRADE_LOCK = 0x5241_5050_6462  # "RAPPdb": any fixed key other processes don't use
+READ_ONLY = "rapport_read_only"  # execution option of `Database.read` connections
 
 
 def _tune_sqlite(engine: AsyncEngine) -> None:
@@ -35,7 +36,9 @@ def _tune_sqlite(engine: AsyncEngine) -> None:
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(conn: Connection) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # a read (`Database.read`) begins deferred: WAL lets it run beside the one writer
+        reading = conn.get_execution_options().get(READ_ONLY, False)
+        conn.exec_driver_sql("BEGIN" if reading else "BEGIN IMMEDIATE")
 
 
 class Database:
@@ -68,6 +71,15 @@ class Database:
             return
         async with self._sqlite_writer, self.engine.begin() as conn:
             yield conn
+
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[AsyncConnection]:
+        """A transaction that only reads: on SQLite it doesn't queue behind the writer (WAL
+        readers see the last commit), so a lookup on the ack path never waits for a commit."""
+        async with self.engine.connect() as conn:
+            await conn.execution_options(**{READ_ONLY: True})
+            async with conn.begin():
+                yield conn
 
     async def upgrade(self) -> int:
         """Apply every Alembic migration not yet applied (idempotent); returns how many ran.
