@@ -66,12 +66,15 @@ class MemberLanguages:
         self._looked_up: set[str] = set()
         self._reading: dict[str, asyncio.Future[tuple[str | None, str | None]]] = {}
 
-    async def language_of(self, member: Member) -> str:
-        return (await self.view(member)).language
+    async def language_of(self, member: Member, *, ask_platform: bool = True) -> str:
+        """The member's language. A delivery passes `ask_platform=False`: a fan-out must not cost
+        a rate-limited platform call per recipient, so a member the platform never told us about
+        (no interaction, not invited by /rapport start) reads the workspace's default."""
+        return (await self.view(member, ask_platform=ask_platform)).language
 
-    async def view(self, member: Member) -> LanguageView:
+    async def view(self, member: Member, *, ask_platform: bool = True) -> LanguageView:
         chosen, platform = await self._stored(member)
-        if chosen is None and platform is None:
+        if chosen is None and platform is None and ask_platform:
             platform = await self._look_up(member)
         workspace = normalise((await self.workspaces.settings_of(member.workspace)).language)
         return LanguageView(chosen or platform or workspace or SOURCE_LANGUAGE, chosen, platform)

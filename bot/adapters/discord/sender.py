@@ -302,7 +302,11 @@ class DiscordSender:
     async def parts(self, message: OutgoingMessage) -> list[Part]:
         """The Discord messages a delivery becomes (also for `/rapport inbox`)."""
         name_of = await self._name_function(message)
-        language = await self.languages.language_of(message.member) if self.languages else None
+        language = (
+            await self.languages.language_of(message.member, ask_platform=False)
+            if self.languages
+            else None
+        )
         round_id = message.round_id or message.data.get("round_id")
         target = Target(str(round_id), int(message.data.get("step") or 0)) if round_id else None
         with reading(language):  # rendered at send time, in the recipient's language

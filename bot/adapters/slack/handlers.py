@@ -372,10 +372,11 @@ class SlackHandlers:
     async def _check_people(
         self, client: AsyncWebClient, team_id: str, user_ids: list[str]
     ) -> str | None:
-        """Refuse bots, deactivated or unknown accounts; adopt Slack's time zone if none is set."""
+        """Refuse bots, deactivated or unknown accounts; adopt Slack's time zone if none is set
+        and note Slack's language (so their invitation is in it without another call)."""
         for user_id in user_ids:
             try:
-                user = (await client.users_info(user=user_id))["user"]
+                user = (await client.users_info(user=user_id, include_locale=True))["user"]
             except SlackApiError:
                 return _("I couldn't find <@{user_id}> in this workspace.", user_id=user_id)
             if user.get("is_bot") or user.get("is_app_user") or user_id in NOT_A_PERSON:
@@ -384,7 +385,9 @@ class SlackHandlers:
                 )
             if user.get("deleted"):
                 return _("<@{user_id}>'s account is deactivated.", user_id=user_id)
-            await self._adopt_timezone(wire.member(team_id, user_id), user.get("tz"))
+            person = wire.member(team_id, user_id)
+            await self._adopt_timezone(person, user.get("tz"))
+            await self.languages.observe(person, user.get("locale"))
         return None
 
     async def _adopt_timezone(self, member: Member, zone: str | None) -> None:

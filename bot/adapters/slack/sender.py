@@ -255,7 +255,9 @@ class SlackSender:
 
     async def _language(self, message: OutgoingMessage) -> str | None:
         """The recipient's language (None: English, before `bind`)."""
-        return await self.languages.language_of(message.member) if self.languages else None
+        if self.languages is None:
+            return None
+        return await self.languages.language_of(message.member, ask_platform=False)
 
     async def _names(self, kind: DeliveryKind, keys: list[str]) -> dict[str, str]:
         """Mentions, except where content is relayed: its headings must never ping anyone."""
