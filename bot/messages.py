@@ -35,7 +35,7 @@ from bot.engine.model import (
 )
 from bot.engine.presets import PRESETS
 from bot.engine.stats import MIN_GROUP, ReciprocityFigures
-from bot.i18n import N_, Message, N_plural, prompts
+from bot.i18n import LANGUAGES, N_, Message, N_plural, prompts
 from bot.i18n.translate import Translator, _, current, ngettext, reading
 from bot.reports.figures import Figures
 
@@ -317,6 +317,12 @@ _PROMPT_LEADS = {
     "together": N_("Here's your first prompt in this new round together."),
 }
 _DEFAULT_LEAD = N_("Here's your prompt.")
+
+
+def languages_listing(language_line: str) -> str:
+    """`/rapport language` on its own: the member's language line, then the codes to choose."""
+    codes = ", ".join(f"`{code}`" for code in LANGUAGES)
+    return _("{line}\nLanguages: {codes}.", line=language_line, codes=codes)
 
 
 def prompt_text(data: Mapping[str, Any], key: str = "text") -> str:

@@ -36,7 +36,7 @@ from bot.engine.presets import PaceChoice, parse_pace
 from bot.i18n import LANGUAGE_NAMES, LANGUAGES, N_, normalise
 from bot.i18n.translate import _, ngettext, reading
 from bot.identity import Member
-from bot.messages import HELP_TEXT
+from bot.messages import HELP_TEXT, languages_listing
 from bot.service.languages import LanguageView
 from bot.service.members import MemberProfile, parse_pause
 from bot.service.rounds import RoundSummary
@@ -425,8 +425,7 @@ def language_line(language: LanguageView) -> str:
 
 def language_text(language: LanguageView) -> str:
     """`/rapport language` on its own."""
-    codes = ", ".join(f"`{code}`" for code in LANGUAGES)
-    return _("{line}\nLanguages: {codes}.", line=language_line(language), codes=codes)
+    return languages_listing(language_line(language))
 
 
 def _profile_line(profile: MemberProfile) -> str:

@@ -12,9 +12,9 @@ from typing import Any
 from bot.adapters.slack.blocks import context, escape, plain, section
 from bot.adapters.slack.wire import SCHEDULE_ACTIONS, mention
 from bot.engine.model import RoundStatus
-from bot.i18n import LANGUAGES, N_
+from bot.i18n import N_
 from bot.i18n.translate import _, ngettext
-from bot.messages import HELP_TEXT, layer_name
+from bot.messages import HELP_TEXT, languages_listing, layer_name
 from bot.service.languages import LanguageView
 from bot.service.members import MemberProfile
 from bot.service.rounds import RoundSummary
@@ -67,8 +67,7 @@ def language_line(language: LanguageView) -> str:
 
 def language_text(language: LanguageView) -> str:
     """`/rapport language` on its own."""
-    codes = ", ".join(f"`{code}`" for code in LANGUAGES)
-    return _("{line}\nLanguages: {codes}.", line=language_line(language), codes=codes)
+    return languages_listing(language_line(language))
 
 
 def settings_lines(profile: MemberProfile, language: LanguageView | None = None) -> list[str]:
