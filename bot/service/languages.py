@@ -2,21 +2,29 @@
 their platform reports (Discord: the interaction's locale; Slack: `users.info`), else their
 workspace's default language, else English.
 
-`language_of` is on the hot path (every delivery is rendered for its reader), so a member's
-stored languages are cached like the workspace settings: a member's first message in a process
-waits for one read; after `cache_seconds` the cached value still answers at once while it is read
-again in the background, so no message waits for the database; a change made in this process
-shows at once.
+`language_of` is on the hot path (every ack and every delivery is rendered for its reader), so
+nothing here costs a query per message:
+
+- a member's stored languages are cached like the workspace settings; after `cache_seconds` the
+  cached value still answers at once while it is read again in the background;
+- the members not cached yet are read together: whoever asks while a read runs joins the next
+  one, a single statement for up to `READ_BATCH` members (a burst of 2,000 new readers is a
+  handful of queries, not 2,000 connections' worth);
+- a language a platform reports (an interaction's locale, Slack's `users.info`) is known at once
+  in this process and written behind, many members in one transaction;
+- a platform lookup keeps an interaction waiting for at most the lookup budget.
+
+A change made in this process shows at once; another process sees it within `cache_seconds`.
 """
 
 from __future__ import annotations
 
 import asyncio
+import itertools
+import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-
-import sqlalchemy as sa
 
 from bot.clock import Clock
 from bot.i18n import LANGUAGE_NAMES, LANGUAGES, N_, SOURCE_LANGUAGE, normalise
@@ -25,9 +33,11 @@ from bot.service.rounds import Outcome
 from bot.service.workspaces import WorkspaceSettingsService
 from bot.store import repository as repo
 from bot.store.database import Database
-from bot.store.tables import members
 
+log = logging.getLogger(__name__)
 CACHE_SECONDS = 60.0
+READ_BATCH = 500  # members read in one statement
+LOOKUP_BUDGET_SECONDS = 0.8  # how long an interaction waits for the platform's locale
 # `/rapport language auto` drops the member's choice: the platform's language applies again
 AUTOMATIC = ("auto", "default", "reset")
 LocaleLookup = Callable[[Member], Awaitable[str | None]]
@@ -55,6 +65,7 @@ class MemberLanguages:
         clock: Clock,
         workspaces: WorkspaceSettingsService,
         cache_seconds: float = CACHE_SECONDS,
+        lookup_budget_seconds: float = LOOKUP_BUDGET_SECONDS,
     ) -> None:
         self.db = db
         self.clock = clock
@@ -62,9 +73,14 @@ class MemberLanguages:
         # per platform: ask the platform for a member's locale (Slack's users.info), once
         self.lookups: dict[str, LocaleLookup] = {}
         self._ttl = timedelta(seconds=cache_seconds)
+        self._lookup_budget = lookup_budget_seconds
         self._cache: dict[str, tuple[datetime, str | None, str | None]] = {}
         self._looked_up: set[str] = set()
         self._reading: dict[str, asyncio.Future[tuple[str | None, str | None]]] = {}
+        self._reader: asyncio.Task[None] | None = None
+        self._unsaved: dict[str, tuple[Member, str]] = {}
+        self._saver: asyncio.Task[None] | None = None
+        self._asking: set[asyncio.Task[str | None]] = set()
 
     async def language_of(self, member: Member, *, ask_platform: bool = True) -> str:
         """The member's language. A delivery passes `ask_platform=False`: a fan-out must not cost
@@ -111,51 +127,117 @@ class MemberLanguages:
             return
         _chosen, platform = await self._stored(member)
         if platform != language:
-            await self._store(member, platform_language=language)
+            self._remember_platform(member, language)
 
     # --- storage ----------------------------------------------------------------------------
+
+    async def settled(self) -> None:
+        """Wait until every platform lookup under way has answered and what the platforms
+        reported is written (at shutdown, and in tests)."""
+        await asyncio.gather(*self._asking, return_exceptions=True)
+        while self._saver is not None and not self._saver.done():
+            await asyncio.shield(self._saver)
+
+    async def stop(self) -> None:
+        """At shutdown: stop asking platforms, then write what they already told us."""
+        for asking in list(self._asking):
+            asking.cancel()
+        await self.settled()
 
     async def _stored(self, member: Member) -> tuple[str | None, str | None]:
         cached = self._cache.get(member.key)
         if cached is not None:
             if cached[0] <= self.clock.now() and member.key not in self._reading:
-                self._refresh(member)  # stale: answer with it now, read it again meanwhile
+                self._load(member)  # stale: answer with it now, read it again meanwhile
             return cached[1], cached[2]
         # one read per member however many of their messages arrive while it runs
-        if member.key not in self._reading:
-            self._refresh(member)
-        return await asyncio.shield(self._reading[member.key])
+        reading = self._reading.get(member.key) or self._load(member)
+        return await asyncio.shield(reading)
 
-    def _refresh(self, member: Member) -> None:
-        reading = asyncio.ensure_future(self._read(member))
+    def _load(self, member: Member) -> asyncio.Future[tuple[str | None, str | None]]:
+        """Queue the member for the next batched read; every member waiting is read at once."""
+        reading = asyncio.get_running_loop().create_future()
         self._reading[member.key] = reading
-        reading.add_done_callback(lambda _done: self._reading.pop(member.key, None))
+        if self._reader is None or self._reader.done():
+            self._reader = asyncio.create_task(self._read_waiting())
+        return reading
 
-    async def _read(self, member: Member) -> tuple[str | None, str | None]:
-        async with self.db.read() as conn:
-            row = (
-                await conn.execute(
-                    sa.select(members.c.language, members.c.platform_language).where(
-                        members.c.member_key == member.key
-                    )
+    async def _read_waiting(self) -> None:
+        while self._reading:
+            keys = list(itertools.islice(self._reading, READ_BATCH))
+            try:
+                async with self.db.read() as conn:
+                    found = await repo.member_languages(conn, keys)
+            except Exception as err:  # each waiting message hears of it
+                log.warning(
+                    "could not read %d members' languages: %s", len(keys), type(err).__name__
                 )
-            ).first()
-        chosen, platform = (row.language, row.platform_language) if row else (None, None)
-        self._cache[member.key] = (self.clock.now() + self._ttl, chosen, platform)
-        return chosen, platform
+                for key in keys:
+                    failed = self._reading.pop(key)
+                    if not failed.done():
+                        failed.set_exception(err)
+                        failed.exception()  # a stale entry's refresh has no one waiting for it
+                continue
+            expires = self.clock.now() + self._ttl
+            for key in keys:
+                chosen, platform = found.get(key, (None, None))
+                # a language observed while the read ran is newer than what the read saw
+                platform = self._unsaved.get(key, (None, platform))[1]
+                self._cache[key] = (expires, chosen, platform)
+                reading = self._reading.pop(key)
+                if not reading.done():
+                    reading.set_result((chosen, platform))
 
     async def _store(self, member: Member, **values: str | None) -> None:
         async with self.db.transaction() as conn:
             await repo.upsert_member(conn, member, self.clock.now(), **values)
         self._cache.pop(member.key, None)
 
+    def _remember_platform(self, member: Member, language: str) -> None:
+        """Known at once in this process; written with whatever else was observed meanwhile, so
+        an interaction never waits for (or queues behind) a write of its reader's locale."""
+        cached = self._cache.get(member.key)
+        chosen = cached[1] if cached else None
+        expires = cached[0] if cached else self.clock.now() + self._ttl
+        self._cache[member.key] = (expires, chosen, language)
+        self._unsaved[member.key] = (member, language)
+        if self._saver is None or self._saver.done():
+            self._saver = asyncio.create_task(self._save_observed())
+
+    async def _save_observed(self) -> None:
+        while self._unsaved:
+            observed = dict(self._unsaved.values())
+            try:
+                async with self.db.transaction() as conn:
+                    await repo.set_platform_languages(conn, observed, self.clock.now())
+            except Exception:  # a locale is asked for again another time
+                log.warning("could not store %d members' platform languages", len(observed))
+                self._unsaved.clear()
+                return
+            for member, language in observed.items():
+                if self._unsaved.get(member.key) == (member, language):
+                    del self._unsaved[member.key]
+
     async def _look_up(self, member: Member) -> str | None:
-        """Ask the platform once per process for a member whose language nobody stored yet."""
+        """Ask the platform once per process for a member whose language nobody stored yet.
+
+        The caller waits at most the lookup budget (an interaction's answer must not wait
+        on a slow or rate-limited platform): later, the member's next message is in it."""
         lookup = self.lookups.get(member.platform)
         if lookup is None or member.key in self._looked_up or member.is_channel:
             return None
         self._looked_up.add(member.key)
+        asking = asyncio.create_task(self._ask_platform(lookup, member))
+        self._asking.add(asking)
+        asking.add_done_callback(self._asking.discard)
+        try:
+            async with asyncio.timeout(self._lookup_budget):
+                return await asyncio.shield(asking)
+        except TimeoutError:
+            return None
+
+    async def _ask_platform(self, lookup: LocaleLookup, member: Member) -> str | None:
         language = normalise(await lookup(member))
         if language is not None:
-            await self._store(member, platform_language=language)
+            self._remember_platform(member, language)
         return language

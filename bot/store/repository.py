@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from itertools import combinations
 from typing import Any
@@ -333,6 +333,59 @@ async def remember_prompts(
 async def member_rows(conn: AsyncConnection, keys: Iterable[MemberKey]) -> dict[str, Any]:
     query = sa.select(members).where(members.c.member_key.in_(list(keys)))
     return {row.member_key: row for row in await conn.execute(query)}
+
+
+async def member_languages(
+    conn: AsyncConnection, keys: Sequence[MemberKey]
+) -> dict[MemberKey, tuple[str | None, str | None]]:
+    """Each stored member's (chosen language, platform language), in one statement."""
+    query = sa.select(members.c.member_key, members.c.language, members.c.platform_language).where(
+        members.c.member_key.in_(list(keys))
+    )
+    return {
+        row.member_key: (row.language, row.platform_language) for row in await conn.execute(query)
+    }
+
+
+async def set_platform_languages(
+    conn: AsyncConnection, observed: Mapping[Member, str], now: datetime
+) -> None:
+    """Store the languages platforms reported for these members: one update for the members
+    already stored, one insert for the others."""
+    known = set(
+        await conn.scalars(
+            sa.select(members.c.member_key).where(
+                members.c.member_key.in_([m.key for m in observed])
+            )
+        )
+    )
+    updates = [
+        {"key": m.key, "observed": language, "at": now}
+        for m, language in observed.items()
+        if m.key in known
+    ]
+    if updates:
+        await conn.execute(
+            members.update()
+            .where(members.c.member_key == sa.bindparam("key"))
+            .values(platform_language=sa.bindparam("observed"), updated_at=sa.bindparam("at")),
+            updates,
+        )
+    inserts = [
+        {
+            "member_key": m.key,
+            "platform": m.platform,
+            "workspace_id": m.workspace_id,
+            "user_id": m.user_id,
+            "opted_out": False,
+            "platform_language": language,
+            "updated_at": now,
+        }
+        for m, language in observed.items()
+        if m.key not in known
+    ]
+    if inserts:
+        await conn.execute(members.insert(), inserts)
 
 
 async def upsert_member(

@@ -3,6 +3,7 @@ workspace's default > English, cached so rendering a delivery costs no query."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
@@ -96,6 +97,7 @@ async def test_the_platform_is_asked_once_per_member_and_the_answer_kept(
     assert await languages.language_of(ANA) == "fr"
     assert await languages.language_of(ANA) == "fr"
     assert asked == [ANA]
+    await languages.settled()
     later = _languages(db, clock, service)  # another process reads what was stored
     assert await later.language_of(ANA) == "fr"
 
@@ -112,5 +114,74 @@ async def test_rendering_many_deliveries_costs_no_query_until_the_cache_expires(
     assert seen == []
     clock.advance(timedelta(minutes=5))
     with _queries(db) as seen:
-        await languages.language_of(ANA)
-    assert seen  # read again after the cache's lifetime: another process may have changed it
+        assert await languages.language_of(ANA) == "de"  # at once, from the stale entry
+        async with asyncio.timeout(5):  # read again: another process may have changed it
+            while not any("platform_language" in q for q in seen):
+                await asyncio.sleep(0)
+
+
+def _writes(seen: list[str]) -> list[str]:
+    return [q for q in seen if q.lstrip().upper().startswith(("INSERT", "UPDATE"))]
+
+
+@contextmanager
+def _statements(db: Database) -> Iterator[list[str]]:
+    seen: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        seen.append(statement)
+
+    event.listen(db.engine.sync_engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        event.remove(db.engine.sync_engine, "before_cursor_execute", record)
+
+
+async def test_many_new_readers_at_once_are_read_in_one_statement(
+    db: Database, clock: FakeClock, service: RoundService
+) -> None:
+    writer = _languages(db, clock, service)
+    people = [Member("test", "T1", f"u{n}") for n in range(300)]
+    for person in people[:3]:
+        await writer.choose(person, "fr")
+    languages = _languages(db, clock, service)  # a fresh process: nobody cached
+    with _queries(db) as seen:
+        found = await asyncio.gather(*(languages.language_of(p) for p in people))
+    assert found[:3] == ["fr"] * 3 and set(found[3:]) == {"en"}
+    member_reads = [q for q in seen if "platform_language" in q]
+    assert len(member_reads) == 1, member_reads
+
+
+async def test_reported_languages_are_known_at_once_and_written_together(
+    db: Database, clock: FakeClock, service: RoundService
+) -> None:
+    languages = _languages(db, clock, service)
+    people = [Member("test", "T1", f"p{n}") for n in range(40)]
+    await languages.observe(people[0], "de")  # stored already: an update, not an insert
+    await languages.settled()
+    with _statements(db) as seen:
+        await asyncio.gather(*(languages.observe(p, "es-ES") for p in people))
+        assert {await languages.language_of(p) for p in people} == {"es"}  # before any write
+        await languages.settled()
+    assert len(_writes(seen)) <= 4, _writes(seen)  # an update and an insert, twice at most
+    later = _languages(db, clock, service)
+    assert {await later.language_of(p) for p in people} == {"es"}
+
+
+async def test_a_slow_platform_lookup_never_holds_an_interaction_past_its_budget(
+    db: Database, clock: FakeClock, service: RoundService
+) -> None:
+    answer = asyncio.Event()
+
+    async def slow_locale(member: Member) -> str | None:
+        await answer.wait()
+        return "fr-FR"
+
+    languages = MemberLanguages(db, clock, service.workspaces, lookup_budget_seconds=0.01)
+    languages.lookups["test"] = slow_locale
+    assert await languages.language_of(ANA) == "en"  # the workspace's default, for now
+    answer.set()
+    await languages.settled()  # the lookup that went on answered, and what it learnt is written
+    assert await languages.language_of(ANA) == "fr"
+    assert await _languages(db, clock, service).language_of(ANA) == "fr"
