@@ -29,6 +29,7 @@ from bot.engine.presets import PACE_WORDS, PaceChoice
 from bot.engine.timing import DAY_ENDS, DAY_STARTS
 from bot.i18n import N_
 from bot.identity import Member
+from bot.service.shared_cache import SharedCache
 from bot.store.database import Database
 from bot.store.tables import workspace_settings, workspace_settings_history
 
@@ -412,8 +413,9 @@ class WorkspaceSettingsService:
         self.defaults = defaults
         self.specs = _setting_specs(bank_names)
         self._by_name = {spec.name: spec for spec in self.specs}
-        self._cache: dict[str, tuple[datetime, WorkspaceSettings, dict[str, str]]] = {}
-        self._ttl = timedelta(seconds=cache_seconds)
+        self._cache: SharedCache[str, tuple[WorkspaceSettings, dict[str, str]]] = SharedCache(
+            clock, timedelta(seconds=cache_seconds), self._read
+        )
         # checks that need more than one value (e.g. the team's own bank is big enough)
         self.validators: list[Validator] = []
 
@@ -422,8 +424,8 @@ class WorkspaceSettingsService:
 
     def cached(self, workspace: str) -> WorkspaceSettings | None:
         """The settings last loaded for this workspace, without a query (None: not loaded)."""
-        entry = self._cache.get(workspace)
-        return entry[1] if entry else None
+        entry = self._cache.peek(workspace)
+        return entry[0] if entry else None
 
     async def settings_of(self, workspace: str) -> WorkspaceSettings:
         settings, _ = await self._load(workspace)
@@ -491,7 +493,7 @@ class WorkspaceSettingsService:
         for name, _old, new in changes:
             new_stored[name] = new
         await self._save(workspace, actor, new_stored, changes)
-        self._cache.pop(workspace, None)
+        self._cache.forget(workspace)
         summary = "; ".join(f"{self._by_name[n].label}: {old} → {new}" for n, old, new in changes)
         return ChangeResult(
             True,
@@ -515,10 +517,9 @@ class WorkspaceSettingsService:
     async def _load(
         self, workspace: str, fresh: bool = False
     ) -> tuple[WorkspaceSettings, dict[str, str]]:
-        now = self.clock.now()
-        cached = self._cache.get(workspace)
-        if cached is not None and not fresh and cached[0] > now:
-            return cached[1], cached[2]
+        return await (self._cache.fresh(workspace) if fresh else self._cache.get(workspace))
+
+    async def _read(self, workspace: str) -> tuple[WorkspaceSettings, dict[str, str]]:
         async with self.db.read() as conn:
             raw = await conn.scalar(
                 sa.select(workspace_settings.c["values"]).where(
@@ -526,9 +527,7 @@ class WorkspaceSettingsService:
                 )
             )
         stored: dict[str, str] = json.loads(raw) if raw else {}
-        settings = self._from_stored(stored)
-        self._cache[workspace] = (now + self._ttl, settings, stored)
-        return settings, stored
+        return self._from_stored(stored), stored
 
     def _from_stored(self, stored: Mapping[str, str]) -> WorkspaceSettings:
         values: dict[SettingSpec, Any] = {}
