@@ -59,6 +59,7 @@ class Rapport:
         await self.db.upgrade()
         await self.leader.start()
         self._tasks.append(asyncio.create_task(self.dispatcher.run_forever()))
+        self._tasks.append(asyncio.create_task(self.service.questions.warm_lint()))
         self.scheduler.start()
         await self.sync_session_jobs()
 
@@ -91,6 +92,7 @@ class Rapport:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         self._tasks.clear()
+        await self.languages.stop()
         await self.leader.stop()
         await self.db.dispose()
 

@@ -13,6 +13,7 @@ path pays no query; retired prompts still resolve by id for rounds that asked th
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -31,7 +32,7 @@ from bot.identity import Member
 from bot.questions.lint import prompt_problems
 from bot.questions.profiles import TEAM, LintProfile
 from bot.questions.rules.breadth import breadth_problems
-from bot.questions.rules.duplicates import duplicate_problems
+from bot.questions.rules.duplicates import duplicate_problems, last_prompt_duplicates
 from bot.questions.schema import MAX_LAYER, MIN_LAYER, SLUG, Problem, text_issues
 from bot.service.workspaces import TEAM_BANK, WorkspaceSettings, WorkspaceSettingsService
 from bot.store import repository as repo
@@ -279,7 +280,8 @@ class TeamQuestions:
                 problems.append(
                     N_("{id}: this id belongs to a shipped bank; rename it", id=prompt.id)
                 )
-        problems += [f"{p.prompt_id}: {p.message}" for p in self._bank_problems(bank)]
+        found = await asyncio.to_thread(self._bank_problems, bank)
+        problems += [f"{p.prompt_id}: {p.message}" for p in found]
         if problems:
             return Result(
                 False, N_("Nothing was imported:\n{problems}", problems="\n".join(problems))
@@ -390,6 +392,15 @@ class TeamQuestions:
             )
         self._cache.pop(workspace, None)
 
+    async def warm_lint(self) -> None:
+        """Load the similarity model (scikit-learn, a few seconds) and every shipped prompt's
+        features in a worker thread at start-up, so the first draft a lead adds is answered
+        within the platforms' three seconds."""
+        probe = Prompt("draft", MIN_LAYER, "warm", "What did you enjoy today?", True, None)
+        for name, bank in self.shipped.items():
+            team = Bank(TEAM_BANK, TEAM_TITLE, (probe,), audience=bank.audience)
+            await asyncio.to_thread(_draft_problems, team, [(name, bank), (TEAM_BANK, team)])
+
     async def _lint(self, workspace: str, draft: Draft, replacing: str | None = None) -> list[str]:
         problems = draft_problems(draft)
         if problems:
@@ -411,9 +422,10 @@ class TeamQuestions:
         base = self.shipped.get(settings.default_bank)
         audience = base.audience if base else "workplace"
         team = Bank(TEAM_BANK, TEAM_TITLE, (*own, candidate), audience=audience)
-        found = [p for p in prompt_problems(TEAM_BANK, team, TEAM) if p.prompt_id == "draft"]
         entries = [*self.shipped.items(), (TEAM_BANK, team)]
-        found += [p for p in duplicate_problems(entries) if p.prompt_id == "draft"]
+        # CPU work (TF-IDF over every prompt of the audience): off the event loop, so a lead
+        # adding a question never holds up everyone else's answers
+        found = await asyncio.to_thread(_draft_problems, team, entries)
         return [p.message for p in found]
 
     def _bank_problems(self, bank: Bank) -> list[Problem]:
@@ -534,3 +546,9 @@ def _as_yaml(prompt: Prompt) -> dict[str, Any]:
     if prompt.example:
         entry["example"] = prompt.example
     return entry
+
+
+def _draft_problems(team: Bank, entries: Sequence[tuple[str, Bank]]) -> list[Problem]:
+    """What the lint says about the draft (the team bank's last prompt, id `draft`)."""
+    found = [p for p in prompt_problems(TEAM_BANK, team, TEAM) if p.prompt_id == "draft"]
+    return found + [p for p in last_prompt_duplicates(entries) if p.prompt_id == "draft"]

@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from itertools import pairwise
 
 from bot.engine.bank import Bank, Prompt
@@ -96,12 +96,14 @@ def content_tokens(text: str) -> list[str]:
     return [t for i, t in enumerate(tokens) if i == 0 or t != tokens[i - 1]]
 
 
-def features(text: str) -> list[str]:
+@lru_cache(maxsize=8192)
+def features(text: str) -> tuple[str, ...]:
     """The content tokens and each pair of neighbours, in either order ("help you unwind" and
-    "unwind, and what helps" share the pair): pairs weigh ideas said together."""
+    "unwind, and what helps" share the pair): pairs weigh ideas said together. Cached: a team's
+    draft is compared with the same shipped prompts every time."""
     tokens = content_tokens(text)
     pairs = (" ".join(sorted(pair)) for pair in pairwise(tokens))
-    return tokens + list(pairs)
+    return (*tokens, *pairs)
 
 
 @dataclass(frozen=True)
@@ -110,8 +112,9 @@ class _Item:
     prompt: Prompt
 
 
-def similarities(texts: Sequence[str]) -> list[list[float]]:
-    """Pairwise TF-IDF cosine similarity of the texts (1.0 on the diagonal)."""
+def similarities(texts: Sequence[str], only_last: bool = False) -> list[list[float]]:
+    """Pairwise TF-IDF cosine similarity of the texts (1.0 on the diagonal); `only_last`: only
+    the last text's row (weighed by the whole set all the same), for a single new prompt."""
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.metrics.pairwise import linear_kernel
 
@@ -120,11 +123,12 @@ def similarities(texts: Sequence[str]) -> list[list[float]]:
     vectorizer = TfidfVectorizer(
         analyzer=features, sublinear_tf=True, token_pattern=None, lowercase=False
     )
+    rows = 1 if only_last else len(texts)
     try:
         matrix = vectorizer.fit_transform(texts)
     except ValueError:  # no content words at all
-        return [[0.0] * len(texts) for _ in texts]
-    return [list(map(float, row)) for row in linear_kernel(matrix).tolist()]
+        return [[0.0] * len(texts) for _ in range(rows)]
+    return linear_kernel(matrix[-rows:], matrix).tolist()  # type: ignore[no-any-return]
 
 
 def duplicate_problems(entries: Sequence[tuple[str, Bank]]) -> list[Problem]:
@@ -142,11 +146,26 @@ def duplicate_problems(entries: Sequence[tuple[str, Bank]]) -> list[Problem]:
     return problems
 
 
-def _audience_problems(items: Sequence[_Item]) -> list[Problem]:
+def last_prompt_duplicates(entries: Sequence[tuple[str, Bank]]) -> list[Problem]:
+    """The problems `duplicate_problems` reports on the last prompt of the last bank (a new
+    draft), at the cost of one row of similarities instead of the whole square."""
+    _, bank = entries[-1]
+    items = [
+        _Item(other_shown, prompt)
+        for other_shown, other in entries
+        if other.audience == bank.audience
+        for prompt in other.prompts
+    ]
+    return _audience_problems(items, only_last=True)
+
+
+def _audience_problems(items: Sequence[_Item], only_last: bool = False) -> list[Problem]:
     keys = [normalise(item.prompt.text) for item in items]
-    scores = similarities([item.prompt.text for item in items])
+    scores = similarities([item.prompt.text for item in items], only_last)
+    first = len(items) - 1 if only_last else 0
     problems = []
-    for j, later in enumerate(items):
+    for j in range(first, len(items)):
+        later, row = items[j], scores[j - first]
         for i in range(j):
             earlier = items[i]
             where = f"prompt {earlier.prompt.id}" + (
@@ -154,9 +173,9 @@ def _audience_problems(items: Sequence[_Item]) -> list[Problem]:
             )
             if keys[i] == keys[j]:
                 message = f"same text as {where}"
-            elif scores[i][j] >= NEAR_DUPLICATE_LIMIT:
+            elif row[i] >= NEAR_DUPLICATE_LIMIT:
                 message = (
-                    f"asks the same as {where} in other words (similarity {scores[i][j]:.2f} >= "
+                    f"asks the same as {where} in other words (similarity {row[i]:.2f} >= "
                     f"{NEAR_DUPLICATE_LIMIT})"
                 )
             else:
