@@ -277,7 +277,7 @@ class GroupCommitter:
 
     async def _commit(self, jobs: list[_Job]) -> None:
         now = self.clock.now()
-        async with self.db.transaction() as conn:
+        async with self.db.transaction(urgent=True) as conn:  # its members wait for their acks
             batch = Batch(conn, now, self.cache)
             results = await self._apply_all(batch, jobs)
             queued = await batch.flush()

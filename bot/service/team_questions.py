@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -396,8 +396,10 @@ class TeamQuestions:
         """Load the similarity model (scikit-learn, a few seconds) and every shipped prompt's
         features in a worker thread at start-up, so the first draft a lead adds is answered
         within the platforms' three seconds."""
-        probe = Prompt("draft", MIN_LAYER, "warm", "What did you enjoy today?", True, None)
         for name, bank in self.shipped.items():
+            if not bank.prompts:
+                continue
+            probe = replace(bank.prompts[0], id="draft")  # any text: only the loading counts
             team = Bank(TEAM_BANK, TEAM_TITLE, (probe,), audience=bank.audience)
             await asyncio.to_thread(_draft_problems, team, [(name, bank), (TEAM_BANK, team)])
 

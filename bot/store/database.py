@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections import deque
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -41,6 +42,53 @@ def _tune_sqlite(engine: AsyncEngine) -> None:
         conn.exec_driver_sql("BEGIN" if reading else "BEGIN IMMEDIATE")
 
 
+class WriterTurns:
+    """SQLite's one writer, taken in turns by two queues: transactions someone is waiting on (a
+    group commit, whose members wait for their ack) and background work (the outbox's claims
+    and marks, remembered DM channels, the tick). Each queue is first come, first served; when
+    both wait, they alternate, so an ack waits for at most one background transaction beside
+    the one running, and background work is never starved however busy the members are."""
+
+    def __init__(self) -> None:
+        self._held = False
+        self._last_urgent = False
+        self._waiting: dict[bool, deque[asyncio.Future[None]]] = {True: deque(), False: deque()}
+
+    @asynccontextmanager
+    async def turn(self, urgent: bool) -> AsyncIterator[None]:
+        await self._acquire(urgent)
+        try:
+            yield
+        finally:
+            self._release()
+
+    async def _acquire(self, urgent: bool) -> None:
+        if not self._held and not any(self._waiting.values()):
+            self._held, self._last_urgent = True, urgent
+            return
+        granted = asyncio.get_running_loop().create_future()
+        self._waiting[urgent].append(granted)
+        try:
+            await granted
+        except asyncio.CancelledError:
+            if granted.done() and not granted.cancelled():
+                self._release()  # the turn came just as the waiter gave up: pass it on
+            else:
+                self._waiting[urgent].remove(granted)
+            raise
+
+    def _release(self) -> None:
+        for urgent in (not self._last_urgent, self._last_urgent):
+            queue = self._waiting[urgent]
+            while queue:
+                granted = queue.popleft()
+                if not granted.done():
+                    self._last_urgent = urgent
+                    granted.set_result(None)
+                    return
+        self._held = False
+
+
 class Database:
     """One engine per process; `transaction()` is the unit of work for the service."""
 
@@ -61,15 +109,17 @@ class Database:
             _tune_sqlite(self.engine)
         # SQLite has one writer. Queued here, waiting writers wake when the lock is free;
         # queued in SQLite's busy handler instead, they sleep and poll (up to 100 ms a try).
-        self._sqlite_writer = asyncio.Lock() if self.is_sqlite else None
+        self._sqlite_writer = WriterTurns() if self.is_sqlite else None
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[AsyncConnection]:
+    async def transaction(self, *, urgent: bool = False) -> AsyncIterator[AsyncConnection]:
+        """A read-write transaction; `urgent`: someone waits for it (an ack), so on SQLite it
+        takes its turn before queued background work (see `WriterTurns`)."""
         if self._sqlite_writer is None:
             async with self.engine.begin() as conn:
                 yield conn
             return
-        async with self._sqlite_writer, self.engine.begin() as conn:
+        async with self._sqlite_writer.turn(urgent), self.engine.begin() as conn:
             yield conn
 
     @asynccontextmanager
