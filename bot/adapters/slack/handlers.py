@@ -42,17 +42,11 @@ from bot.engine.rules import clean_answer
 from bot.i18n import N_
 from bot.i18n.translate import _, reading
 from bot.identity import Member
-from bot.messages import (
-    FOLLOW_UP_FORM_EXPIRED,
-    HELP_TEXT,
-    SETTLED_NOTES,
-    STALE_NOTE,
-    STATS_LEADS_ONLY,
-    Action,
-    command_for,
-    example_text,
-    prompt_text,
-)
+from bot.messages.buttons import SETTLED_NOTES, STALE_NOTE, command_for
+from bot.messages.commands import HELP_TEXT
+from bot.messages.model import Action
+from bot.messages.rounds import FOLLOW_UP_FORM_EXPIRED, example_text, prompt_text
+from bot.reports.texts import STATS_LEADS_ONLY
 from bot.service.rounds import OpenPrompt, Outcome
 from bot.service.schedules import LEAD_ONLY
 

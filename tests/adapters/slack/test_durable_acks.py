@@ -16,7 +16,7 @@ import pytest
 from bot.adapters.slack.blocks import kind_of
 from bot.adapters.slack.handlers import FORM_UNAVAILABLE
 from bot.adapters.slack.wire import ACTION_IDS, ModalMeta, decode_target
-from bot.messages import Action
+from bot.messages.model import Action
 from tests.fakes.slack.harness import ALICE, BOB, SlackHarness, control, has_control
 from tests.fakes.slack.payloads import Inbound
 
