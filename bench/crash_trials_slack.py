@@ -44,7 +44,7 @@ from typing import Any
 from bot.adapters.slack.blocks import kind_of
 from bot.adapters.slack.sender import METADATA_EVENT
 from bot.adapters.slack.wire import ACTION_IDS, ANSWER_BLOCK, ANSWER_CALLBACK, ANSWER_INPUT
-from bot.messages import Action
+from bot.messages.model import Action
 from tests.fakes.slack import FakeSlack
 from tests.fakes.slack.harness import click_payload, control, has_control
 from tests.fakes.slack.payloads import Inbound

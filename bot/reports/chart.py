@@ -2,7 +2,7 @@
 
 Four panels from one `Figures`: the both-answered rate per layer, the depth funnel, the time to
 reciprocate (a box from the percentiles, never the raw waits) and the ratings histogram. Only
-numbers and the fixed labels in `bot.messages` are drawn, and the PNG is saved without any
+numbers and the fixed labels in `bot.reports.texts` are drawn, and the PNG is saved without any
 metadata text (matplotlib would add its "Software" key), so no name or answer can be in it.
 
 Rendering takes about 0.1 s, so it runs in a worker thread (`render`), never on the event loop;
@@ -23,10 +23,20 @@ from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from bot import messages
 from bot.engine.model import RATING_RANGE, DeliveryKind
 from bot.i18n.translate import _
 from bot.reports.figures import LAYERS, Figures
+from bot.reports.texts import (
+    CHART_NO_DATA,
+    CHART_RATES,
+    CHART_RATINGS,
+    CHART_WAITS,
+    chart_alt_text,
+    chart_funnel_title,
+    chart_layer_label,
+    chart_rate_label,
+    chart_waits_label,
+)
 
 SIZE_INCHES = (9.0, 6.0)
 DPI = 100
@@ -60,7 +70,7 @@ async def render(figures: Figures) -> Chart:
     """The chart for `figures`, drawn in a worker thread, in the current reader's language
     (the thread runs in a copy of this context, so it reads the same language)."""
     png = await asyncio.to_thread(render_png, figures)
-    return Chart(png, messages.chart_alt_text(figures))
+    return Chart(png, chart_alt_text(figures))
 
 
 def render_png(figures: Figures) -> bytes:
@@ -80,7 +90,7 @@ def render_png(figures: Figures) -> bytes:
 
 
 def _layer_labels() -> list[str]:
-    return [messages.chart_layer_label(layer) for layer in LAYERS]
+    return [chart_layer_label(layer) for layer in LAYERS]
 
 
 def _rates(ax: Axes, figures: Figures) -> None:
@@ -88,12 +98,10 @@ def _rates(ax: Axes, figures: Figures) -> None:
     ax.bar(_layer_labels(), [100 * (r or 0) for r in rates], color=BLUE)
     for x, (rate, opened) in enumerate(zip(rates, figures.opened, strict=True)):
         if rate is not None:
-            ax.annotate(
-                messages.chart_rate_label(rate, opened), (x, 100 * rate), ha="center", va="bottom"
-            )
+            ax.annotate(chart_rate_label(rate, opened), (x, 100 * rate), ha="center", va="bottom")
     ax.set_ylim(0, 115)
     ax.set_ylabel("%")
-    ax.set_title(_(messages.CHART_RATES))
+    ax.set_title(_(CHART_RATES))
 
 
 def _funnel(ax: Axes, figures: Figures) -> None:
@@ -101,12 +109,12 @@ def _funnel(ax: Axes, figures: Figures) -> None:
     for x, count in enumerate(figures.funnel):
         ax.annotate(str(count), (x, count), ha="center", va="bottom")
     ax.set_ylim(0, max(1, *figures.funnel) * 1.15)
-    ax.set_title(messages.chart_funnel_title(figures.rounds))
+    ax.set_title(chart_funnel_title(figures.rounds))
 
 
 def _waits(ax: Axes, figures: Figures) -> None:
     spread = figures.reciprocation
-    ax.set_title(_(messages.CHART_WAITS))
+    ax.set_title(_(CHART_WAITS))
     if spread is None:
         _empty(ax)
         return
@@ -120,11 +128,11 @@ def _waits(ax: Axes, figures: Figures) -> None:
     }
     ax.bxp([box], orientation="horizontal", widths=0.5, showfliers=False)
     ax.set_yticks([])
-    ax.set_xlabel(messages.chart_waits_label(spread.median, spread.count))
+    ax.set_xlabel(chart_waits_label(spread.median, spread.count))
 
 
 def _ratings(ax: Axes, figures: Figures) -> None:
-    ax.set_title(_(messages.CHART_RATINGS))
+    ax.set_title(_(CHART_RATINGS))
     ax.bar([str(n) for n in RATING_RANGE], figures.ratings, color=GREY)
     ax.set_ylim(0, max(1, *figures.ratings) * 1.15)
     if not figures.rated:
@@ -132,4 +140,4 @@ def _ratings(ax: Axes, figures: Figures) -> None:
 
 
 def _empty(ax: Axes) -> None:
-    ax.text(0.5, 0.5, _(messages.CHART_NO_DATA), ha="center", va="center", transform=ax.transAxes)
+    ax.text(0.5, 0.5, _(CHART_NO_DATA), ha="center", va="center", transform=ax.transAxes)

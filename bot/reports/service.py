@@ -18,7 +18,6 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot import messages
 from bot.clock import Clock
 from bot.engine.model import Delivery, DeliveryKind, RoundState
 from bot.engine.stats import compute_reciprocity
@@ -29,6 +28,15 @@ from bot.reports import chart, sessions
 from bot.reports.chart import Chart
 from bot.reports.figures import Figures, figures_of
 from bot.reports.sessions import DIGEST, DONE, FOLLOW_UP, PENDING, SESSION
+from bot.reports.texts import (
+    DIGEST_OFF,
+    DIGEST_ON,
+    DIGEST_WAS_OFF,
+    STATS_LEADS_ONLY,
+    last_days,
+    reciprocity_lines,
+    stats_summary,
+)
 from bot.service.rounds import Outcome
 from bot.store import repository as repo
 from bot.store.database import Database
@@ -70,13 +78,13 @@ class ReportService:
     ) -> StatsReply:
         """The last `days` of the workspace (or one channel's sessions), as a line and a chart."""
         if not is_lead:
-            return StatsReply(False, _(messages.STATS_LEADS_ONLY))
+            return StatsReply(False, _(STATS_LEADS_ONLY))
         since = self.clock.now() - timedelta(days=days)
         async with self.db.transaction() as conn:
             states = await _states(conn, lead, since, None, channel_id)
         figures = figures_of(states)
-        text = messages.stats_summary(figures, messages.last_days(days))
-        lines = [text, *messages.reciprocity_lines(compute_reciprocity(states))]
+        text = stats_summary(figures, last_days(days))
+        lines = [text, *reciprocity_lines(compute_reciprocity(states))]
         return StatsReply(
             True, "\n".join(lines), None if figures.withheld else await chart.render(figures)
         )
@@ -85,20 +93,18 @@ class ReportService:
 
     async def set_digest(self, lead: Member, is_lead: bool, on: bool) -> Outcome:
         if not is_lead:
-            return Outcome(False, messages.STATS_LEADS_ONLY, code="not_lead")
+            return Outcome(False, STATS_LEADS_ONLY, code="not_lead")
         now = self.clock.now()
         async with self.db.transaction() as conn:
             if not on:
                 removed = await conn.execute(
                     lead_reports.delete().where(*_pending_digest(lead.key))
                 )
-                return Outcome(
-                    True, messages.DIGEST_OFF if removed.rowcount else messages.DIGEST_WAS_OFF
-                )
+                return Outcome(True, DIGEST_OFF if removed.rowcount else DIGEST_WAS_OFF)
             pending = sa.select(lead_reports.c.ref).where(*_pending_digest(lead.key))
             if (await conn.execute(pending)).first() is None:
                 await _add_digest(conn, lead.key, await _timezone(conn, lead.key), now)
-        return Outcome(True, messages.DIGEST_ON)
+        return Outcome(True, DIGEST_ON)
 
     # --- the tick -----------------------------------------------------------------------------
 

@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from bot.engine.model import Delivery, DeliveryKind
 from bot.engine.stats import MIN_GROUP
 from bot.identity import Member
-from bot.messages import schedule_outcome
+from bot.messages.team import schedule_outcome
 from bot.reports.figures import deepest_layers, figures_of
 from bot.service.ports import ChannelMember
 from bot.store import repository as repo

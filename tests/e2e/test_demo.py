@@ -28,7 +28,7 @@ from bot.adapters.console.wording import (
 )
 from bot.config import Settings
 from bot.engine.model import AskFollowUp, ChooseDepth, Command, DeliveryKind, SkipFollowUp
-from bot.messages import ANSWER_HINT, CHECK_IN_QUESTION, NO_EXAMPLE
+from bot.messages.rounds import ANSWER_HINT, CHECK_IN_QUESTION, NO_EXAMPLE
 from bot.service.ports import OutgoingMessage
 
 TINY_BANK = Path(__file__).parents[1] / "fixtures" / "banks" / "tiny.yaml"

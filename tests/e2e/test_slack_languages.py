@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from bot.adapters.slack import wire
-from bot.messages import Action
+from bot.messages.model import Action
 from tests.e2e.test_slack_round import Pair
 from tests.fakes.catalogs import TranslatedTexts, german_and_french
 from tests.fakes.slack import FakeSlack

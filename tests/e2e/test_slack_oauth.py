@@ -24,7 +24,7 @@ from bot.adapters.slack.blocks import kind_of
 from bot.adapters.slack.manifest import bot_scopes
 from bot.engine.model import RoundStatus
 from bot.identity import Member
-from bot.messages import Action
+from bot.messages.model import Action
 from bot.store import repository as repo
 from bot.store.tables import outbox, rounds, schedules, slack_installations
 from bot.store.token_cipher import InvalidToken, TokenCipher

@@ -22,7 +22,7 @@ from bot.adapters.slack.wire import (
     FOLLOW_UP_INPUT,
 )
 from bot.engine.model import RoundStatus
-from bot.messages import Action
+from bot.messages.model import Action
 from tests.fakes.slack import FakeSlack, find_pings
 from tests.fakes.slack.harness import ALICE, BOB, SlackHarness, has_control, running, section_texts
 

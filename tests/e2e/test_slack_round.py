@@ -17,7 +17,7 @@ import pytest
 
 from bot.adapters.slack.wire import ACTION_IDS
 from bot.engine.model import RoundStatus
-from bot.messages import Action
+from bot.messages.model import Action
 from bot.runner import run
 from tests.fakes.slack import FakeSlack, find_pings
 from tests.fakes.slack.harness import (

@@ -8,7 +8,8 @@ import pytest
 
 from bot.engine.model import DeliveryKind
 from bot.i18n.translate import ngettext, translator
-from bot.messages import Names, render
+from bot.messages.deliveries import render
+from bot.messages.model import Names
 
 
 @pytest.mark.parametrize(

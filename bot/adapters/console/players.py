@@ -47,7 +47,7 @@ from bot.engine.model import (
 )
 from bot.i18n.translate import _
 from bot.identity import Member
-from bot.messages import example_text
+from bot.messages.rounds import example_text
 from bot.service.ports import OutgoingMessage
 
 YOU = Member("console", "demo", "you")

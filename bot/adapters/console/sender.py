@@ -12,7 +12,8 @@ from rich.text import Text
 
 from bot.adapters.console.wording import console_body, console_keys
 from bot.i18n.translate import _
-from bot.messages import Names, Rendered, render
+from bot.messages.deliveries import render
+from bot.messages.model import Names, Rendered
 from bot.service.ports import OutgoingMessage
 
 

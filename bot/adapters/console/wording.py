@@ -8,14 +8,9 @@ from __future__ import annotations
 
 from bot.engine.model import DeliveryKind
 from bot.i18n import N_
-from bot.messages import (
-    ANSWER_HINT,
-    FOLLOW_UP_INVITE,
-    HELP_TEXT,
-    KEEP_GOING_HINT,
-    Action,
-    Rendered,
-)
+from bot.messages.commands import HELP_TEXT
+from bot.messages.model import Action, Rendered
+from bot.messages.rounds import ANSWER_HINT, FOLLOW_UP_INVITE, KEEP_GOING_HINT
 
 # shared paragraphs that only make sense on a chat platform -> the console's version
 TYPE_ANSWER = N_("Type your answer below.")

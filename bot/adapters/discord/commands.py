@@ -36,7 +36,7 @@ from bot.engine.presets import PaceChoice, parse_pace
 from bot.i18n import LANGUAGE_NAMES, LANGUAGES, N_, normalise
 from bot.i18n.translate import _, ngettext, reading
 from bot.identity import Member
-from bot.messages import HELP_TEXT, languages_listing
+from bot.messages.commands import HELP_TEXT, languages_listing
 from bot.service.languages import LanguageView
 from bot.service.members import MemberProfile, parse_pause
 from bot.service.rounds import RoundSummary

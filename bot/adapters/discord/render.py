@@ -18,7 +18,7 @@ import discord
 from bot.adapters.discord.views import build_view
 from bot.adapters.discord.wire import Target
 from bot.i18n.translate import _
-from bot.messages import Rendered
+from bot.messages.model import Rendered
 
 TITLE_LIMIT = 256
 DESCRIPTION_LIMIT = 4096

@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING, Literal
 import discord
 from discord import app_commands
 
-from bot import messages
 from bot.adapters.discord import replies
 from bot.adapters.discord.reader import reading_for
 from bot.adapters.discord.render import NO_MENTIONS, Part, Reply
@@ -23,6 +22,7 @@ from bot.i18n import N_
 from bot.i18n.translate import _
 from bot.identity import Member
 from bot.reports.inbox import InboxItem
+from bot.reports.texts import INBOX_EMPTY, INBOX_INTRO
 from bot.service.ports import OutgoingMessage
 
 if TYPE_CHECKING:
@@ -86,7 +86,7 @@ async def show_inbox(h: CommandHandlers, interaction: discord.Interaction) -> No
         await replies.quietly(
             "the inbox reply",
             interaction.edit_original_response(
-                content=_(messages.INBOX_EMPTY), allowed_mentions=NO_MENTIONS
+                content=_(INBOX_EMPTY), allowed_mentions=NO_MENTIONS
             ),
         )
         return
@@ -94,7 +94,7 @@ async def show_inbox(h: CommandHandlers, interaction: discord.Interaction) -> No
     shown = await replies.quietly(
         "the inbox reply",
         interaction.edit_original_response(
-            content=_(messages.INBOX_INTRO),
+            content=_(INBOX_INTRO),
             embeds=parts[0].embeds,
             view=parts[0].view,
             allowed_mentions=NO_MENTIONS,

@@ -24,7 +24,7 @@ from discord.utils import escape_markdown
 from bot.adapters.discord import wire
 from bot.i18n import N_
 from bot.i18n.translate import _, ngettext
-from bot.messages import layer_name
+from bot.messages.rounds import layer_name
 from bot.service.team_questions import TeamPrompt
 from bot.service.workspaces import HistoryEntry, SettingView
 

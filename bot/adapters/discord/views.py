@@ -24,7 +24,6 @@ from typing import Any, Protocol, TypeVar, cast
 import discord
 from discord import ui
 
-from bot import messages
 from bot.adapters.discord import replies, wire
 from bot.adapters.discord.activity import Activity
 from bot.adapters.discord.reader import reading_for
@@ -44,17 +43,20 @@ from bot.engine.model import (
 from bot.i18n import N_
 from bot.i18n.translate import _
 from bot.identity import Member
-from bot.messages import (
+from bot.messages.buttons import (
+    SETTLED_NOTES,
+    STALE_NOTE,
+    command_for,
+    keep_going_buttons,
+    prompt_buttons,
+)
+from bot.messages.model import Action, Button, Rendered
+from bot.messages.rounds import (
     FOLLOW_UP_LABEL,
     FOLLOW_UP_PLACEHOLDER,
     FOLLOW_UP_TITLE,
-    Action,
-    Button,
-    Rendered,
     example_text,
-    keep_going_buttons,
     layer_name,
-    prompt_buttons,
     prompt_text,
 )
 from bot.service.rounds import OpenFollowUp, OpenPrompt, Outcome
@@ -278,7 +280,7 @@ class ComponentHandlers:
             outcome = await self._commit(
                 interaction, target, lambda m: AskFollowUp(m.key, text, target.step)
             )
-            note = _(messages.SETTLED_NOTES[Action.FOLLOW_UP])
+            note = _(SETTLED_NOTES[Action.FOLLOW_UP])
             await self._after(interaction, deadline, outcome, note, None, typed=text)
 
     async def _on_button(
@@ -295,14 +297,14 @@ class ComponentHandlers:
             return
 
         def command(member: Member) -> Command:
-            return messages.command_for(action, member.key, target.step)
+            return command_for(action, member.key, target.step)
 
         outcome = await self._commit(interaction, target, command)
         await self._after(
             interaction,
             deadline,
             outcome,
-            _noted(messages.SETTLED_NOTES[action]),
+            _noted(SETTLED_NOTES[action]),
             keep_after(action, target),
         )
 
@@ -325,7 +327,7 @@ class ComponentHandlers:
             interaction,
             deadline,
             outcome,
-            _noted(messages.SETTLED_NOTES[Action.ANSWER]),
+            _noted(SETTLED_NOTES[Action.ANSWER]),
             keep,
             typed=text,
         )
@@ -396,7 +398,7 @@ class ComponentHandlers:
         except Rejected as refused:
             await self._say(interaction, deadline, _(refused.message))
             if refused.code in STALE_CODES:
-                await _settle_message(interaction.message, _noted(messages.STALE_NOTE))
+                await _settle_message(interaction.message, _noted(STALE_NOTE))
             return None
 
     @staticmethod
@@ -496,7 +498,7 @@ class ComponentHandlers:
         if outcome.code in STALE_CODES:
             await replies.quietly(
                 "settling a stale message",
-                interaction.edit_original_response(content=_noted(messages.STALE_NOTE), view=None),
+                interaction.edit_original_response(content=_noted(STALE_NOTE), view=None),
             )
 
     @staticmethod
@@ -514,7 +516,7 @@ class ComponentHandlers:
             return
         await replies.tell_by_dm(interaction.user, _(outcome.message), _handed_back(typed))
         if outcome.code in STALE_CODES:
-            await _settle_message(interaction.message, _noted(messages.STALE_NOTE))
+            await _settle_message(interaction.message, _noted(STALE_NOTE))
 
 
 async def _nothing(interaction: discord.Interaction) -> None:

@@ -13,7 +13,7 @@ from typing import Any
 import discord
 
 from bot.identity import Member
-from bot.messages import Action
+from bot.messages.model import Action
 from bot.service.workspaces import WorkspaceSettingsService
 
 PLATFORM = "discord"

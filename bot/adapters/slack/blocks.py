@@ -32,14 +32,12 @@ from bot.adapters.slack.wire import (
 from bot.engine.model import MAX_ANSWER_CHARS, MAX_FOLLOW_UP_CHARS, RATING_RANGE
 from bot.i18n import N_
 from bot.i18n.translate import _
-from bot.messages import (
+from bot.messages.model import Action, Button, Rendered
+from bot.messages.rounds import (
     FOLLOW_UP_LABEL,
     FOLLOW_UP_PLACEHOLDER,
     FOLLOW_UP_PRIVATE,
     FOLLOW_UP_TITLE,
-    Action,
-    Button,
-    Rendered,
 )
 
 Block = dict[str, Any]
@@ -66,7 +64,8 @@ def unescape(text: str) -> str:
 
 
 class NameSlots:
-    """`name_of` for `bot.messages.render`: a placeholder per member, filled after escaping."""
+    """`name_of` for `bot.messages.deliveries.render`: a placeholder per member, filled after
+    escaping."""
 
     def __init__(self) -> None:
         self.keys: list[str] = []

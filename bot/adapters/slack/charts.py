@@ -14,9 +14,9 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.adapters.slack.blocks import escape
 from bot.i18n.translate import _
 from bot.identity import Member
-from bot.messages import CHART_TITLE, STATS_SENT_TO_DM, STATS_UPLOAD_FAILED
 from bot.reports.chart import Chart
 from bot.reports.service import ReportService
+from bot.reports.texts import CHART_TITLE, STATS_SENT_TO_DM, STATS_UPLOAD_FAILED
 
 log = logging.getLogger(__name__)
 

@@ -14,7 +14,8 @@ from bot.adapters.slack.wire import SCHEDULE_ACTIONS, mention
 from bot.engine.model import RoundStatus
 from bot.i18n import N_
 from bot.i18n.translate import _, ngettext
-from bot.messages import HELP_TEXT, languages_listing, layer_name
+from bot.messages.commands import HELP_TEXT, languages_listing
+from bot.messages.rounds import layer_name
 from bot.service.languages import LanguageView
 from bot.service.members import MemberProfile
 from bot.service.rounds import RoundSummary

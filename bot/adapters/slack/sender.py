@@ -35,7 +35,8 @@ from bot.engine.model import DeliveryKind
 from bot.i18n import N_
 from bot.i18n.translate import _, reading
 from bot.identity import Member
-from bot.messages import Names, render
+from bot.messages.deliveries import render
+from bot.messages.model import Names
 from bot.reports import chart
 from bot.service.languages import MemberLanguages
 from bot.service.members import MemberDirectory

@@ -13,7 +13,7 @@ from typing import Any
 from bot.adapters.slack.blocks import Block, context, escape, plain, section
 from bot.engine.bank import LAYER_NAMES
 from bot.i18n.translate import _, ngettext
-from bot.messages import layer_name
+from bot.messages.rounds import layer_name
 from bot.service.team_questions import MAX_EXAMPLE_CHARS, Draft, TeamPrompt
 from bot.service.workspaces import HistoryEntry, SettingView
 

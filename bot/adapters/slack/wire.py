@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.identity import Member
-from bot.messages import Action
+from bot.messages.model import Action
 
 PLATFORM = "slack"
 COMMAND = "/rapport"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.messages import EXAMPLE_INTRO
+from bot.messages.rounds import EXAMPLE_INTRO
 from tests.adapters.discord.conftest import BotStarter
 from tests.adapters.discord.test_discord_rounds import running_round
 from tests.fakes.discord import DiscordWorld, FakeDiscord

@@ -20,7 +20,8 @@ from bot.adapters.discord.sender import send_error
 from bot.adapters.discord.views import AnswerModal, RatingSelect, RoundButton, submitted_answer
 from bot.adapters.discord.wire import Target
 from bot.engine.model import DeliveryKind
-from bot.messages import Names, render
+from bot.messages.deliveries import render
+from bot.messages.model import Names
 from bot.service.ports import PermanentSendError, TransientSendError
 from bot.service.rounds import OpenPrompt
 

@@ -13,7 +13,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 
 from bot.adapters.slack.sender import METADATA_EVENT
-from bot.messages import Action
+from bot.messages.model import Action
 from bot.store.tables import outbox
 from tests.fakes.slack.harness import ALICE, BOB, SlackHarness
 from tests.fakes.slack.server import FaultRates

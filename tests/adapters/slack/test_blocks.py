@@ -16,7 +16,8 @@ from bot.adapters.slack.blocks import (
 )
 from bot.adapters.slack.wire import ModalMeta
 from bot.engine.model import MAX_ANSWER_CHARS, DeliveryKind
-from bot.messages import Names, render
+from bot.messages.deliveries import render
+from bot.messages.model import Names
 from bot.reports.figures import figures_of
 from tests.fakes.slack import find_pings
 from tests.fakes.slack.blocks import check_blocks, check_view

@@ -14,9 +14,9 @@ from typing import Any
 import pytest
 
 from bot.adapters.slack.blocks import kind_of
-from bot.adapters.slack.handlers import FORM_UNAVAILABLE
+from bot.adapters.slack.round_handlers import FORM_UNAVAILABLE
 from bot.adapters.slack.wire import ACTION_IDS, ModalMeta, decode_target
-from bot.messages import Action
+from bot.messages.model import Action
 from tests.fakes.slack.harness import ALICE, BOB, SlackHarness, control, has_control
 from tests.fakes.slack.payloads import Inbound
 
@@ -148,11 +148,11 @@ async def test_a_form_that_cannot_open_is_explained_to_the_member_in_one_warning
     prompt, _ = await active_round(slack)
     slack.fake.fail_next("views.open", status=500, error="internal_error", times=3)
     before = len(slack.fake.responses())
-    with caplog.at_level(logging.WARNING, logger="bot.adapters.slack.handlers"):
+    with caplog.at_level(logging.WARNING, logger="bot.adapters.slack.round_handlers"):
         await _press_answer(slack, prompt)
         (told,) = await slack.fake.wait_for(lambda: slack.fake.responses()[before:])
     assert told["text"] == FORM_UNAVAILABLE and told["response_type"] == "ephemeral"
-    (warning,) = [r for r in caplog.records if r.name == "bot.adapters.slack.handlers"]
+    (warning,) = [r for r in caplog.records if r.name == "bot.adapters.slack.round_handlers"]
     assert warning.levelno == logging.WARNING and warning.exc_info is None
     assert "views.open" in warning.getMessage() and "internal_error" in warning.getMessage()
 

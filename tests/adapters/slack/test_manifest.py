@@ -27,7 +27,7 @@ from bot.cli import main
 from bot.config import Settings
 from bot.engine.model import DeliveryKind
 from bot.identity import Member
-from bot.messages import Action
+from bot.messages.model import Action
 from bot.service.ports import OutgoingMessage
 from tests.fakes.slack.harness import ALICE, BOB, CAROL, SlackHarness
 from tests.fakes.slack.server import DEFAULT_CHANNEL

@@ -17,7 +17,8 @@ from bot.adapters.slack.commands import usage
 from bot.adapters.slack.wire import ACTION_IDS, ANSWER_BLOCK
 from bot.engine.model import MAX_ANSWER_CHARS, DeliveryKind
 from bot.identity import Member
-from bot.messages import EXAMPLE_INTRO, Action
+from bot.messages.model import Action
+from bot.messages.rounds import EXAMPLE_INTRO
 from bot.service.ports import OutgoingMessage
 from tests.fakes.slack import FakeSlack, find_pings
 from tests.fakes.slack.harness import ALICE, BOB, CAROL, SlackHarness, has_control, section_texts

@@ -32,7 +32,7 @@ from bot.adapters.slack.wire import (
 from bot.bootstrap import Rapport, build
 from bot.clock import FakeClock
 from bot.config import Settings
-from bot.messages import Action
+from bot.messages.model import Action
 from bot.questions.loader import load_bank
 from bot.store.tables import outbox
 

@@ -15,7 +15,7 @@ from bot.engine.model import (
 )
 from bot.engine.stats import compute_reciprocity
 from bot.engine.together import continue_round
-from bot.messages import reciprocity_lines
+from bot.reports.texts import reciprocity_lines
 from tests.unit.engine.helpers import BANK, active
 
 M = [f"test:w:m{i}" for i in range(6)]

@@ -13,7 +13,7 @@ import pytest
 from bot.engine.model import Rejected
 from bot.i18n import N_, Message, N_plural, normalise
 from bot.i18n.translate import _, ngettext, reading, translator
-from bot.service.schedules import USAGE
+from bot.service.schedule_options import USAGE
 from tests.fakes.catalogs import marked_catalogs
 
 

@@ -18,12 +18,13 @@ from babel.support import NullTranslations
 
 from bot.engine.model import DeliveryKind
 from bot.i18n.translate import Translator
-from bot.messages import Names, Rendered, render
+from bot.messages.deliveries import render
+from bot.messages.model import Names, Rendered
 
 BOT = Path(__file__).resolve().parents[3] / "bot"
 SCANNED = sorted(
     [
-        BOT / "messages.py",
+        *(BOT / "messages").glob("*.py"),
         *(BOT / "engine").glob("*.py"),
         *(BOT / "service").glob("*.py"),
         *(BOT / "reports").glob("*.py"),

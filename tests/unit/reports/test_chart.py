@@ -14,12 +14,13 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from bot import messages
 from bot.engine.model import DeliveryKind, Rate, SubmitAnswer
 from bot.i18n.translate import _, reading
-from bot.messages import Names, render
+from bot.messages.deliveries import render
+from bot.messages.model import Names
 from bot.reports import chart
 from bot.reports.figures import Figures, figures_of
+from bot.reports.texts import CHART_RATES, chart_alt_text, last_days, stats_summary
 from tests.fakes.catalogs import marked_catalogs
 from tests.unit.engine.helpers import T0, active
 
@@ -77,8 +78,8 @@ def test_the_chart_is_a_valid_png_with_no_name_or_answer_in_it() -> None:
     assert Image.open(io.BytesIO(png)).info.keys() <= {"dpi"}
     for secret in [*NAMES, *KEYS, ANSWER, "Ximena", "discord:42"]:
         assert secret.encode() not in png
-    alt = messages.chart_alt_text(figures)
-    summary = messages.stats_summary(figures, "Last 30 days")
+    alt = chart_alt_text(figures)
+    summary = stats_summary(figures, "Last 30 days")
     for text in (alt, summary, str(figures.to_data())):
         assert not any(part in text for name in NAMES for part in name.split())
         assert "secret" not in text and "discord" not in text
@@ -99,7 +100,7 @@ def test_figures_count_layers_the_funnel_waits_and_ratings() -> None:
 def test_fewer_than_five_people_withhold_the_figures_and_say_how_many_more() -> None:
     figures = figures_of(_states(KEYS[:4]))
     assert figures.withheld and figures.needed == 1
-    assert "1 more needed" in messages.stats_summary(figures, "Last 30 days")
+    assert "1 more needed" in stats_summary(figures, "Last 30 days")
     follow_up = {"figures": figures.to_data()}
     assert asyncio.run(chart.for_delivery(DeliveryKind.REPORT_FOLLOW_UP, follow_up)) is None
 
@@ -170,7 +171,7 @@ async def test_the_chart_and_its_alt_text_are_in_the_readers_language(
     original = chart.render_png
 
     def spy(figures: Figures) -> bytes:  # in the worker thread: the reader's language too
-        drawn_with.append([*chart._layer_labels(), _(messages.CHART_RATES)])
+        drawn_with.append([*chart._layer_labels(), _(CHART_RATES)])
         return original(figures)
 
     monkeypatch.setattr(chart, "render_png", spy)
@@ -185,9 +186,9 @@ async def test_the_chart_and_its_alt_text_are_in_the_readers_language(
 def test_figures_read_the_way_each_language_writes_numbers_and_months() -> None:
     figures = figures_of(_states())
     with reading("de"):
-        summary = messages.stats_summary(figures, messages.last_days(30))
+        summary = stats_summary(figures, last_days(30))
     assert "100\xa0%" in summary  # CLDR: German puts a (no-break) space before the sign
-    assert "100%" in messages.stats_summary(figures, messages.last_days(30))
+    assert "100%" in stats_summary(figures, last_days(30))
     digest = {"month": "December 2026", "since": "2026-12-01T00:00:00+01:00"}
     digest["figures"] = figures.to_data()
     german = render(DeliveryKind.STATS_DIGEST, digest, Names(str, "lead"), "de")
