@@ -59,7 +59,6 @@ class Rapport:
         await self.db.upgrade()
         await self.leader.start()
         self._tasks.append(asyncio.create_task(self.dispatcher.run_forever()))
-        self._tasks.append(asyncio.create_task(self.service.questions.warm_lint()))
         self.scheduler.start()
         await self.sync_session_jobs()
 

@@ -95,6 +95,7 @@ class TeamQuestions:
         self._ttl = timedelta(seconds=cache_seconds)
         self._cache: dict[str, tuple[datetime, tuple[Prompt, ...], tuple[Prompt, ...]]] = {}
         workspaces.validators.append(self._can_stand_alone)
+        self._warming: asyncio.Task[None] | None = None
 
     # --- what rounds draw from --------------------------------------------------------------
 
@@ -392,10 +393,15 @@ class TeamQuestions:
             )
         self._cache.pop(workspace, None)
 
-    async def warm_lint(self) -> None:
-        """Load the similarity model (scikit-learn, a few seconds) and every shipped prompt's
-        features in a worker thread at start-up, so the first draft a lead adds is answered
-        within the platforms' three seconds."""
+    def prepare_lint(self) -> None:
+        """A question form is opening: load the similarity model (scikit-learn, seconds of
+        imports) and the shipped prompts' features in a worker thread while the lead types, so
+        their draft is answered within the platform's three seconds. Once per process, and not
+        at start-up, where the imports would compete with the first members' answers."""
+        if self._warming is None:
+            self._warming = asyncio.create_task(self._warm_lint())
+
+    async def _warm_lint(self) -> None:
         for name, bank in self.shipped.items():
             if not bank.prompts:
                 continue
