@@ -81,6 +81,7 @@ class MemberLanguages:
         self._unsaved: dict[str, tuple[Member, str]] = {}
         self._saver: asyncio.Task[None] | None = None
         self._asking: set[asyncio.Task[str | None]] = set()
+        self._looking: set[asyncio.Task[LanguageView]] = set()
 
     async def language_of(self, member: Member, *, ask_platform: bool = True) -> str:
         """The member's language. A delivery passes `ask_platform=False`: a fan-out must not cost
@@ -94,6 +95,18 @@ class MemberLanguages:
             platform = await self._look_up(member)
         workspace = normalise((await self.workspaces.settings_of(member.workspace)).language)
         return LanguageView(chosen or platform or workspace or SOURCE_LANGUAGE, chosen, platform)
+
+    def look_up_soon(self, member: Member) -> None:
+        """Ask the platform in the background about a member nothing is known of yet, for
+        whoever answers them next (a message that can't wait for it reads the default)."""
+        if member.key in self._looked_up or member.platform not in self.lookups:
+            return
+        cached = self._cache.get(member.key)
+        if cached is not None and (cached[1] or cached[2]):
+            return
+        asking = asyncio.create_task(self.view(member))
+        self._looking.add(asking)
+        asking.add_done_callback(self._looking.discard)
 
     async def choose(self, member: Member, code: str) -> Outcome:
         """The member's own choice; `auto` goes back to the platform's language."""
@@ -134,13 +147,13 @@ class MemberLanguages:
     async def settled(self) -> None:
         """Wait until every platform lookup under way has answered and what the platforms
         reported is written (at shutdown, and in tests)."""
-        await asyncio.gather(*self._asking, return_exceptions=True)
+        await asyncio.gather(*self._looking, *self._asking, return_exceptions=True)
         while self._saver is not None and not self._saver.done():
             await asyncio.shield(self._saver)
 
     async def stop(self) -> None:
         """At shutdown: stop asking platforms, then write what they already told us."""
-        for asking in list(self._asking):
+        for asking in [*self._looking, *self._asking]:
             asking.cancel()
         await self.settled()
 

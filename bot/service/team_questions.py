@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -95,7 +95,6 @@ class TeamQuestions:
         self._ttl = timedelta(seconds=cache_seconds)
         self._cache: dict[str, tuple[datetime, tuple[Prompt, ...], tuple[Prompt, ...]]] = {}
         workspaces.validators.append(self._can_stand_alone)
-        self._warming: asyncio.Task[None] | None = None
 
     # --- what rounds draw from --------------------------------------------------------------
 
@@ -393,22 +392,6 @@ class TeamQuestions:
             )
         self._cache.pop(workspace, None)
 
-    def prepare_lint(self) -> None:
-        """A question form is opening: load the similarity model (scikit-learn, seconds of
-        imports) and the shipped prompts' features in a worker thread while the lead types, so
-        their draft is answered within the platform's three seconds. Once per process, and not
-        at start-up, where the imports would compete with the first members' answers."""
-        if self._warming is None:
-            self._warming = asyncio.create_task(self._warm_lint())
-
-    async def _warm_lint(self) -> None:
-        for name, bank in self.shipped.items():
-            if not bank.prompts:
-                continue
-            probe = replace(bank.prompts[0], id="draft")  # any text: only the loading counts
-            team = Bank(TEAM_BANK, TEAM_TITLE, (probe,), audience=bank.audience)
-            await asyncio.to_thread(_draft_problems, team, [(name, bank), (TEAM_BANK, team)])
-
     async def _lint(self, workspace: str, draft: Draft, replacing: str | None = None) -> list[str]:
         problems = draft_problems(draft)
         if problems:
@@ -431,8 +414,8 @@ class TeamQuestions:
         audience = base.audience if base else "workplace"
         team = Bank(TEAM_BANK, TEAM_TITLE, (*own, candidate), audience=audience)
         entries = [*self.shipped.items(), (TEAM_BANK, team)]
-        # CPU work (TF-IDF over every prompt of the audience): off the event loop, so a lead
-        # adding a question never holds up everyone else's answers
+        # CPU work (the first time, every shipped prompt's features): off the event loop, so a
+        # lead adding a question never holds up everyone else's answers
         found = await asyncio.to_thread(_draft_problems, team, entries)
         return [p.message for p in found]
 

@@ -112,7 +112,7 @@ def _draft_command(h: CommandHandlers, name: str, description: str) -> DraftComm
         hierarchy_safe: bool = True,
     ) -> None:
         draft = Draft(layer.value, topic.strip().lower(), text, hierarchy_safe, example or None)
-        # linting a draft may take a while (the similarity model loads on first use)
+        # the first draft's lint reads every shipped prompt's features: it may take a moment
         await h.respond(interaction, lambda: work(interaction, draft), defer_first=True)
 
     command: DraftCommand = app_commands.Command(

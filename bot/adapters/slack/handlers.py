@@ -54,7 +54,7 @@ class SlackHandlers(CommandHandlers, RoundHandlers):
         self.directory = directory
         self.bot_user_id = bot_user_id
         self.activity = Activity()
-        self._running: set[asyncio.Task[None]] = set()
+        self._running: set[asyncio.Task[bool]] = set()
         self.team = SlackTeam(
             rapport.languages,
             rapport.service.workspaces,
@@ -80,9 +80,15 @@ class SlackHandlers(CommandHandlers, RoundHandlers):
         finally:
             await self.activity.done()
 
-    async def _as_reader(self, run: Awaitable[None], reader: Member | None) -> None:
+    async def _as_reader(
+        self, run: Awaitable[None], reader: Member | None, ask_platform: bool = True
+    ) -> None:
         """`run` with everything it says in `reader`'s language."""
-        language = await self.languages.language_of(reader) if reader else None
+        language = None
+        if reader is not None:
+            language = await self.languages.language_of(reader, ask_platform=ask_platform)
+            if not ask_platform:
+                self.languages.look_up_soon(reader)
         with reading(language):
             await run
 

@@ -47,6 +47,13 @@ class Activity:
 Listener = TypeVar("Listener", bound=Callable[..., Awaitable[None]])
 
 
+def answering(listener: Listener) -> Listener:
+    """`tracked`, for a member's answer (a modal or a DM reply): its ack says nothing, so it
+    never waits for the platform to tell a new member's language; that is asked in the
+    background, and the member's next message is in it."""
+    return _tracked(listener, ask_platform=False)
+
+
 def tracked(listener: Listener) -> Listener:
     """Run the listener in the background, answering Slack as soon as it acked.
 
@@ -58,13 +65,16 @@ def tracked(listener: Listener) -> Listener:
     so Slack redelivers an event. Each run is counted in `self.activity`; `wraps` keeps the
     argument names bolt injects by.
     """
+    return _tracked(listener, ask_platform=True)
 
+
+def _tracked(listener: Listener, ask_platform: bool) -> Listener:
     @functools.wraps(listener)
     async def run(self: SlackHandlers, *args: Any, **kwargs: Any) -> BoltResponse | None:
         acked = asyncio.Event()
         kwargs["ack"] = _signalling(kwargs["ack"], acked)
         reader = wire.reader_of(kwargs)
-        run = self._as_reader(listener(self, *args, **kwargs), reader)
+        run = self._as_reader(listener(self, *args, **kwargs), reader, ask_platform)
         work = asyncio.create_task(self._finish(run, acked))
         self._running.add(work)
         work.add_done_callback(self._running.discard)

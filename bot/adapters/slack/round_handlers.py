@@ -15,7 +15,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.adapters.slack import blocks, wire
 from bot.adapters.slack.blocks import escape
 from bot.adapters.slack.client import failed_call
-from bot.adapters.slack.listening import tracked
+from bot.adapters.slack.listening import answering, tracked
 from bot.adapters.slack.replies import PLATFORM_ERRORS, Body, Respond, _tell
 from bot.engine.follow_ups import clean_follow_up
 from bot.engine.model import AskFollowUp, Rejected, SubmitAnswer
@@ -57,7 +57,7 @@ class RoundHandlers:
 
     # ============================================================== DM replies
 
-    @tracked
+    @answering
     async def on_message(
         self, ack: Respond, event: Body, body: Body, client: AsyncWebClient
     ) -> None:
@@ -212,7 +212,7 @@ class RoundHandlers:
 
     # ============================================================ answer modal
 
-    @tracked
+    @answering
     async def on_answer_submitted(
         self, ack: Respond, body: Body, view: Body, client: AsyncWebClient
     ) -> None:
@@ -234,7 +234,7 @@ class RoundHandlers:
         if not (outcome.ok or outcome.duplicate) and meta.channel_id:
             await client.chat_postMessage(channel=meta.channel_id, text=escape(_(outcome.message)))
 
-    @tracked
+    @answering
     async def on_follow_up_submitted(
         self, ack: Respond, body: Body, view: Body, client: AsyncWebClient
     ) -> None:

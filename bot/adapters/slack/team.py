@@ -154,7 +154,6 @@ class SlackTeam:
             topics = sorted(
                 {t.prompt.topic for t in await self.questions.listing(member.workspace)}
             )
-            self.questions.prepare_lint()
             return await self._open(client, command, tb.question_modal(action, topics))
         if action in ("list", "review", "export") and not rest:
             if not await self.is_lead(client, member):

@@ -1,9 +1,9 @@
 """Duplicates: the same question twice, in the same words or in other words.
 
 - Exact: equal after normalising case, punctuation and spacing.
-- Near (on meaning, not only on shared words): scikit-learn's TF-IDF over unigrams and bigrams
-  of Snowball-stemmed content words, after everyday phrasings of one idea are folded into one
-  token (`CONCEPTS`: "wake up", "breakfast" and "mornings" are one idea; so are "unwind",
+- Near (on meaning, not only on shared words): TF-IDF (scikit-learn's weighting) over unigrams
+  and bigrams of Snowball-stemmed content words, after everyday phrasings of one idea are folded
+  into one token (`CONCEPTS`: "wake up", "breakfast" and "mornings" are one idea; so are "unwind",
   "switch off" and "the end of the day"), compared by cosine similarity. TF-IDF weighs words by
   how rare they are in the banks checked together, so two prompts that share "changed your mind"
   and "food" score high while two that share only "your partner" or "today" do not. Pairs at or
@@ -16,7 +16,9 @@ Each problem is reported on the later prompt of a pair, naming the earlier one.
 
 from __future__ import annotations
 
+import math
 import re
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache, lru_cache
@@ -114,21 +116,32 @@ class _Item:
 
 def similarities(texts: Sequence[str], only_last: bool = False) -> list[list[float]]:
     """Pairwise TF-IDF cosine similarity of the texts (1.0 on the diagonal); `only_last`: only
-    the last text's row (weighed by the whole set all the same), for a single new prompt."""
-    from sklearn.feature_extraction.text import TfidfVectorizer
-    from sklearn.metrics.pairwise import linear_kernel
+    the last text's row (weighed by the whole set all the same), for a single new prompt.
 
-    if not texts:
-        return []
-    vectorizer = TfidfVectorizer(
-        analyzer=features, sublinear_tf=True, token_pattern=None, lowercase=False
-    )
-    rows = 1 if only_last else len(texts)
-    try:
-        matrix = vectorizer.fit_transform(texts)
-    except ValueError:  # no content words at all
-        return [[0.0] * len(texts) for _ in range(rows)]
-    return linear_kernel(matrix[-rows:], matrix).tolist()  # type: ignore[no-any-return]
+    The weighting is scikit-learn's `TfidfVectorizer(sublinear_tf=True)`: tf = 1 + ln(count),
+    idf = ln((1 + n) / (1 + df)) + 1, each vector L2-normalised (a test pins the two equal).
+    Written out because it is a few lines over sparse dictionaries, where scikit-learn and
+    SciPy would cost a bot process seconds of imports and ~100 MB for one sentence's check."""
+    counted = [Counter(features(text)) for text in texts]
+    documents = Counter(feature for counts in counted for feature in counts)
+    smoothed = len(texts) + 1
+    idf = {feature: math.log(smoothed / (1 + df)) + 1 for feature, df in documents.items()}
+    vectors = [
+        _unit({f: (1 + math.log(c)) * idf[f] for f, c in counts.items()}) for counts in counted
+    ]
+    rows = vectors[-1:] if only_last and vectors else vectors
+    return [[_dot(row, other) for other in vectors] for row in rows]
+
+
+def _unit(vector: dict[str, float]) -> dict[str, float]:
+    length = math.sqrt(sum(w * w for w in vector.values()))
+    return {f: w / length for f, w in vector.items()} if length else {}
+
+
+def _dot(a: dict[str, float], b: dict[str, float]) -> float:
+    if len(b) < len(a):
+        a, b = b, a
+    return sum(w * b[f] for f, w in a.items() if f in b)
 
 
 def duplicate_problems(entries: Sequence[tuple[str, Bank]]) -> list[Problem]:
