@@ -73,7 +73,7 @@ class MemberLanguages:
         # per platform: ask the platform for a member's locale (Slack's users.info), once
         self.lookups: dict[str, LocaleLookup] = {}
         self._ttl = timedelta(seconds=cache_seconds)
-        self._lookup_budget = lookup_budget_seconds
+        self.lookup_budget = lookup_budget_seconds
         self._cache: dict[str, tuple[datetime, str | None, str | None]] = {}
         self._looked_up: set[str] = set()
         self._reading: dict[str, asyncio.Future[tuple[str | None, str | None]]] = {}
@@ -244,7 +244,7 @@ class MemberLanguages:
         self._asking.add(asking)
         asking.add_done_callback(self._asking.discard)
         try:
-            async with asyncio.timeout(self._lookup_budget):
+            async with asyncio.timeout(self.lookup_budget):
                 return await asyncio.shield(asking)
         except TimeoutError:
             return None

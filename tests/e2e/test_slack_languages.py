@@ -8,6 +8,7 @@ answers exactly as written.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
@@ -15,11 +16,12 @@ from typing import Any
 import pytest
 
 from bot.adapters.slack import wire
+from bot.identity import Member
 from bot.messages.model import Action
 from tests.e2e.test_slack_round import Pair
 from tests.fakes.catalogs import TranslatedTexts, german_and_french
 from tests.fakes.slack import FakeSlack
-from tests.fakes.slack.harness import ALICE, BOB, SlackHarness, running, section_texts
+from tests.fakes.slack.harness import ALICE, BOB, CAROL, SlackHarness, running, section_texts
 
 LANGUAGE_OF = {ALICE: "de", BOB: "fr"}
 
@@ -112,3 +114,22 @@ async def test_a_member_chooses_their_language_and_status_shows_it(slack: SlackH
     assert data["settings"]["platform_language"] == "de"
     back = await slack.command("language auto")
     assert "Deutsch" in back["text"]
+
+
+async def test_an_answer_never_waits_for_slack_to_tell_a_new_members_language(
+    slack: SlackHarness,
+) -> None:
+    """Carol, new to this process, replies in her DM while `users.info` hangs: her message is
+    acknowledged at once; once Slack answers, Rapport knows she reads French."""
+    slack.fake.users[CAROL]["locale"] = "fr-FR"
+    carol = Member("slack", slack.fake.team_id, CAROL)
+    slack.handlers.languages.lookup_budget = 60.0  # a command would wait this long for it
+    held = slack.fake.hold("users.info")
+    try:
+        async with asyncio.timeout(5):
+            await slack.deliver(slack.dm("Hello?", CAROL))
+        assert await slack.handlers.languages.language_of(carol, ask_platform=False) == "en"
+    finally:
+        held.release()
+    await slack.handlers.languages.settled()
+    assert await slack.handlers.languages.language_of(carol, ask_platform=False) == "fr"
