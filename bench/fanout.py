@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import cProfile
 import multiprocessing
 import tempfile
 import time
@@ -119,7 +120,9 @@ async def _serve_fake(members: int, pipe: Connection) -> None:
         await loop.run_in_executor(None, pipe.recv)  # until the bot side has shut down
 
 
-async def run(members: int, rate: float, database_url: str | None, workdir: Path) -> None:
+async def run(
+    members: int, rate: float, database_url: str | None, workdir: Path, profile: str | None = None
+) -> None:
     loop = asyncio.get_running_loop()
     ours, theirs = multiprocessing.get_context("spawn").Pipe()
     server = multiprocessing.get_context("spawn").Process(
@@ -153,9 +156,17 @@ async def run(members: int, rate: float, database_url: str | None, workdir: Path
     )
     assert added.ok and added.code, added.message
 
+    profiler = cProfile.Profile() if profile else None
+    cpu_started = time.process_time()
     started = time.perf_counter()
+    if profiler is not None:
+        profiler.enable()
     report = await rapport.schedules.run_now(lead, True, added.code)
     session_seconds = time.perf_counter() - started
+    session_cpu = time.process_time() - cpu_started
+    if profiler is not None:
+        profiler.disable()
+        profiler.dump_stats(profile)
     queued = await _invitations_queued(rapport)
 
     fanout_start = time.monotonic()
@@ -180,6 +191,7 @@ async def run(members: int, rate: float, database_url: str | None, workdir: Path
     rows = [
         ("listing the channel (Web API, not engine)", f"{directory.seconds:8.2f} s", ""),
         ("engine: pairing + rounds + outbox writes", f"{engine:8.2f} s", "target < 10 s"),
+        ("engine + listing CPU in the Rapport process", f"{session_cpu:8.2f} s", ""),
         ("invitations queued in the outbox", f"{queued:8d}", ""),
         ("messages posted (chat.postMessage)", f"{result['posts']:8d}", ""),
         ("rate-limit bound (posts / rate)", f"{bound:8.2f} s", ""),
@@ -223,9 +235,10 @@ def main() -> None:
     parser.add_argument("--members", type=int, default=10_000)
     parser.add_argument("--rate", type=float, default=500.0, help="outbox messages/s for Slack")
     parser.add_argument("--database-url", help="default: a fresh SQLite file")
+    parser.add_argument("--profile", help="write a cProfile of the engine phase to this file")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        asyncio.run(run(args.members, args.rate, args.database_url, Path(tmp)))
+        asyncio.run(run(args.members, args.rate, args.database_url, Path(tmp), args.profile))
 
 
 if __name__ == "__main__":

@@ -31,6 +31,7 @@ from bot.reports.sessions import last_outcomes, record_session
 from bot.service.ports import ChannelDirectory, ChannelMember
 from bot.service.rounds import Outcome, RoundService, SessionGroupStart
 from bot.store import repository as repo
+from bot.store.bulk import any_of, insert_rows, slices
 from bot.store.database import Database
 from bot.store.tables import (
     avoid_pairs,
@@ -44,8 +45,8 @@ log = logging.getLogger(__name__)
 
 GRACE = timedelta(hours=6)
 RECENT_SESSIONS = 6
-START_CHUNK = 32  # groups whose rounds start together in one group commit; small enough that
-# a crash half-way through a large session leaves most of it to resume
+START_CHUNK = 128  # groups whose rounds start together in one transaction; a crash half-way
+# through a session redoes at most one chunk (resuming skips linked groups)
 LEAD_ONLY = N_("Only team leads can manage schedules. Ask a lead (or a workspace admin) to help.")
 USAGE = N_(
     "Usage: /rapport schedule add #channel every:<1-4 weeks> day:<mon-sun> time:<HH:MM> "
@@ -587,10 +588,11 @@ async def _eligible(
 ) -> list[ChannelMember]:
     humans = [m for m in listed if not m.is_bot]
     keys = [Member(row.platform, row.workspace_id, m.user_id).key for m in humans]
-    prefs = {
-        r.member_key: r
-        for r in await conn.execute(sa.select(members).where(members.c.member_key.in_(keys)))
-    }
+    prefs = {}
+    for part in slices(keys):  # a channel may have 100,000 members
+        query = sa.select(members.c.member_key, members.c.opted_out, members.c.paused_until)
+        for r in await conn.execute(query.where(any_of(conn, members.c.member_key, part))):
+            prefs[r.member_key] = r
 
     def available(key: str) -> bool:
         pref = prefs.get(key)
@@ -622,8 +624,11 @@ async def _recent_pairs(conn: AsyncConnection, schedule_id: str) -> set[Pair]:
 
 
 async def _avoided(conn: AsyncConnection, keys: list[str]) -> set[Pair]:
-    rows = await conn.execute(sa.select(avoid_pairs).where(avoid_pairs.c.member_key.in_(keys)))
-    return {frozenset((r.member_key, r.avoided_key)) for r in rows}
+    pairs: set[Pair] = set()
+    for part in slices(keys):
+        query = sa.select(avoid_pairs).where(any_of(conn, avoid_pairs.c.member_key, part))
+        pairs.update(frozenset((r.member_key, r.avoided_key)) for r in await conn.execute(query))
+    return pairs
 
 
 async def _store_groups(
@@ -635,8 +640,9 @@ async def _store_groups(
 ) -> None:
     if not groups:
         return
-    await conn.execute(
-        session_groups.insert(),
+    await insert_rows(
+        conn,
+        session_groups,
         [
             {
                 "schedule_id": schedule_id,

@@ -1,0 +1,80 @@
+"""Bulk writes and long key lists: one store function, a path per dialect.
+
+A session start writes thousands of rounds, round members and outbox rows. SQLAlchemy sends an
+executemany of them on PostgreSQL as multi-row INSERTs whose every value is rendered as its own
+cast placeholder (`$n::VARCHAR`), and that rendering, not the database, was most of the engine's
+CPU. On PostgreSQL `insert_rows` therefore streams the rows with COPY (asyncpg's binary
+`copy_records_to_table`) on the transaction's own connection; on SQLite, and for a handful of
+rows, it stays an executemany. Both paths write the same rows (tests/integration/test_bulk.py).
+
+`any_of` is the matching choice for reads: `column = ANY(:array)` on PostgreSQL is one
+parameter and one prepared statement however many keys (asyncpg allows at most 32,767
+parameters, so an IN list of 100,000 member keys would not even run); SQLite keeps `IN`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+COPY_MIN_ROWS = 16  # below this an INSERT's one round trip beats COPY's two
+IN_SLICE = 5_000  # keys per statement where a list may be huge (SQLite's IN has a limit too)
+
+
+def is_postgresql(conn: AsyncConnection) -> bool:
+    return conn.dialect.name == "postgresql"
+
+
+async def insert_rows(
+    conn: AsyncConnection, table: sa.Table, rows: Sequence[Mapping[str, Any]]
+) -> None:
+    """Insert `rows` (each naming the same columns) into `table` in this transaction.
+
+    Columns a row leaves out take their server default (or NULL) on PostgreSQL's COPY path, so
+    callers name every column that has only a Python-side default.
+    """
+    if not rows:
+        return
+    if not is_postgresql(conn) or len(rows) < COPY_MIN_ROWS:
+        await conn.execute(table.insert(), list(rows))
+        return
+    names = list(rows[0])
+    binds = [_bind_processor(table.c[name], conn) for name in names]
+    records = [
+        tuple(bind(row[name]) for name, bind in zip(names, binds, strict=True)) for row in rows
+    ]
+    raw = await conn.get_raw_connection()
+    driver = raw.driver_connection
+    assert driver is not None
+    await driver.copy_records_to_table(table.name, records=records, columns=names)
+
+
+def _bind_processor(column: sa.Column[Any], conn: AsyncConnection) -> Any:
+    """The column type's own Python-side conversion (e.g. UTCDateTime's aware -> naive UTC)."""
+    column_type = column.type
+    if isinstance(column_type, sa.TypeDecorator):
+        decorator = column_type
+
+        def process(value: Any) -> Any:
+            return decorator.process_bind_param(value, conn.dialect)
+
+        return process
+    return lambda value: value
+
+
+def any_of(conn: AsyncConnection, column: sa.ColumnElement[Any], values: Sequence[Any]) -> Any:
+    """`column IN values` as one array parameter on PostgreSQL, a plain IN on SQLite."""
+    if not is_postgresql(conn):
+        return column.in_(list(values))
+    array = sa.bindparam(None, list(values), type_=postgresql.ARRAY(column.type))
+    return column == sa.any_(array)
+
+
+def slices(values: Sequence[Any], size: int = IN_SLICE) -> Iterator[Sequence[Any]]:
+    """`values` in slices of `size`, for reads whose key list may run to 100,000."""
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
