@@ -1,6 +1,7 @@
 """A scheduled session for a 10,000-member Slack channel: pairing and invitation fan-out.
 
     .venv/bin/python -m bench.fanout [--members 10000] [--rate 500] [--database-url URL]
+    .venv/bin/python -m bench.fanout --members 100000 --rate 2000 --database-url URL
 
 Rapport's real core and Slack adapter (SlackSender, SlackDirectory, the measured Web API client)
 run against the fake Slack server (tests/fakes/slack) holding one channel with `--members`
@@ -15,6 +16,12 @@ Two phases, timed separately:
 2. fan-out: the dispatcher starts; wall time until the last invitation was posted, beside the
    bound the rate limit imposes (messages sent / rate).
 
+Memory: a thread samples this process's VmRSS (/proc/self/status) every 0.2 s from before the
+session starts to the last invitation, and VmHWM (the kernel's peak RSS) is read at the end. This
+process is Rapport (core, store, Slack adapter, the outbox) plus the bench's own small harness;
+the fake Slack and its records live in the child process, so they are not counted. The RSS
+before the session starts (interpreter, imports, Rapport built and connected) is shown apart.
+
 Duplicate invitations are counted from the `chat.postMessage` calls the fake recorded (per DM
 channel) and must be 0. Targets: engine < 10 s, fan-out wall <= 1.1 x bound.
 """
@@ -25,7 +32,9 @@ import argparse
 import asyncio
 import cProfile
 import multiprocessing
+import os
 import tempfile
+import threading
 import time
 from collections import Counter
 from multiprocessing.connection import Connection
@@ -57,6 +66,43 @@ class TimedDirectory:
             return await self.inner.channel_members(workspace_id, channel_id)
         finally:
             self.seconds += time.perf_counter() - started
+
+
+def _status_kb(field: str) -> int:
+    """A field of /proc/self/status in kB (VmRSS now, VmHWM the peak so far); 0 off Linux."""
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith(field + ":"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+class RssSampler:
+    """Samples this process's RSS in a thread (the event loop may be busy for seconds)."""
+
+    def __init__(self, interval: float = 0.2) -> None:
+        self.interval = interval
+        self.peak_kb = 0
+        self.samples = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self.peak_kb = max(self.peak_kb, _status_kb("VmRSS"))
+            self.samples += 1
+            self._stop.wait(self.interval)
+
+    def __enter__(self) -> RssSampler:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
 
 
 class Tally:
@@ -156,6 +202,9 @@ async def run(
     )
     assert added.ok and added.code, added.message
 
+    baseline_kb = _status_kb("VmRSS")
+    sampler = RssSampler()
+    sampler.__enter__()
     profiler = cProfile.Profile() if profile else None
     cpu_started = time.process_time()
     started = time.perf_counter()
@@ -168,6 +217,7 @@ async def run(
         profiler.disable()
         profiler.dump_stats(profile)
     queued = await _invitations_queued(rapport)
+    engine_sampler_peak = sampler.peak_kb
 
     fanout_start = time.monotonic()
     dispatcher = asyncio.create_task(rapport.dispatcher.run_forever())
@@ -175,6 +225,8 @@ async def run(
         loop.run_in_executor(None, ours.recv), timeout=max(120.0, 5 * members / rate)
     )
     wall = result["last_post"] - fanout_start
+    sampler.__exit__()
+    engine_peak_kb = engine_sampler_peak
     rapport.dispatcher.stop()
     await dispatcher
     await rapport.leader.stop()
@@ -187,6 +239,7 @@ async def run(
     bound = result["posts"] / rate
     backend = "PostgreSQL" if database_url and "postgres" in database_url else "SQLite"
     print(f"fan-out of a {members:,}-member Slack channel on {backend}, outbox rate {rate:g}/s")
+    print(f"  load average at the end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     print(f"  session: {report.message}")
     rows = [
         ("listing the channel (Web API, not engine)", f"{directory.seconds:8.2f} s", ""),
@@ -196,6 +249,14 @@ async def run(
         ("messages posted (chat.postMessage)", f"{result['posts']:8d}", ""),
         ("rate-limit bound (posts / rate)", f"{bound:8.2f} s", ""),
         ("fan-out wall time", f"{wall:8.2f} s", f"{wall / bound:.3f} x bound (target <= 1.1)"),
+        ("RSS before the session (Rapport built)", f"{baseline_kb / 1024:8.1f} MB", ""),
+        ("RSS peak during the engine phase", f"{engine_peak_kb / 1024:8.1f} MB", ""),
+        (
+            "RSS peak, session start to last post",
+            f"{sampler.peak_kb / 1024:8.1f} MB",
+            f"VmHWM {_status_kb('VmHWM') / 1024:.1f} MB, {sampler.samples} samples "
+            "(target < 300 MB)",
+        ),
         ("session start to last invitation", f"{session_seconds + wall:8.2f} s", ""),
         ("duplicate invitations", f"{result['duplicates']:8d}", "must be 0"),
         ("people invited", f"{result['invited']:8d}", f"of {members}"),
