@@ -154,6 +154,7 @@ async def _serve_fake(members: int, pipe: Connection) -> None:
                 "signing_secret": fake.signing_secret,
             }
         )
+        pipe.send({"cpu": time.process_time()})  # the fake's CPU so far (building the channel)
         await tally.done.wait()
         pipe.send(
             {
@@ -161,13 +162,19 @@ async def _serve_fake(members: int, pipe: Connection) -> None:
                 "posts": tally.posts,
                 "invited": len(tally.invitations),
                 "duplicates": tally.duplicates,
+                "cpu": time.process_time(),
             }
         )
         await loop.run_in_executor(None, pipe.recv)  # until the bot side has shut down
 
 
 async def run(
-    members: int, rate: float, database_url: str | None, workdir: Path, profile: str | None = None
+    members: int,
+    rate: float,
+    database_url: str | None,
+    workdir: Path,
+    profile: str | None = None,
+    profile_fanout: str | None = None,
 ) -> None:
     loop = asyncio.get_running_loop()
     ours, theirs = multiprocessing.get_context("spawn").Pipe()
@@ -176,6 +183,7 @@ async def run(
     )
     server.start()
     fake = await loop.run_in_executor(None, ours.recv)
+    fake_cpu_before = (await loop.run_in_executor(None, ours.recv))["cpu"]
     settings = Settings(
         _env_file=None,  # type: ignore[call-arg]
         RAPPORT_DATABASE_URL=database_url or f"sqlite+aiosqlite:///{workdir / 'fanout.db'}",
@@ -219,12 +227,20 @@ async def run(
     queued = await _invitations_queued(rapport)
     engine_sampler_peak = sampler.peak_kb
 
+    fanout_profiler = cProfile.Profile() if profile_fanout else None
+    if fanout_profiler is not None:
+        fanout_profiler.enable()
+    fanout_cpu_started = time.process_time()
     fanout_start = time.monotonic()
     dispatcher = asyncio.create_task(rapport.dispatcher.run_forever())
     result = await asyncio.wait_for(
         loop.run_in_executor(None, ours.recv), timeout=max(120.0, 5 * members / rate)
     )
     wall = result["last_post"] - fanout_start
+    fanout_cpu = time.process_time() - fanout_cpu_started
+    if fanout_profiler is not None:
+        fanout_profiler.disable()
+        fanout_profiler.dump_stats(profile_fanout)
     sampler.__exit__()
     engine_peak_kb = engine_sampler_peak
     rapport.dispatcher.stop()
@@ -248,6 +264,11 @@ async def run(
         ("invitations queued in the outbox", f"{queued:8d}", ""),
         ("messages posted (chat.postMessage)", f"{result['posts']:8d}", ""),
         ("rate-limit bound (posts / rate)", f"{bound:8.2f} s", ""),
+        (
+            "fan-out CPU: Rapport process / fake Slack",
+            f"{fanout_cpu:8.2f} s",
+            f"/ {result['cpu'] - fake_cpu_before:.2f} s (the fake's includes the listing)",
+        ),
         ("fan-out wall time", f"{wall:8.2f} s", f"{wall / bound:.3f} x bound (target <= 1.1)"),
         ("RSS before the session (Rapport built)", f"{baseline_kb / 1024:8.1f} MB", ""),
         ("RSS peak during the engine phase", f"{engine_peak_kb / 1024:8.1f} MB", ""),
@@ -297,9 +318,19 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=500.0, help="outbox messages/s for Slack")
     parser.add_argument("--database-url", help="default: a fresh SQLite file")
     parser.add_argument("--profile", help="write a cProfile of the engine phase to this file")
+    parser.add_argument("--profile-fanout", help="write a cProfile of the fan-out to this file")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        asyncio.run(run(args.members, args.rate, args.database_url, Path(tmp), args.profile))
+        asyncio.run(
+            run(
+                args.members,
+                args.rate,
+                args.database_url,
+                Path(tmp),
+                args.profile,
+                args.profile_fanout,
+            )
+        )
 
 
 if __name__ == "__main__":

@@ -31,11 +31,15 @@ from bot.reports.sessions import last_outcomes, record_session
 from bot.service.ports import ChannelDirectory, ChannelMember
 from bot.service.rounds import Outcome, RoundService, SessionGroupStart
 from bot.store import repository as repo
-from bot.store.bulk import any_of, insert_rows, slices
+from bot.store.bulk import analyze, any_of, insert_rows, slices
 from bot.store.database import Database
 from bot.store.tables import (
     avoid_pairs,
     members,
+    outbox,
+    pair_prompts,
+    round_members,
+    rounds,
     schedule_sessions,
     schedules,
     session_groups,
@@ -47,6 +51,8 @@ GRACE = timedelta(hours=6)
 RECENT_SESSIONS = 6
 START_CHUNK = 128  # groups whose rounds start together in one transaction; a crash half-way
 # through a session redoes at most one chunk (resuming skips linked groups)
+# a session this large refreshes the planner's statistics as it writes (bot/store/bulk.py)
+ANALYZE_MIN_GROUPS = 1_000
 LEAD_ONLY = N_("Only team leads can manage schedules. Ask a lead (or a workspace admin) to help.")
 USAGE = N_(
     "Usage: /rapport schedule add #channel every:<1-4 weeks> day:<mon-sun> time:<HH:MM> "
@@ -378,10 +384,22 @@ class ScheduleService:
         """Pair, invite and summarise one occurrence; safe to call again for the same one."""
         groups = await self._pair_once(row, occurrence)
         waiting = [(no, keys, leads) for no, keys, leads, round_id in groups if round_id is None]
+        del groups
+        large = len(waiting) >= ANALYZE_MIN_GROUPS
+        next_analyze = 1 if large else len(waiting) + 1
         # a chunk of groups starts in one transaction; small chunks keep a crash's loss small
-        for first in range(0, len(waiting), START_CHUNK):
+        for number, first in enumerate(range(0, len(waiting), START_CHUNK), start=1):
             await self._start_groups(row, occurrence, waiting[first : first + START_CHUNK])
+            if number == next_analyze:  # after chunks 1, 2, 4, 8, …: as the tables double
+                await self._analyze()
+                next_analyze *= 2
+        if large:  # the dispatcher's claim query plans on what is now queued
+            await self._analyze()
         return await self._finish(row, occurrence)
+
+    async def _analyze(self) -> None:
+        async with self.db.transaction() as conn:
+            await analyze(conn, [rounds, round_members, outbox, session_groups, pair_prompts])
 
     async def _pair_once(self, row: sa.Row, occurrence: datetime) -> list[tuple]:
         now = self.clock.now()
