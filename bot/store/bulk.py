@@ -20,12 +20,14 @@ parameters, so an IN list of 100,000 member keys would not even run); SQLite kee
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.types import TypeDecorator
 
 COPY_MIN_ROWS = 16  # below this an INSERT's one round trip beats COPY's two
 IN_SLICE = 5_000  # keys per statement where a list may be huge (SQLite's IN has a limit too)
@@ -49,27 +51,35 @@ async def insert_rows(
         await conn.execute(table.insert(), list(rows))
         return
     names = list(rows[0])
-    binds = [_bind_processor(table.c[name], conn) for name in names]
-    records = [
-        tuple(bind(row[name]) for name, bind in zip(names, binds, strict=True)) for row in rows
-    ]
+    getter = operator.itemgetter(*names)  # one name: a bare value, not a 1-tuple
+    records = [getter(row) for row in rows] if len(names) > 1 else [(r[names[0]],) for r in rows]
+    converted = [i for i, name in enumerate(names) if isinstance(table.c[name].type, TypeDecorator)]
+    if converted:
+        records = _converted(records, [(i, table.c[names[i]].type) for i in converted], conn)
     raw = await conn.get_raw_connection()
     driver = raw.driver_connection
     assert driver is not None
     await driver.copy_records_to_table(table.name, records=records, columns=names)
 
 
-def _bind_processor(column: sa.Column[Any], conn: AsyncConnection) -> Any:
-    """The column type's own Python-side conversion (e.g. UTCDateTime's aware -> naive UTC)."""
-    column_type = column.type
-    if isinstance(column_type, sa.TypeDecorator):
-        decorator = column_type
-
-        def process(value: Any) -> Any:
-            return decorator.process_bind_param(value, conn.dialect)
-
-        return process
-    return lambda value: value
+def _converted(
+    records: list[tuple[Any, ...]],
+    columns: list[tuple[int, Any]],
+    conn: AsyncConnection,
+) -> list[tuple[Any, ...]]:
+    """Apply each decorated column type's own bind conversion (UTCDateTime: aware -> naive UTC),
+    once per distinct value: a session's rows share a handful of timestamps."""
+    seen: list[dict[Any, Any]] = [{} for _ in columns]
+    out = []
+    for record in records:
+        values = list(record)
+        for (index, column_type), cache in zip(columns, seen, strict=True):
+            value = values[index]
+            if value not in cache:
+                cache[value] = column_type.process_bind_param(value, conn.dialect)
+            values[index] = cache[value]
+        out.append(tuple(values))
+    return out
 
 
 def any_of(conn: AsyncConnection, column: sa.ColumnElement[Any], values: Sequence[Any]) -> Any:
