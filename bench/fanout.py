@@ -23,7 +23,10 @@ the fake Slack and its records live in the child process, so they are not counte
 before the session starts (interpreter, imports, Rapport built and connected) is shown apart.
 
 Duplicate invitations are counted from the `chat.postMessage` calls the fake recorded (per DM
-channel) and must be 0. Targets: engine < 10 s, fan-out wall <= 1.1 x bound.
+channel) and must be 0. Targets: engine < 10 s for 10,000 members (< 60 s for 100,000, with
+RSS < 300 MB throughout), fan-out wall <= 1.1 x bound.
+
+`--profile FILE` / `--profile-fanout FILE` write a cProfile of either phase (view with pstats).
 """
 
 from __future__ import annotations
@@ -257,9 +260,10 @@ async def run(
     print(f"fan-out of a {members:,}-member Slack channel on {backend}, outbox rate {rate:g}/s")
     print(f"  load average at the end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     print(f"  session: {report.message}")
+    target = 10 if members <= 10_000 else 60
     rows = [
         ("listing the channel (Web API, not engine)", f"{directory.seconds:8.2f} s", ""),
-        ("engine: pairing + rounds + outbox writes", f"{engine:8.2f} s", "target < 10 s"),
+        ("engine: pairing + rounds + outbox writes", f"{engine:8.2f} s", f"target < {target} s"),
         ("engine + listing CPU in the Rapport process", f"{session_cpu:8.2f} s", ""),
         ("invitations queued in the outbox", f"{queued:8d}", ""),
         ("messages posted (chat.postMessage)", f"{result['posts']:8d}", ""),
