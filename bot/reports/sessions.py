@@ -26,6 +26,7 @@ from bot.messages.team import schedule_outcome
 from bot.reports.figures import deepest_layers, figures_of
 from bot.service.ports import ChannelMember
 from bot.store import repository as repo
+from bot.store.bulk import any_of, slices
 from bot.store.tables import (
     lead_reports,
     members,
@@ -56,13 +57,10 @@ async def record_session(
 ) -> None:
     """Keep who was left out and why (counts), for the report once the session is done."""
     humans = [Member(row.platform, row.workspace_id, m.user_id).key for m in listed if not m.is_bot]
-    prefs = list(
-        await conn.execute(
-            sa.select(members.c.opted_out, members.c.paused_until).where(
-                members.c.member_key.in_(humans)
-            )
-        )
-    )
+    prefs = []
+    for part in slices(humans):  # a channel may have 100,000 members
+        query = sa.select(members.c.opted_out, members.c.paused_until)
+        prefs += list(await conn.execute(query.where(any_of(conn, members.c.member_key, part))))
     opted_out = sum(1 for p in prefs if p.opted_out)
     paused = sum(1 for p in prefs if not p.opted_out and p.paused_until and p.paused_until > now)
     counts = {

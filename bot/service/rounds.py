@@ -112,11 +112,19 @@ class StartContext:
     seen: dict[str, set[str]]
 
     @classmethod
-    async def load(cls, conn: AsyncConnection, keys: Sequence[str]) -> StartContext:
+    async def load(
+        cls,
+        conn: AsyncConnection,
+        keys: Sequence[str],
+        groups: Sequence[Sequence[str]] | None = None,
+    ) -> StartContext:
+        """`groups` (default: `keys` as one group) are the rounds to start: only pairs within
+        a group are asked about, not every pair among a chunk's hundreds of members."""
+        pairs = {p for group in (groups or [keys]) for p in repo.pair_keys(group)}
         return cls(
             rows=await repo.member_rows(conn, keys),
             open_sets=await repo.open_member_sets(conn, keys),
-            seen=await repo.prompts_seen_by_pair_key(conn, keys),
+            seen=await repo.prompts_seen_by_pairs(conn, sorted(pairs)),
         )
 
     def seen_by(self, keys: Sequence[str]) -> frozenset[str]:
@@ -206,7 +214,9 @@ class RoundService:
 
         async def start_all(batch: Batch) -> list[Outcome]:
             keys = [m.key for g in groups for m in g.members]
-            context = await StartContext.load(batch.conn, keys)
+            context = await StartContext.load(
+                batch.conn, keys, [[m.key for m in g.members] for g in groups]
+            )
             free = await repo.unlinked_groups(batch.conn, [g.ref for g in groups])
             outcomes, started = [], []
             for group in groups:

@@ -30,10 +30,15 @@ from bot.service.ports import ChannelDirectory, ChannelMember
 from bot.service.rounds import Outcome, RoundService, SessionGroupStart
 from bot.service.schedule_options import parse_schedule, parse_time
 from bot.store import repository as repo
+from bot.store.bulk import analyze, any_of, insert_rows, slices
 from bot.store.database import Database
 from bot.store.tables import (
     avoid_pairs,
     members,
+    outbox,
+    pair_prompts,
+    round_members,
+    rounds,
     schedule_sessions,
     schedules,
     session_groups,
@@ -43,8 +48,10 @@ log = logging.getLogger(__name__)
 
 GRACE = timedelta(hours=6)
 RECENT_SESSIONS = 6
-START_CHUNK = 32  # groups whose rounds start together in one group commit; small enough that
-# a crash half-way through a large session leaves most of it to resume
+START_CHUNK = 128  # groups whose rounds start together in one transaction; a crash half-way
+# through a session redoes at most one chunk (resuming skips linked groups)
+# a session this large refreshes the planner's statistics as it writes (bot/store/bulk.py)
+ANALYZE_MIN_GROUPS = 1_000
 LEAD_ONLY = N_("Only team leads can manage schedules. Ask a lead (or a workspace admin) to help.")
 
 
@@ -274,10 +281,22 @@ class ScheduleService:
         """Pair, invite and summarise one occurrence; safe to call again for the same one."""
         groups = await self._pair_once(row, occurrence)
         waiting = [(no, keys, leads) for no, keys, leads, round_id in groups if round_id is None]
+        del groups
+        large = len(waiting) >= ANALYZE_MIN_GROUPS
+        next_analyze = 1 if large else len(waiting) + 1
         # a chunk of groups starts in one transaction; small chunks keep a crash's loss small
-        for first in range(0, len(waiting), START_CHUNK):
+        for number, first in enumerate(range(0, len(waiting), START_CHUNK), start=1):
             await self._start_groups(row, occurrence, waiting[first : first + START_CHUNK])
+            if number == next_analyze:  # after chunks 1, 2, 4, 8, …: as the tables double
+                await self._analyze()
+                next_analyze *= 2
+        if large:  # the dispatcher's claim query plans on what is now queued
+            await self._analyze()
         return await self._finish(row, occurrence)
+
+    async def _analyze(self) -> None:
+        async with self.db.transaction() as conn:
+            await analyze(conn, [rounds, round_members, outbox, session_groups, pair_prompts])
 
     async def _pair_once(self, row: sa.Row, occurrence: datetime) -> list[tuple]:
         now = self.clock.now()
@@ -484,10 +503,11 @@ async def _eligible(
 ) -> list[ChannelMember]:
     humans = [m for m in listed if not m.is_bot]
     keys = [Member(row.platform, row.workspace_id, m.user_id).key for m in humans]
-    prefs = {
-        r.member_key: r
-        for r in await conn.execute(sa.select(members).where(members.c.member_key.in_(keys)))
-    }
+    prefs = {}
+    for part in slices(keys):  # a channel may have 100,000 members
+        query = sa.select(members.c.member_key, members.c.opted_out, members.c.paused_until)
+        for r in await conn.execute(query.where(any_of(conn, members.c.member_key, part))):
+            prefs[r.member_key] = r
 
     def available(key: str) -> bool:
         pref = prefs.get(key)
@@ -519,8 +539,11 @@ async def _recent_pairs(conn: AsyncConnection, schedule_id: str) -> set[Pair]:
 
 
 async def _avoided(conn: AsyncConnection, keys: list[str]) -> set[Pair]:
-    rows = await conn.execute(sa.select(avoid_pairs).where(avoid_pairs.c.member_key.in_(keys)))
-    return {frozenset((r.member_key, r.avoided_key)) for r in rows}
+    pairs: set[Pair] = set()
+    for part in slices(keys):
+        query = sa.select(avoid_pairs).where(any_of(conn, avoid_pairs.c.member_key, part))
+        pairs.update(frozenset((r.member_key, r.avoided_key)) for r in await conn.execute(query))
+    return pairs
 
 
 async def _store_groups(
@@ -532,8 +555,9 @@ async def _store_groups(
 ) -> None:
     if not groups:
         return
-    await conn.execute(
-        session_groups.insert(),
+    await insert_rows(
+        conn,
+        session_groups,
         [
             {
                 "schedule_id": schedule_id,

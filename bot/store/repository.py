@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.engine.model import Delivery, MemberKey, RoundState
 from bot.identity import Member
+from bot.store.bulk import any_of, insert_rows, is_postgresql
 from bot.store.tables import (
     UTCDateTime,
     members,
@@ -87,7 +88,7 @@ async def load_rounds(
     if not round_ids:
         return {}
     query = sa.select(rounds.c.id, rounds.c.state, rounds.c.version).where(
-        rounds.c.id.in_(round_ids)
+        any_of(conn, rounds.c.id, round_ids)
     )
     return {
         row.id: (decode_state(row.state), row.version)
@@ -98,11 +99,12 @@ async def load_rounds(
 async def insert_rounds(
     conn: AsyncConnection, items: Sequence[tuple[RoundState, str, str | None]]
 ) -> None:
-    """Insert new rounds and their member rows: two statements however many rounds."""
+    """Insert new rounds and their member rows: two statements (COPYs on PostgreSQL)."""
     if not items:
         return
-    await conn.execute(
-        rounds.insert(),
+    await insert_rows(
+        conn,
+        rounds,
         [
             {
                 "id": state.id,
@@ -118,8 +120,9 @@ async def insert_rounds(
             for state, workspace, schedule_id in items
         ],
     )
-    await conn.execute(
-        round_members.insert(),
+    await insert_rows(
+        conn,
+        round_members,
         [
             {"round_id": state.id, "member_key": m, "open": True}
             for state, _, _ in items
@@ -136,7 +139,7 @@ async def open_member_sets(
     query = (
         sa.select(round_members.c.round_id, round_members.c.member_key)
         .join(mine, mine.c.round_id == round_members.c.round_id)
-        .where(mine.c.member_key.in_(list(member_keys)), mine.c.open.is_(True))
+        .where(any_of(conn, mine.c.member_key, list(member_keys)), mine.c.open.is_(True))
     )
     by_round: dict[str, set[str]] = {}
     for round_id, member_key in await conn.execute(query):
@@ -148,12 +151,19 @@ async def prompts_seen_by_pair_key(
     conn: AsyncConnection, member_keys: Iterable[MemberKey]
 ) -> dict[str, set[str]]:
     """Prompt ids each pair among these members has been asked, by pair key (one query)."""
-    keys = sorted(set(member_keys))
+    return await prompts_seen_by_pairs(conn, pair_keys(sorted(set(member_keys))))
+
+
+async def prompts_seen_by_pairs(
+    conn: AsyncConnection, pair_keys: Sequence[str]
+) -> dict[str, set[str]]:
+    """Prompt ids each of these pairs (`pair_keys`) has been asked, by pair key (one query)."""
     seen: dict[str, set[str]] = {}
+    if not pair_keys:
+        return seen
+    query = sa.select(pair_prompts.c.pair_key, pair_prompts.c.prompt_id)
     for pair_key, prompt_id in await conn.execute(
-        sa.select(pair_prompts.c.pair_key, pair_prompts.c.prompt_id).where(
-            pair_prompts.c.pair_key.in_(pair_keys(keys))
-        )
+        query.where(any_of(conn, pair_prompts.c.pair_key, pair_keys))
     ):
         seen.setdefault(pair_key, set()).add(prompt_id)
     return seen
@@ -251,7 +261,9 @@ async def open_round_ids_of(
     """Open round ids by member, for many members in one query."""
     query = (
         sa.select(round_members.c.member_key, round_members.c.round_id)
-        .where(round_members.c.member_key.in_(member_keys), round_members.c.open.is_(True))
+        .where(
+            any_of(conn, round_members.c.member_key, member_keys), round_members.c.open.is_(True)
+        )
         .order_by(round_members.c.round_id)
     )
     found: dict[MemberKey, list[str]] = {}
@@ -323,15 +335,14 @@ async def remember_prompts(
         for key in pair_keys(member_keys)
         for prompt_id in prompt_ids
     ]
-    if rows:
-        await conn.execute(pair_prompts.insert(), rows)
+    await insert_rows(conn, pair_prompts, rows)
 
 
 # --- members --------------------------------------------------------------------------------
 
 
 async def member_rows(conn: AsyncConnection, keys: Iterable[MemberKey]) -> dict[str, Any]:
-    query = sa.select(members).where(members.c.member_key.in_(list(keys)))
+    query = sa.select(members).where(any_of(conn, members.c.member_key, list(keys)))
     return {row.member_key: row for row in await conn.execute(query)}
 
 
@@ -413,7 +424,8 @@ async def upsert_member(
 async def enqueue(
     conn: AsyncConnection, deliveries: Iterable[tuple[str | None, Delivery]], now: datetime
 ) -> int:
-    """Queue (round id, delivery) pairs for the dispatcher in one statement."""
+    """Queue (round id, delivery) pairs for the dispatcher in one statement (a COPY on
+    PostgreSQL)."""
     rows = [
         {
             "platform": Member.from_key(d.to).platform,
@@ -429,8 +441,7 @@ async def enqueue(
         }
         for round_id, d in deliveries
     ]
-    if rows:
-        await conn.execute(outbox.insert(), rows)
+    await insert_rows(conn, outbox, rows)
     return len(rows)
 
 
@@ -469,7 +480,7 @@ async def unlinked_groups(conn: AsyncConnection, groups: Sequence[GroupRef]) -> 
         .where(
             session_groups.c.schedule_id == schedule_id,
             session_groups.c.occurrence == occurrence,
-            session_groups.c.group_no.in_([g[2] for g in groups]),
+            any_of(conn, session_groups.c.group_no, [g[2] for g in groups]),
             session_groups.c.round_id.is_(None),
         )
         .with_for_update()
@@ -479,8 +490,22 @@ async def unlinked_groups(conn: AsyncConnection, groups: Sequence[GroupRef]) -> 
 
 
 async def link_group_rounds(conn: AsyncConnection, links: Sequence[tuple[GroupRef, str]]) -> None:
-    """Record each session group's round (the groups were checked unlinked and locked)."""
+    """Record each session group's round (the groups were checked unlinked and locked).
+
+    One statement: an executemany on SQLite, an UPDATE … FROM unnest(arrays) on PostgreSQL
+    (whose executemany would render every row's parameters)."""
     if not links:
+        return
+    if is_postgresql(conn):
+        await conn.execute(
+            _LINK_FROM_ARRAYS,
+            {
+                "schedule": [ref[0] for ref, _ in links],
+                "occurrence": [ref[1] for ref, _ in links],
+                "no": [ref[2] for ref, _ in links],
+                "round": [round_id for _, round_id in links],
+            },
+        )
         return
     await conn.execute(
         session_groups.update()
@@ -495,3 +520,20 @@ async def link_group_rounds(conn: AsyncConnection, links: Sequence[tuple[GroupRe
             for ref, round_id in links
         ],
     )
+
+
+_LINK_FROM_ARRAYS = sa.text(
+    """
+    UPDATE session_groups SET round_id = linked.round_id
+    FROM unnest(:schedule, :occurrence, :no, :round)
+        AS linked(schedule_id, occurrence, group_no, round_id)
+    WHERE session_groups.schedule_id = linked.schedule_id
+        AND session_groups.occurrence = linked.occurrence
+        AND session_groups.group_no = linked.group_no
+    """
+).bindparams(
+    sa.bindparam("schedule", type_=postgresql.ARRAY(sa.String())),
+    sa.bindparam("occurrence", type_=postgresql.ARRAY(UTCDateTime())),
+    sa.bindparam("no", type_=postgresql.ARRAY(sa.Integer())),
+    sa.bindparam("round", type_=postgresql.ARRAY(sa.String())),
+)

@@ -18,11 +18,14 @@ from bot.bootstrap import build
 from bot.config import Settings
 from bot.identity import Member
 from bot.questions.loader import load_bank
+from bot.service import schedules as schedules_module
 from bot.service.ports import ChannelMember
 from bot.store.tables import schedules
 from tests.fakes.directory import FakeDirectory
 
 MEMBERS = 200
+# the kill must land between chunks: 100 groups in chunks of 32 (START_CHUNK is 128 now)
+schedules_module.START_CHUNK = 32
 BANK = Path(__file__).parents[1] / "fixtures" / "banks" / "tiny.yaml"
 
 

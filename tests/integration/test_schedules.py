@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
+from pytest import MonkeyPatch
 
 from bot.clock import FakeClock
 from bot.engine.recurrence import Recurrence
@@ -233,3 +234,28 @@ async def test_a_session_of_one_pair_says_one_group(
     directory.put("T1", "C1", [ChannelMember("lead", is_lead=True), ChannelMember("u0")])
     report = await sessions.run_now(LEAD, True, await _schedule_id(sessions))
     assert report.ok and report.message.startswith("1 group started ·"), report.message
+
+
+async def test_a_large_session_in_many_chunks_analyzes_as_it_goes_and_invites_once(
+    sessions: ScheduleService, db: Database, directory: FakeDirectory, monkeypatch: MonkeyPatch
+) -> None:
+    """Chunks of 2 groups and the large-session path (ANALYZE on PostgreSQL) for 41 people."""
+    from bot.service import schedules as module
+
+    monkeypatch.setattr(module, "START_CHUNK", 2)
+    monkeypatch.setattr(module, "ANALYZE_MIN_GROUPS", 1)
+    people = [ChannelMember("lead", is_lead=True)] + [ChannelMember(f"m{i}") for i in range(40)]
+    directory.put("T1", "C1", people)
+    round_ids = await _run_a_session(sessions, db)
+    assert len(round_ids) == 20  # 19 pairs and a trio
+    invited = await _invitations(db)
+    assert len(invited) == 41 and set(invited.values()) == {1}
+    if not db.is_sqlite:
+        async with db.transaction() as conn:
+            analyzed = await conn.execute(
+                sa.text(
+                    "SELECT relname FROM pg_stat_user_tables WHERE relname IN "
+                    "('outbox', 'round_members') AND last_analyze IS NOT NULL"
+                )
+            )
+            assert sorted(analyzed.scalars()) == ["outbox", "round_members"]

@@ -601,6 +601,18 @@ async def test_users_list_and_conversations_members_are_paged_with_cursors(
     assert len(fake_slack.calls_to("conversations.members")) == 2
 
 
+async def test_a_channel_is_listed_at_most_a_thousand_members_a_page_like_slack(
+    fake_slack: FakeSlack, web_client: AsyncWebClient
+) -> None:
+    fake_slack.add_channel("C0BIG", [f"U{n:08d}" for n in range(2_500)])
+    pages = [
+        page["members"]
+        async for page in await web_client.conversations_members(channel="C0BIG", limit=5_000)
+    ]
+    assert [len(p) for p in pages] == [1_000, 1_000, 500]
+    assert [m for p in pages for m in p] == fake_slack.channels["C0BIG"]
+
+
 async def test_files_upload_v2_stores_the_file_and_shares_it(
     fake_slack: FakeSlack, web_client: AsyncWebClient
 ) -> None:

@@ -245,9 +245,16 @@ def _decode_cursor(cursor: str | None) -> int:
         raise SlackError("invalid_cursor") from None
 
 
+MAX_PAGE = 1000  # Slack's largest page for cursor-paginated methods
+
+
 def _page(items: list[Any], args: Args, default_limit: int) -> tuple[list[Any], str]:
+    """One page from the cursor on; a `limit` over MAX_PAGE gets MAX_PAGE items, as on Slack
+    (no limit where `default_limit` is 0, e.g. users.list: Slack tries to send everything)."""
     start = _decode_cursor(args.get("cursor"))
     limit = int(args.get("limit") or default_limit)
+    if limit > MAX_PAGE:
+        limit = MAX_PAGE
     end = len(items) if limit <= 0 else start + limit
     return items[start:end], (_encode_cursor(end) if end < len(items) else "")
 
