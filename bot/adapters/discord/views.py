@@ -29,6 +29,7 @@ from bot.adapters.discord import replies, wire
 from bot.adapters.discord.activity import Activity
 from bot.adapters.discord.reader import reading_for
 from bot.adapters.discord.replies import Deadline
+from bot.adapters.discord.servers import RoundServers
 from bot.adapters.discord.wire import Target
 from bot.bootstrap import Rapport
 from bot.engine.model import (
@@ -251,6 +252,7 @@ class ComponentHandlers:
 
     def __init__(self, rapport: Rapport, activity: Activity | None = None) -> None:
         self.service = rapport.service
+        self.servers = RoundServers(rapport.service)
         self.languages = rapport.languages
         self.activity = activity or Activity()
         self.after_commit: Callable[[discord.Interaction], Awaitable[None]] = _nothing
@@ -373,10 +375,7 @@ class ComponentHandlers:
 
     async def _member(self, target: Target, user_id: int) -> Member | None:
         """The clicker in the round's workspace (a DM carries none); None for an unknown round."""
-        state = await self.service.load(target.round_id)
-        if state is None:
-            return None
-        return wire.member_in_workspace_of(state.members[0], user_id)
+        return await self.servers.member(target.round_id, user_id)
 
     async def _prepared(
         self,
