@@ -268,20 +268,50 @@ class ComponentHandlers:
             await self._on_rate(interaction, target, rating, replies.Deadline())
 
     async def on_answer_submitted(self, interaction: discord.Interaction, target: Target) -> None:
-        async with self.activity.track(), self._reading(interaction, target):
-            await self._on_answer_submitted(interaction, target, replies.Deadline())
+        text = submitted_answer(interaction.data)
+
+        def settled() -> tuple[str, ui.View | None]:
+            keep = _view_of((Button(Action.LEAVE, _("Leave"), "danger"),), target)
+            return _noted(messages.SETTLED_NOTES[Action.ANSWER]), keep
+
+        def command(member: Member) -> Command:
+            return SubmitAnswer(member.key, text, target.step)
+
+        await self._submitted(interaction, target, command, settled, text)
 
     async def on_follow_up_submitted(
         self, interaction: discord.Interaction, target: Target
     ) -> None:
-        async with self.activity.track(), self._reading(interaction, target):
+        text = wire.modal_value(interaction.data, wire.FOLLOW_UP_INPUT_ID)
+
+        def settled() -> tuple[str, ui.View | None]:
+            return _(messages.SETTLED_NOTES[Action.FOLLOW_UP]), None
+
+        def command(member: Member) -> Command:
+            return AskFollowUp(member.key, text, target.step)
+
+        await self._submitted(interaction, target, command, settled, text)
+
+    async def _submitted(
+        self,
+        interaction: discord.Interaction,
+        target: Target,
+        command: Callable[[Member], Command],
+        settled: Callable[[], tuple[str, ui.View | None]],
+        typed: str,
+    ) -> None:
+        """A form's submission: committed, acknowledged, and only then is the reader's language
+        looked up, for the settled prompt (`settled`: its note and controls) or a refusal. The
+        ack waits for no language read: a form carries no text that needs one."""
+        async with self.activity.track():
             deadline = replies.Deadline()
-            text = wire.modal_value(interaction.data, wire.FOLLOW_UP_INPUT_ID)
-            outcome = await self._commit(
-                interaction, target, lambda m: AskFollowUp(m.key, text, target.step)
-            )
-            note = _(messages.SETTLED_NOTES[Action.FOLLOW_UP])
-            await self._after(interaction, deadline, outcome, note, None, typed=text)
+            outcome = await self._commit(interaction, target, command)
+            if outcome.duplicate:
+                return  # the first delivery of this interaction answers it
+            acked = await replies.first_response(interaction, deadline, interaction.response.defer)
+            async with self._reading(interaction, target):
+                note, keep = settled()
+                await self._settle(interaction, acked, outcome, note, keep, typed)
 
     async def _on_button(
         self, interaction: discord.Interaction, action: Action, target: Target, deadline: Deadline
@@ -314,23 +344,6 @@ class ComponentHandlers:
         outcome = await self._commit(interaction, target, lambda m: Rate(m.key, rating))
         note = _("✓ You rated this round {rating} out of 7. Thank you!", rating=rating)
         await self._after(interaction, deadline, outcome, note, keep_after(Action.RATE, target))
-
-    async def _on_answer_submitted(
-        self, interaction: discord.Interaction, target: Target, deadline: Deadline
-    ) -> None:
-        text = submitted_answer(interaction.data)
-        outcome = await self._commit(
-            interaction, target, lambda m: SubmitAnswer(m.key, text, target.step)
-        )
-        keep = _view_of((Button(Action.LEAVE, _("Leave"), "danger"),), target)
-        await self._after(
-            interaction,
-            deadline,
-            outcome,
-            _noted(messages.SETTLED_NOTES[Action.ANSWER]),
-            keep,
-            typed=text,
-        )
 
     async def on_unroutable_click(self, interaction: discord.Interaction) -> None:
         async with self.activity.track(), reading_for(self.languages, interaction, None):
@@ -468,7 +481,20 @@ class ComponentHandlers:
         """Acknowledge (a deferred update), then settle the clicked message or refuse."""
         if outcome.duplicate:
             return  # the first delivery of this interaction answers it
-        if not await replies.first_response(interaction, deadline, interaction.response.defer):
+        acked = await replies.first_response(interaction, deadline, interaction.response.defer)
+        await self._settle(interaction, acked, outcome, note, keep, typed)
+
+    async def _settle(
+        self,
+        interaction: discord.Interaction,
+        acked: bool,
+        outcome: Outcome,
+        note: str,
+        keep: ui.View | None,
+        typed: str = "",
+    ) -> None:
+        """Once acknowledged (or not, in time): settle the clicked message, or refuse."""
+        if not acked:
             await self._answer_without_interaction(interaction, outcome, note, keep, typed)
             return
         if not outcome.ok:
