@@ -37,10 +37,12 @@ async def test_the_bench_offers_every_answer_to_both_apps_and_counts_them(
         "Rapport, SQLite",
     ]
     assert len(throughput) == len(latency) == 1 + backends
-    # posts, and answers stored (each exactly once: the bench stops otherwise)
+    # posts, and answers stored, each exactly once (warm-up answers included in `stored`)
     assert [row[2] for row in throughput] == [str(SUBMISSIONS)] * (1 + backends)
     assert [row[3] for row in throughput[1:]] == [str(SUBMISSIONS)] * backends
+    assert [row[-1] for row in tables["stored"]] == ["yes"] * 2 * backends
     # posts, and none left without its interaction callback
     assert [(row[2], row[7]) for row in latency] == [(str(SUBMISSIONS), "0")] * (1 + backends)
     printed = capsys.readouterr().out
     assert "\nratio " in printed and "\np99 ack " in printed
+    assert "\nstored exactly once: yes" in printed
