@@ -44,27 +44,43 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import cProfile
-import multiprocessing
 import os
-import random
 import statistics
 import sys
 import tempfile
 import time
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import UTC, datetime
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
 import aiohttp
-import sqlalchemy as sa
-from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import create_async_engine
 
+from bench.common import (
+    PRODUCTION_SHAPE,
+    WARM_UP_MEMBERS,
+    App,
+    Run,
+    Workload,
+    check,
+    emptied,
+    fresh_seeded,
+    latency_header,
+    latency_row,
+    medians,
+    member_rounds,
+    numbered,
+    offer,
+    recreate,
+    seed_rounds,
+    serve_cpu_until_stop,
+    serve_measured,
+    table,
+    throughput_header,
+    throughput_row,
+    waiting_step,
+)
 from bot.adapters.slack import wire
 from bot.adapters.slack.blocks import kind_of
 from tests.fakes.slack import FakeSlack
@@ -73,11 +89,11 @@ from tests.fakes.slack.server import ApiCall
 
 ROOT = Path(__file__).resolve().parents[1]
 TEAM = "T0RAPPORT"
+WORKSPACE = f"slack:{TEAM}"
 APP_SETTINGS = {
     "RAPPORT_SLACK_MODE": "http",
     "RAPPORT_HTTP_PORT": "0",
-    "RAPPORT_MAX_LAYER": "4",
-    "RAPPORT_PROMPTS_PER_LAYER": "3",
+    **PRODUCTION_SHAPE,
     "RAPPORT_LOG_LEVEL": "INFO",
 }
 CONVERSATION_RATE = 10_000.0  # messages/s: Slack's pacing must not hide the adapter
@@ -88,7 +104,7 @@ def members_of(count: int) -> list[str]:
 
 
 def member_key(user_id: str) -> str:
-    return f"slack:{TEAM}:{user_id}"
+    return f"{WORKSPACE}:{user_id}"
 
 
 # ================================================================ the apps under test
@@ -121,13 +137,7 @@ async def _serve_bare(config: dict[str, Any], pipe: Connection) -> None:
     await runner.setup()
     await web.TCPSite(runner, "127.0.0.1", 0).start()
     pipe.send({"url": f"http://127.0.0.1:{runner.addresses[0][1]}/slack/events"})
-    while True:
-        cpu, wall = time.process_time(), time.perf_counter()
-        message = await asyncio.get_running_loop().run_in_executor(None, pipe.recv)
-        busy = (time.process_time() - cpu) / (time.perf_counter() - wall)
-        pipe.send({"cpu": busy})
-        if message == "stop":
-            break
+    await serve_cpu_until_stop(pipe)
     await runner.cleanup()
 
 
@@ -136,7 +146,6 @@ async def _serve_rapport(config: dict[str, Any], pipe: Connection) -> None:
     from bot.bootstrap import build
     from bot.config import Settings
     from bot.ops.logging import configure_logging
-    from bot.runner import settle_garbage_collector
 
     log_file = open(config["log_path"], "w")  # noqa: SIM115 - open for the child's lifetime
     configure_logging("INFO", stream=log_file, json_lines=True)
@@ -160,49 +169,9 @@ async def _serve_rapport(config: dict[str, Any], pipe: Connection) -> None:
     await runtime.start(rapport)
     if config.get("start_pairs"):
         await _start_pairs(rapport, config["members"])
-    settle_garbage_collector()  # as `rapport run` does once started
-    statements: Counter[str] = Counter()
-
-    def count(conn: Any, cursor: Any, sql: str, *args: Any) -> None:
-        statements[sql.split(None, 1)[0].upper()] += 1
-
-    sa.event.listen(rapport.db.engine.sync_engine, "before_cursor_execute", count)
     activity = runtime.handlers.activity  # type: ignore[union-attr]
-    loop = asyncio.get_running_loop()
-    warmed: asyncio.Future[float] = loop.create_future()
-    done_at: asyncio.Future[float] = loop.create_future()
-
-    async def watch(first: int) -> None:  # when the warm-up, then every answer, was committed
-        await activity.wait_finished(first + config["warm_up"], timeout=3600)
-        warmed.set_result(time.monotonic())
-        await activity.wait_finished(first + config["warm_up"] + config["answers"], timeout=3600)
-        done_at.set_result(time.monotonic())
-
-    watcher = asyncio.create_task(watch(activity.finished))
-    profile = cProfile.Profile() if config.get("profile") else None
-    pipe.send({"url": f"{runtime.http_url}/slack/events"})
-    await loop.run_in_executor(None, pipe.recv)  # "warmed?"
-    warm_at = await asyncio.wait_for(warmed, timeout=600)
-    statements.clear()  # the measured part: from here until every answer is committed
-    if profile:
-        profile.enable()
-    cpu, wall = time.process_time(), time.perf_counter()
-    pipe.send({"at": warm_at})
-    await loop.run_in_executor(None, pipe.recv)  # "stop"
-    finished = await asyncio.wait_for(done_at, timeout=600)
-    busy = (time.process_time() - cpu) / (time.perf_counter() - wall)
-    if profile:
-        profile.disable()
-        profile.dump_stats(config["profile"])
-    await watcher
-    pipe.send(
-        {
-            "answered": await _answers_stored(rapport),
-            "cpu": busy,
-            "done_at": finished,
-            "statements": dict(statements),
-        }
-    )
+    ready = {"url": f"{runtime.http_url}/slack/events"}
+    await serve_measured(rapport, activity, ready, config, pipe)
     await runtime.stop()
     await rapport.stop()
     log_file.close()
@@ -221,73 +190,7 @@ async def _start_pairs(rapport: Any, members: int) -> None:
         assert accepted.ok, accepted.message
 
 
-async def _answers_stored(rapport: Any) -> int:
-    from bot.store import repository as repo
-    from bot.store.tables import rounds
-
-    answered = 0
-    async with rapport.db.transaction() as conn:
-        for raw in await conn.scalars(sa.select(rounds.c.state)):
-            state = repo.decode_state(raw)
-            answered += sum(len(r.answers) for r in state.history)
-            answered += len(state.current.answers) if state.current else 0
-    return answered
-
-
-class App:
-    """An app child process and the pipe to it."""
-
-    def __init__(self, kind: str, config: dict[str, Any]) -> None:
-        context = multiprocessing.get_context("spawn")
-        self.pipe, theirs = context.Pipe()
-        self.process = context.Process(target=serve_app, args=(kind, config, theirs), daemon=True)
-
-    async def start(self) -> str:
-        self.process.start()
-        ready = await asyncio.get_running_loop().run_in_executor(None, self.pipe.recv)
-        return str(ready["url"])
-
-    async def cpu_since_last(self) -> float:
-        """The app's share of a core since it started or was last asked."""
-        self.pipe.send("measure")
-        report = await asyncio.get_running_loop().run_in_executor(None, self.pipe.recv)
-        return float(report["cpu"])
-
-    async def warmed(self) -> None:
-        """Returns once the app committed every warm-up answer."""
-        self.pipe.send("warmed?")
-        await asyncio.get_running_loop().run_in_executor(None, self.pipe.recv)
-
-    async def stop(self) -> dict[str, Any]:
-        self.pipe.send("stop")
-        report = await asyncio.get_running_loop().run_in_executor(None, self.pipe.recv)
-        await asyncio.get_running_loop().run_in_executor(None, self.process.join, 30)
-        return dict(report)
-
-
 # ================================================================ the Slack side
-
-
-@dataclass
-class Run:
-    """What the members saw: when they began and ended posting, and each ack's latency."""
-
-    began: float
-    ended: float
-    latencies: list[float]
-    failures: int
-    driver_cpu: float = 0.0  # this process's share of a core while posting (fake included)
-    postgres_cpu: float = 0.0  # the local PostgreSQL server's processes, in cores
-    app_cpu: float | None = None
-
-    @property
-    def rate(self) -> float:
-        return len(self.latencies) / (self.ended - self.began)
-
-    def p(self, percentile: int) -> float:
-        if len(self.latencies) < 100:
-            return max(self.latencies)
-        return statistics.quantiles(self.latencies, n=100)[percentile - 1]
 
 
 async def post_all(
@@ -295,92 +198,13 @@ async def post_all(
 ) -> Run:
     """Each plan is one member's posts, in order: back to back (rate None) or, all members
     interleaved, one post every 1/rate seconds whatever the answers take (an open loop)."""
-    latencies: list[float] = []
-    failures = 0
 
-    async def post(inbound: Inbound) -> None:
-        nonlocal failures
+    async def post(inbound: Inbound) -> tuple[float, bool]:
         started = time.perf_counter()
         reply = await fake.post_to_app(url, inbound)
-        latencies.append(time.perf_counter() - started)
-        failures += reply.status != 200
+        return time.perf_counter() - started, reply.status == 200
 
-    async def member(plan: list[Inbound]) -> None:
-        for inbound in plan:
-            await post(inbound)
-
-    async def offered(at: float, inbound: Inbound) -> None:
-        await asyncio.sleep(max(0.0, at - time.monotonic()))  # the arrival schedule
-        await post(inbound)
-
-    began, cpu, postgres = time.monotonic(), time.process_time(), _postgres_cpu_seconds()
-    if rate is None:
-        await asyncio.gather(*(member(plan) for plan in plans))
-    else:
-        interleaved = [
-            plan[k] for k in range(max(map(len, plans))) for plan in plans if k < len(plan)
-        ]
-        await asyncio.gather(*(offered(began + i / rate, x) for i, x in enumerate(interleaved)))
-    ended = time.monotonic()
-    wall = ended - began
-    return Run(
-        began,
-        ended,
-        latencies,
-        failures,
-        (time.process_time() - cpu) / wall,
-        (_postgres_cpu_seconds() - postgres) / wall,
-    )
-
-
-def _postgres_cpu_seconds() -> float:
-    """CPU time used so far by the local PostgreSQL server's processes (0 if none here)."""
-    ticks = 0
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)
-        except OSError:
-            continue  # the process ended meanwhile
-        if fields[0].endswith("(postgres"):
-            utime, stime = fields[1].split()[11:13]
-            ticks += int(utime) + int(stime)
-    return ticks / os.sysconf("SC_CLK_TCK")
-
-
-WARM_UP_MEMBERS = 200
-
-
-@dataclass
-class Workload:
-    """The seeded rounds (round id -> two user ids): measured, and warm-up ones answered first,
-    so that one-time work (the first `auth.test`, statement compilation) is not measured."""
-
-    measured: dict[str, tuple[str, str]]
-    warm_up: dict[str, tuple[str, str]]
-
-    @classmethod
-    def build(cls, members: int, per_member: int) -> Workload:
-        """Each member is in `per_member` rounds with as many different partners (member i
-        with i±1 … i±per_member/2, around a circle); warm-up members are in one round each."""
-        assert per_member % 2 == 0 and per_member < members, "an even count below --members"
-        users = members_of(members)
-        pairs = [
-            (i, (i + d) % members) for d in range(1, per_member // 2 + 1) for i in range(members)
-        ]
-        warm = [f"W{n:08d}" for n in range(WARM_UP_MEMBERS)]
-        return cls(
-            {f"bench{n:011d}": (users[a], users[b]) for n, (a, b) in enumerate(pairs)},
-            {f"warm{n:012d}": (warm[2 * n], warm[2 * n + 1]) for n in range(len(warm) // 2)},
-        )
-
-    @property
-    def users(self) -> list[str]:
-        return sorted(
-            {u for rounds in (self.measured, self.warm_up) for p in rounds.values() for u in p}
-        )
-
-    def answers(self, warm_up: bool = False) -> int:
-        return 2 * len(self.warm_up if warm_up else self.measured)
+    return await offer(plans, post, rate)
 
 
 def answer_plans(
@@ -388,14 +212,8 @@ def answer_plans(
 ) -> list[list[Inbound]]:
     """Each member's modal answers to the waiting prompt of each of its rounds, in a shuffled
     order: fresh submissions (new view ids) every time."""
-    rounds_of: dict[str, list[str]] = {}
-    for round_id, pair in rounds.items():
-        for user_id in pair:
-            rounds_of.setdefault(user_id, []).append(round_id)
-    shuffle = random.Random(7)
     plans = []
-    for user_id, mine in sorted(rounds_of.items()):
-        shuffle.shuffle(mine)
+    for user_id, mine in member_rounds(rounds):
         channel = fake.dm_channel(user_id)
         plans.append(
             [
@@ -466,8 +284,9 @@ async def measure(
     args: argparse.Namespace, workdir: Path, conversation: bool
 ) -> dict[str, list[tuple[str, ...]]]:
     tables: dict[str, list[tuple[str, ...]]] = {"throughput": [], "latency": [], "conversation": []}
-    work = Workload.build(args.members, args.answers)
-    step = template_state().current.number  # the seeded rounds' waiting prompt
+    warm = [f"W{n:08d}" for n in range(WARM_UP_MEMBERS)]
+    work = Workload.build(members_of(args.members), warm, args.answers)
+    step = waiting_step()
     async with FakeSlack(default_users=False) as fake:
         fake.add_user(fake.bot_user_id, name="rapport", is_bot=True, bot_id=fake.bot_id)
         for user_id in work.users:
@@ -482,8 +301,8 @@ async def measure(
         if args.postgres_url:
             backends.append(("PostgreSQL", args.postgres_url))
 
-        bare = App("bare", base)
-        url = await bare.start()
+        bare = App(serve_app, "bare", base)
+        url = (await bare.start())["url"]
         await post_all(fake, url, answer_plans(fake, work.warm_up, step), None)
         plans = answer_plans(fake, work.measured, step)
         await bare.cpu_since_last()
@@ -496,40 +315,42 @@ async def measure(
         bare_at_load.app_cpu = await bare.cpu_since_last()
         await bare.stop()
         tables["throughput"].append(
-            _throughput_row("bare slack-bolt app (ceiling)", ceiling, None, ceiling.rate)
+            throughput_row("bare slack-bolt app (ceiling)", ceiling, None, ceiling.rate)
         )
-        tables["latency"].append(_latency_row("bare slack-bolt app", bare_at_load, None))
+        tables["latency"].append(latency_row("bare slack-bolt app", bare_at_load, None))
 
         for name, url_template in backends:
             for scenario in ("throughput", "latency"):
                 database_url = url_template.format(scenario)
-                await _fresh_seeded(database_url, work)
+                await fresh_seeded(database_url, work, member_key, WORKSPACE)
                 config = _child(args, workdir, name, scenario, database_url)
-                app = App("rapport", {**base, **config, "warm_up": work.answers(warm_up=True)})
-                url = await app.start()
+                config |= {"warm_up": work.answers(warm_up=True)}
+                app = App(serve_app, "rapport", {**base, **config})
+                url = (await app.start())["url"]
                 await post_all(fake, url, answer_plans(fake, work.warm_up, step), None)
                 plans = answer_plans(fake, work.measured, step)
                 await app.warmed()
                 rate = None if scenario == "throughput" else offered
                 run = await post_all(fake, url, plans, rate)
                 report = await app.stop()
-                _check(name, scenario, report, work.answers() + work.answers(warm_up=True))
+                check(name, scenario, report, work.answers() + work.answers(warm_up=True))
                 report["answered"] -= work.answers(warm_up=True)
                 if scenario == "throughput":
                     run.ended = report["done_at"]  # the last answer committed
                     tables["throughput"].append(
-                        _throughput_row(f"Rapport, {name}", run, report, ceiling.rate)
+                        throughput_row(f"Rapport, {name}", run, report, ceiling.rate)
                     )
                 else:
-                    tables["latency"].append(_latency_row(f"Rapport, {name}", run, report))
+                    tables["latency"].append(latency_row(f"Rapport, {name}", run, report))
 
             if not conversation:
                 continue
             database_url = url_template.format("conversation")
-            await _emptied(database_url)
+            await emptied(database_url)
             prompts = Prompts()
             fake.on_call.append(prompts)
             app = App(
+                serve_app,
                 "rapport",
                 {
                     **base,
@@ -539,13 +360,13 @@ async def measure(
                     "start_pairs": True,
                 },
             )
-            url = await app.start()
+            url = (await app.start())["url"]
             await app.warmed()
             calls_before = len(fake.calls)
             run = await converse(fake, url, args.members, args.answers, prompts)
             report = await app.stop()
             fake.on_call.remove(prompts)
-            _check(name, "conversation", report, args.members * args.answers)
+            check(name, "conversation", report, args.members * args.answers)
             posts = sum(1 for c in fake.calls[calls_before:] if c.method == "chat.postMessage")
             tables["conversation"].append(
                 _conversation_row(f"Rapport, {name}", run, report, ceiling.rate, posts)
@@ -566,52 +387,6 @@ def _child(
     }
 
 
-async def _fresh_seeded(database_url: str, work: Workload) -> None:
-    """An empty database with the workload's rounds seeded."""
-    await _emptied(database_url)
-    rounds = {**work.warm_up, **work.measured}
-    await seed_rounds(
-        database_url, {r: (member_key(a), member_key(b)) for r, (a, b) in rounds.items()}
-    )
-
-
-def _check(name: str, scenario: str, report: dict[str, Any], expected: int) -> None:
-    if report["answered"] != expected:
-        raise SystemExit(f"{name} {scenario}: {report['answered']} answers stored, not {expected}")
-
-
-def _throughput_row(
-    label: str, run: Run, report: dict[str, Any] | None, ceiling: float
-) -> tuple[str, ...]:
-    statements = sum(report["statements"].values()) if report else None
-    app_cpu = report["cpu"] if report else run.app_cpu
-    return (
-        label,
-        f"{len(run.latencies)}",
-        "-" if report is None else f"{report['answered']}",
-        f"{run.rate:.1f}",
-        f"{run.rate / ceiling:.2f}",
-        "-" if app_cpu is None else f"{app_cpu:.0%}",
-        f"{run.driver_cpu:.0%}",
-        "-" if statements is None else f"{statements / len(run.latencies):.2f}",
-    )
-
-
-def _latency_row(label: str, run: Run, report: dict[str, Any] | None) -> tuple[str, ...]:
-    return (
-        label,
-        f"{len(run.latencies)}",
-        f"{run.rate:.1f}",
-        f"{statistics.median(run.latencies) * 1000:.1f}",
-        f"{run.p(99) * 1000:.1f}",
-        f"{max(run.latencies) * 1000:.1f}",
-        f"{run.failures}",
-        f"{(report['cpu'] if report else run.app_cpu or 0):.0%}",
-        f"{run.driver_cpu:.0%}",
-        f"{run.postgres_cpu:.0%}",
-    )
-
-
 def _conversation_row(
     label: str, run: Run, report: dict[str, Any], ceiling: float, posts: int
 ) -> tuple[str, ...]:
@@ -630,70 +405,6 @@ def _conversation_row(
 
 
 # ================================================================ start-up with 100k rounds
-
-
-TEMPLATE_MEMBERS = (member_key("UAAAAAAAAA"), member_key("UBBBBBBBBB"))
-TEMPLATE_ROUND = "R" * 16
-
-
-def template_state() -> Any:
-    """One engine-made active round (invited, accepted, first prompt waiting)."""
-    from bot.engine.model import Accept, RoundSettings
-    from bot.engine.rules import decide, start_round
-    from bot.questions.loader import load_banks
-
-    bank = load_banks([ROOT / "questions"])["workplace"]
-    now = datetime.now(UTC)
-    a, b = TEMPLATE_MEMBERS
-    state = start_round(
-        round_id=TEMPLATE_ROUND,
-        members=[a, b],
-        settings=RoundSettings(bank="workplace"),
-        now=now,
-        seed=7,
-        initiator=a,
-    ).state
-    return decide(state, Accept(b), now, bank).state
-
-
-async def seed_rounds(database_url: str, pairs: dict[str, tuple[str, str]]) -> float:
-    """Bulk-insert an active round per (round id -> two member keys), each a copy of
-    `template_state()`; returns the seconds it took."""
-    from bot.store import repository as repo
-    from bot.store.database import Database
-    from bot.store.tables import round_members, rounds
-
-    db = Database(database_url)
-    await db.upgrade()
-    state = template_state()
-    template, due_at, now = repo.encode_state(state), state.due_at, state.created_at
-    a, b = TEMPLATE_MEMBERS
-    started = time.perf_counter()
-    items = list(pairs.items())
-    chunk = 5000
-    for first in range(0, len(items), chunk):
-        round_rows, member_rows = [], []
-        for round_id, (ka, kb) in items[first : first + chunk]:
-            raw = template.replace(TEMPLATE_ROUND, round_id).replace(a, ka).replace(b, kb)
-            round_rows.append(
-                {
-                    "id": round_id,
-                    "status": "active",
-                    "due_at": due_at,
-                    "version": 1,
-                    "state": raw,
-                    "workspace": f"slack:{TEAM}",
-                    "created_at": now,
-                    "updated_at": now,
-                }
-            )
-            member_rows += [{"round_id": round_id, "member_key": k, "open": True} for k in (ka, kb)]
-        async with db.transaction() as conn:
-            await conn.execute(rounds.insert(), round_rows)
-            await conn.execute(round_members.insert(), member_rows)
-    seconds = time.perf_counter() - started
-    await db.dispose()
-    return seconds
 
 
 async def startup(database_url: str, fake: FakeSlack, workdir: Path) -> tuple[float, float, float]:
@@ -759,38 +470,6 @@ def _rss_mb(pid: int) -> float:
     return float("nan")
 
 
-_RECREATED: set[str] = set()
-
-
-async def _emptied(database_url: str) -> None:
-    """A new SQLite file; PostgreSQL recreated the first time, then its tables truncated (a
-    DROP DATABASE makes the server checkpoint, which would land in the next measurement)."""
-    if database_url.startswith("sqlite"):
-        path = make_url(database_url).database
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{path}{suffix}").unlink(missing_ok=True)
-    elif database_url not in _RECREATED:
-        await _recreate(database_url)
-        _RECREATED.add(database_url)
-    else:
-        from bot.store.tables import metadata
-
-        engine = create_async_engine(database_url)
-        async with engine.begin() as conn:
-            names = ", ".join(table.name for table in metadata.sorted_tables)
-            await conn.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-        await engine.dispose()
-
-
-async def _recreate(url: str) -> None:
-    parsed = make_url(url)
-    admin = create_async_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    async with admin.connect() as conn:
-        await conn.execute(sa.text(f"DROP DATABASE IF EXISTS {parsed.database} WITH (FORCE)"))
-        await conn.execute(sa.text(f"CREATE DATABASE {parsed.database}"))
-    await admin.dispose()
-
-
 async def startup_rows(args: argparse.Namespace, workdir: Path) -> list[tuple[str, ...]]:
     rows = []
     backends = [("SQLite", f"sqlite+aiosqlite:///{workdir / 'startup.db'}")]
@@ -799,12 +478,12 @@ async def startup_rows(args: argparse.Namespace, workdir: Path) -> list[tuple[st
     async with FakeSlack() as fake:
         for name, url in backends:
             if name == "PostgreSQL":
-                await _recreate(url)
+                await recreate(url)
             pairs = {
                 f"seed{n:012d}": (member_key(f"UA{n:08d}"), member_key(f"UB{n:08d}"))
                 for n in range(args.rounds)
             }
-            seeded = await seed_rounds(url, pairs)
+            seeded = await seed_rounds(url, pairs, WORKSPACE)
             up, rss_up, rss_later = await startup(url, fake, workdir)
             rows.append(
                 (
@@ -819,74 +498,39 @@ async def startup_rows(args: argparse.Namespace, workdir: Path) -> list[tuple[st
     return rows
 
 
-def _table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> None:
-    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(header)]
-    print("| " + " | ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)) + " |")
-    print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
-    for row in rows:
-        print(
-            "| " + " | ".join(c.strip().ljust(w) for c, w in zip(row, widths, strict=True)) + " |"
-        )
-
-
 async def main_async(args: argparse.Namespace) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
         runs = [await measure(args, workdir, conversation=n == 0) for n in range(args.repeat)]
-        tables = {
-            name: [(f"{n + 1}", *row) for n, run in enumerate(runs) for row in run[name]]
-            for name in ("throughput", "latency", "conversation")
-        }
+        tables = {name: numbered(runs, name) for name in ("throughput", "latency", "conversation")}
         answers = args.members * args.answers
         print(
             f"{args.members} members, {args.answers} modal answers each ({answers} in all), "
             f"Slack HTTP mode, {args.repeat} runs"
         )
         print("\nThroughput, members posting back to back (target: ratio >= 0.5)")
-        _table(
-            (
-                "run",
-                "app",
-                "posts",
-                "answers stored",
-                "answers/s",
-                "ratio",
-                "app CPU",
-                "Slack side CPU",
-                "SQL per answer",
-            ),
+        table(
+            throughput_header("Slack"),
             tables["throughput"],
         )
         print(
             "\nAck latency with answers offered at half the ceiling's rate of the same run "
             "(target: p99 < 100 ms)"
         )
-        _table(
-            (
-                "run",
-                "app",
-                "posts",
-                "answers/s",
-                "p50 ms",
-                "p99 ms",
-                "max ms",
-                "non-200",
-                "app CPU",
-                "Slack side CPU",
-                "PostgreSQL CPU",
-            ),
+        table(
+            latency_header("Slack", "non-200"),
             tables["latency"],
         )
         print("\nMedians over the runs")
-        _table(
+        table(
             ("app", "ratio (target >= 0.5)", "p99 ms (target < 100)"),
-            _medians(tables["throughput"], tables["latency"]),
+            medians(tables["throughput"], tables["latency"]),
         )
         print(
             f"\nConversation (run 1): DM answers, each after the next prompt arrived; outbox at "
             f"{CONVERSATION_RATE:,.0f} msg/s (no target)"
         )
-        _table(
+        table(
             (
                 "run",
                 "app",
@@ -907,7 +551,7 @@ async def main_async(args: argparse.Namespace) -> None:
                 "`rapport run` start-up with active rounds in the database "
                 "(targets: < 3 s, < 150 MB)"
             )
-            _table(
+            table(
                 (
                     "database",
                     "active rounds",
@@ -918,26 +562,6 @@ async def main_async(args: argparse.Namespace) -> None:
                 ),
                 await startup_rows(args, workdir),
             )
-
-
-def _medians(
-    throughput: list[tuple[str, ...]], latency: list[tuple[str, ...]]
-) -> list[tuple[str, ...]]:
-    """Per app: the median throughput ratio and the median p99 ack over the runs."""
-    ratios: dict[str, list[float]] = {}
-    p99s: dict[str, list[float]] = {}
-    for row in throughput:
-        ratios.setdefault(row[1].removesuffix(" (ceiling)"), []).append(float(row[5]))
-    for row in latency:
-        p99s.setdefault(row[1], []).append(float(row[5]))
-    return [
-        (
-            app,
-            f"{statistics.median(ratios[app]):.2f}" if app in ratios else "-",
-            f"{statistics.median(p99s[app]):.1f}",
-        )
-        for app in p99s
-    ]
 
 
 def main() -> None:

@@ -28,6 +28,7 @@ from bot.adapters.discord import replies, wire
 from bot.adapters.discord.activity import Activity
 from bot.adapters.discord.reader import reading_for
 from bot.adapters.discord.replies import Deadline
+from bot.adapters.discord.servers import RoundServers
 from bot.adapters.discord.wire import Target
 from bot.bootstrap import Rapport
 from bot.engine.model import (
@@ -253,6 +254,7 @@ class ComponentHandlers:
 
     def __init__(self, rapport: Rapport, activity: Activity | None = None) -> None:
         self.service = rapport.service
+        self.servers = RoundServers(rapport.service)
         self.languages = rapport.languages
         self.activity = activity or Activity()
         self.after_commit: Callable[[discord.Interaction], Awaitable[None]] = _nothing
@@ -268,20 +270,50 @@ class ComponentHandlers:
             await self._on_rate(interaction, target, rating, replies.Deadline())
 
     async def on_answer_submitted(self, interaction: discord.Interaction, target: Target) -> None:
-        async with self.activity.track(), self._reading(interaction, target):
-            await self._on_answer_submitted(interaction, target, replies.Deadline())
+        text = submitted_answer(interaction.data)
+
+        def settled() -> tuple[str, ui.View | None]:
+            keep = _view_of((Button(Action.LEAVE, _("Leave"), "danger"),), target)
+            return _noted(SETTLED_NOTES[Action.ANSWER]), keep
+
+        def command(member: Member) -> Command:
+            return SubmitAnswer(member.key, text, target.step)
+
+        await self._submitted(interaction, target, command, settled, text)
 
     async def on_follow_up_submitted(
         self, interaction: discord.Interaction, target: Target
     ) -> None:
-        async with self.activity.track(), self._reading(interaction, target):
+        text = wire.modal_value(interaction.data, wire.FOLLOW_UP_INPUT_ID)
+
+        def settled() -> tuple[str, ui.View | None]:
+            return _(SETTLED_NOTES[Action.FOLLOW_UP]), None
+
+        def command(member: Member) -> Command:
+            return AskFollowUp(member.key, text, target.step)
+
+        await self._submitted(interaction, target, command, settled, text)
+
+    async def _submitted(
+        self,
+        interaction: discord.Interaction,
+        target: Target,
+        command: Callable[[Member], Command],
+        settled: Callable[[], tuple[str, ui.View | None]],
+        typed: str,
+    ) -> None:
+        """A form's submission: committed, acknowledged, and only then is the reader's language
+        looked up, for the settled prompt (`settled`: its note and controls) or a refusal. The
+        ack waits for no language read: a form carries no text that needs one."""
+        async with self.activity.track():
             deadline = replies.Deadline()
-            text = wire.modal_value(interaction.data, wire.FOLLOW_UP_INPUT_ID)
-            outcome = await self._commit(
-                interaction, target, lambda m: AskFollowUp(m.key, text, target.step)
-            )
-            note = _(SETTLED_NOTES[Action.FOLLOW_UP])
-            await self._after(interaction, deadline, outcome, note, None, typed=text)
+            outcome = await self._commit(interaction, target, command)
+            if outcome.duplicate:
+                return  # the first delivery of this interaction answers it
+            acked = await replies.first_response(interaction, deadline, interaction.response.defer)
+            async with self._reading(interaction, target):
+                note, keep = settled()
+                await self._settle(interaction, acked, outcome, note, keep, typed)
 
     async def _on_button(
         self, interaction: discord.Interaction, action: Action, target: Target, deadline: Deadline
@@ -314,23 +346,6 @@ class ComponentHandlers:
         outcome = await self._commit(interaction, target, lambda m: Rate(m.key, rating))
         note = _("✓ You rated this round {rating} out of 7. Thank you!", rating=rating)
         await self._after(interaction, deadline, outcome, note, keep_after(Action.RATE, target))
-
-    async def _on_answer_submitted(
-        self, interaction: discord.Interaction, target: Target, deadline: Deadline
-    ) -> None:
-        text = submitted_answer(interaction.data)
-        outcome = await self._commit(
-            interaction, target, lambda m: SubmitAnswer(m.key, text, target.step)
-        )
-        keep = _view_of((Button(Action.LEAVE, _("Leave"), "danger"),), target)
-        await self._after(
-            interaction,
-            deadline,
-            outcome,
-            _noted(SETTLED_NOTES[Action.ANSWER]),
-            keep,
-            typed=text,
-        )
 
     async def on_unroutable_click(self, interaction: discord.Interaction) -> None:
         async with self.activity.track(), reading_for(self.languages, interaction, None):
@@ -375,10 +390,7 @@ class ComponentHandlers:
 
     async def _member(self, target: Target, user_id: int) -> Member | None:
         """The clicker in the round's workspace (a DM carries none); None for an unknown round."""
-        state = await self.service.load(target.round_id)
-        if state is None:
-            return None
-        return wire.member_in_workspace_of(state.members[0], user_id)
+        return await self.servers.member(target.round_id, user_id)
 
     async def _prepared(
         self,
@@ -471,7 +483,20 @@ class ComponentHandlers:
         """Acknowledge (a deferred update), then settle the clicked message or refuse."""
         if outcome.duplicate:
             return  # the first delivery of this interaction answers it
-        if not await replies.first_response(interaction, deadline, interaction.response.defer):
+        acked = await replies.first_response(interaction, deadline, interaction.response.defer)
+        await self._settle(interaction, acked, outcome, note, keep, typed)
+
+    async def _settle(
+        self,
+        interaction: discord.Interaction,
+        acked: bool,
+        outcome: Outcome,
+        note: str,
+        keep: ui.View | None,
+        typed: str = "",
+    ) -> None:
+        """Once acknowledged (or not, in time): settle the clicked message, or refuse."""
+        if not acked:
             await self._answer_without_interaction(interaction, outcome, note, keep, typed)
             return
         if not outcome.ok:

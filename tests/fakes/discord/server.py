@@ -245,6 +245,13 @@ class FakeDiscord:
         self._dm_by_user: dict[str, Payload] = {}
         self._channels: dict[str, Payload] = {}
         self._interactions: dict[str, Payload] = {}
+        # indexes, so a benchmark's thousands of interactions and messages cost no scans
+        self._interactions_by_token: dict[str, Payload] = {}
+        self._callbacks_by_interaction: dict[str, list[InteractionCallback]] = {}
+        self._first_callback_by_token: dict[str, InteractionCallback] = {}
+        self._messages_by_id: dict[str, list[SentMessage]] = {}
+        # called with every REST request once it was answered (benchmarks time acks with it)
+        self.on_request: list[Callable[[RecordedRequest], None]] = []
         self._interaction_times: dict[str, float] = {}
         self._nonces: dict[tuple[str, str, str], tuple[float, SentMessage]] = {}
         self._released = asyncio.Event()
@@ -359,12 +366,12 @@ class FakeDiscord:
         self, interaction_id: int | str | None = None, *, callback_type: int | None = None
     ) -> list[InteractionCallback]:
         """Recorded interaction responses, optionally for one interaction and/or callback type."""
-        return [
-            c
-            for c in self.callbacks
-            if (interaction_id is None or c.interaction_id == str(interaction_id))
-            and (callback_type is None or c.type == callback_type)
-        ]
+        found = (
+            self.callbacks
+            if interaction_id is None
+            else self._callbacks_by_interaction.get(str(interaction_id), [])
+        )
+        return [c for c in found if callback_type is None or c.type == callback_type]
 
     def followups(self, interaction_token: str | None = None) -> list[SentMessage]:
         """Followup messages (`POST /webhooks/{app}/{token}`)."""
@@ -481,6 +488,7 @@ class FakeDiscord:
             raise RuntimeError(f"no gateway client is connected to receive {name}")
         if name == "INTERACTION_CREATE":
             self._interactions[str(data["id"])] = data
+            self._interactions_by_token[data["token"]] = data
             self._interaction_times[str(data["id"])] = asyncio.get_running_loop().time()
         for conn in targets:
             await self._dispatch(conn, name, data)
@@ -598,6 +606,8 @@ class FakeDiscord:
             reply = _Reply(fault.status, fault.body, fault.headers)
         rec.status = reply.status
         self.requests.append(rec)
+        for hook in self.on_request:
+            hook(rec)
         await self._notify()
         if reply.status == DROP:
             assert request.transport is not None
@@ -746,8 +756,12 @@ class FakeDiscord:
             flags=int(body.get("flags") or 0),
         )
         sent = SentMessage(payload, body, via, list(files), interaction_token=token)
-        self.messages.append(sent)
+        self._add_message(sent)
         return sent
+
+    def _add_message(self, sent: SentMessage) -> None:
+        self.messages.append(sent)
+        self._messages_by_id.setdefault(sent.id, []).append(sent)
 
     async def _create_message(self, req: _Request, cid: str) -> _Reply:
         if self.channel(cid) is None:
@@ -801,7 +815,7 @@ class FakeDiscord:
         return _Reply(204) if self.channel(cid) else _not_found(10003, "Unknown Channel")
 
     def _find_message(self, mid: str) -> SentMessage | None:
-        return next((m for m in self.messages if m.id == mid and not m.deleted), None)
+        return next((m for m in self._messages_by_id.get(mid, []) if not m.deleted), None)
 
     async def _get_message(self, req: _Request, cid: str, mid: str) -> _Reply:
         sent = self._find_message(mid)
@@ -862,6 +876,8 @@ class FakeDiscord:
             callback.message = self._interaction_message(interaction)
             self._apply_edit(callback.message, data or {}, req.files)
         self.callbacks.append(callback)
+        self._callbacks_by_interaction.setdefault(iid, []).append(callback)
+        self._first_callback_by_token.setdefault(token, callback)
         if req.query.get("with_response") not in ("1", "true", "True"):
             return _Reply(204)
         message = callback.message.payload if callback.message else None
@@ -876,11 +892,11 @@ class FakeDiscord:
         sent = SentMessage(
             copy.deepcopy(payload), {}, "interaction", interaction_token=interaction["token"]
         )
-        self.messages.append(sent)
+        self._add_message(sent)
         return sent
 
     def _interaction_by_token(self, token: str) -> Payload | None:
-        return next((i for i in self._interactions.values() if i["token"] == token), None)
+        return self._interactions_by_token.get(token)
 
     async def _followup(self, req: _Request, app: str, token: str) -> _Reply:
         interaction = self._interaction_by_token(token)
@@ -896,7 +912,7 @@ class FakeDiscord:
     def _webhook_message(self, token: str, mid: str) -> SentMessage | None:
         if mid != "@original":
             return self._find_message(mid)
-        callback = next((c for c in self.callbacks if c.token == token), None)
+        callback = self._first_callback_by_token.get(token)
         if callback is None:
             return None
         if callback.message is None and callback.type in (DEFERRED_UPDATE, UPDATE_MESSAGE):
