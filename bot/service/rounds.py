@@ -497,7 +497,7 @@ class RoundService:
         return [_summary(s, member.key) for s in states]
 
     async def load(self, round_id: str) -> RoundState | None:
-        async with self.db.transaction() as conn:
+        async with self.db.read() as conn:
             states = await repo.load_states(conn, [round_id])
         return states[0] if states else None
 

@@ -361,28 +361,10 @@ async def member_languages(
 async def set_platform_languages(
     conn: AsyncConnection, observed: Mapping[Member, str], now: datetime
 ) -> None:
-    """Store the languages platforms reported for these members: one update for the members
-    already stored, one insert for the others."""
-    known = set(
-        await conn.scalars(
-            sa.select(members.c.member_key).where(
-                members.c.member_key.in_([m.key for m in observed])
-            )
-        )
-    )
-    updates = [
-        {"key": m.key, "observed": language, "at": now}
-        for m, language in observed.items()
-        if m.key in known
-    ]
-    if updates:
-        await conn.execute(
-            members.update()
-            .where(members.c.member_key == sa.bindparam("key"))
-            .values(platform_language=sa.bindparam("observed"), updated_at=sa.bindparam("at")),
-            updates,
-        )
-    inserts = [
+    """Store the languages platforms reported for these members, in one statement: an insert
+    that updates the members already stored (another process may be adding them meanwhile)."""
+    insert = dialect_insert(conn)(members)
+    rows = [
         {
             "member_key": m.key,
             "platform": m.platform,
@@ -393,10 +375,17 @@ async def set_platform_languages(
             "updated_at": now,
         }
         for m, language in observed.items()
-        if m.key not in known
     ]
-    if inserts:
-        await conn.execute(members.insert(), inserts)
+    await conn.execute(
+        insert.on_conflict_do_update(
+            index_elements=[members.c.member_key],
+            set_={
+                "platform_language": insert.excluded.platform_language,
+                "updated_at": insert.excluded.updated_at,
+            },
+        ),
+        rows,
+    )
 
 
 async def upsert_member(
