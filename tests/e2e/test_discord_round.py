@@ -20,7 +20,7 @@ from tests.fakes.discord import SentMessage, default_world
 from tests.fakes.discord import payloads as p
 from tests.fakes.discord.rapport import DiscordRapport, embed_texts, running
 
-DEFERRED_UPDATE, MODAL, DEFERRED_REPLY = 6, 9, 5
+DEFERRED_UPDATE, UPDATE_MESSAGE, MODAL, DEFERRED_REPLY = 6, 7, 9, 5
 WORLD = default_world()
 ALICE, BOB = WORLD.alice, WORLD.bob
 
@@ -148,7 +148,7 @@ async def test_a_whole_round_from_start_to_rating_with_a_restart(bot: DiscordRap
         (swap["id"], DEFERRED_UPDATE),
     ]
     types = [t for _, t in callbacks[3:-1]]
-    assert types == [MODAL, DEFERRED_UPDATE] * 4  # Answer -> modal, submit -> deferred update
+    assert types == [MODAL, UPDATE_MESSAGE] * 4  # Answer -> modal; submit -> the prompt settled
     assert callbacks[-1] == (rate["id"], DEFERRED_UPDATE)
     assert len({i for i, _ in callbacks}) == len(callbacks)
     assert all(c.ephemeral for c in fake.callbacks if c.type == DEFERRED_REPLY)

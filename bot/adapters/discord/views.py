@@ -302,17 +302,30 @@ class ComponentHandlers:
         settled: Callable[[], tuple[str, ui.View | None]],
         typed: str,
     ) -> None:
-        """A form's submission: committed, acknowledged, and only then is the reader's language
-        looked up, for the settled prompt (`settled`: its note and controls) or a refusal. The
-        ack waits for no language read: a form carries no text that needs one."""
+        """A form's submission: committed, then answered. Taken, it settles the prompt it was
+        opened from (`settled`: its note and controls) in the response itself - one call, not a
+        deferral and an edit; refused, the response defers and the refusal follows."""
         async with self.activity.track():
             deadline = replies.Deadline()
             outcome = await self._commit(interaction, target, command)
             if outcome.duplicate:
                 return  # the first delivery of this interaction answers it
-            acked = await replies.first_response(interaction, deadline, interaction.response.defer)
             async with self._reading(interaction, target):
                 note, keep = settled()
+                if outcome.ok and interaction.message is not None:
+                    acked = await replies.first_response(
+                        interaction,
+                        deadline,
+                        lambda: interaction.response.edit_message(content=note, view=keep),
+                    )
+                    if not acked:
+                        await self._answer_without_interaction(
+                            interaction, outcome, note, keep, typed
+                        )
+                    return
+                acked = await replies.first_response(
+                    interaction, deadline, interaction.response.defer
+                )
                 await self._settle(interaction, acked, outcome, note, keep, typed)
 
     async def _on_button(
