@@ -496,6 +496,11 @@ class RoundService:
             states = await repo.load_states(conn, await repo.open_round_ids(conn, member.key))
         return [_summary(s, member.key) for s in states]
 
+    async def workspaces_of(self, round_ids: Sequence[str]) -> dict[str, str]:
+        """Each known round's workspace (a DM interaction names its round, not its server)."""
+        async with self.db.read() as conn:
+            return await repo.round_workspaces(conn, round_ids)
+
     async def load(self, round_id: str) -> RoundState | None:
         async with self.db.read() as conn:
             states = await repo.load_states(conn, [round_id])

@@ -299,6 +299,12 @@ async def round_ids_of(conn: AsyncConnection, member_key: MemberKey) -> list[str
     return list((await conn.execute(query)).scalars())
 
 
+async def round_workspaces(conn: AsyncConnection, round_ids: Sequence[str]) -> dict[str, str]:
+    """Each round's workspace ("discord:123"), without reading its state."""
+    query = sa.select(rounds.c.id, rounds.c.workspace).where(rounds.c.id.in_(list(round_ids)))
+    return {row.id: row.workspace for row in await conn.execute(query)}
+
+
 async def load_states(conn: AsyncConnection, round_ids: Sequence[str]) -> list[RoundState]:
     if not round_ids:
         return []
