@@ -20,7 +20,6 @@ A change made in this process shows at once; another process sees it within `cac
 from __future__ import annotations
 
 import asyncio
-import itertools
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -29,6 +28,7 @@ from datetime import datetime, timedelta
 from bot.clock import Clock
 from bot.i18n import LANGUAGE_NAMES, LANGUAGES, N_, SOURCE_LANGUAGE, normalise
 from bot.identity import Member
+from bot.service.batched_reads import BatchedReads
 from bot.service.rounds import Outcome
 from bot.service.workspaces import WorkspaceSettingsService
 from bot.store import repository as repo
@@ -76,8 +76,9 @@ class MemberLanguages:
         self.lookup_budget = lookup_budget_seconds
         self._cache: dict[str, tuple[datetime, str | None, str | None]] = {}
         self._looked_up: set[str] = set()
-        self._reading: dict[str, asyncio.Future[tuple[str | None, str | None]]] = {}
-        self._reader: asyncio.Task[None] | None = None
+        self._reads: BatchedReads[str, tuple[str | None, str | None]] = BatchedReads(
+            self._read_many, self._kept, "members' languages", READ_BATCH
+        )
         self._unsaved: dict[str, tuple[Member, str]] = {}
         self._saver: asyncio.Task[None] | None = None
         self._asking: set[asyncio.Task[str | None]] = set()
@@ -160,48 +161,26 @@ class MemberLanguages:
     async def _stored(self, member: Member) -> tuple[str | None, str | None]:
         cached = self._cache.get(member.key)
         if cached is not None:
-            if cached[0] <= self.clock.now() and member.key not in self._reading:
-                self._load(member)  # stale: answer with it now, read it again meanwhile
+            if cached[0] <= self.clock.now() and not self._reads.reading(member.key):
+                self._reads.start(member.key)  # stale: answer with it now, read it again
             return cached[1], cached[2]
-        # one read per member however many of their messages arrive while it runs
-        reading = self._reading.get(member.key) or self._load(member)
-        return await asyncio.shield(reading)
+        return await self._reads.get(member.key) or (None, None)
 
-    def _load(self, member: Member) -> asyncio.Future[tuple[str | None, str | None]]:
-        """Queue the member for the next batched read; every member waiting is read at once."""
-        reading = asyncio.get_running_loop().create_future()
-        self._reading[member.key] = reading
-        if self._reader is None or self._reader.done():
-            self._reader = asyncio.create_task(self._read_waiting())
-        return reading
+    async def _read_many(self, keys: list[str]) -> dict[str, tuple[str | None, str | None]]:
+        async with self.db.read() as conn:
+            return await repo.member_languages(conn, keys)
 
-    async def _read_waiting(self) -> None:
-        while self._reading:
-            keys = list(itertools.islice(self._reading, READ_BATCH))
-            try:
-                async with self.db.read() as conn:
-                    found = await repo.member_languages(conn, keys)
-            except Exception as err:  # each waiting message hears of it
-                log.warning(
-                    "could not read %d members' languages: %s", len(keys), type(err).__name__
-                )
-                for key in keys:
-                    failed = self._reading.pop(key)
-                    if not failed.done():
-                        failed.set_exception(err)
-                        failed.exception()  # a stale entry's refresh has no one waiting for it
-                continue
-            expires = self.clock.now() + self._ttl
-            for key in keys:
-                chosen, platform = found.get(key, (None, None))
-                # a language observed while the read ran is newer than what the read saw
-                platform = self._unsaved.get(key, (None, platform))[1]
-                self._cache[key] = (expires, chosen, platform)
-                reading = self._reading.pop(key)
-                if not reading.done():
-                    reading.set_result((chosen, platform))
+    def _kept(
+        self, key: str, stored: tuple[str | None, str | None] | None
+    ) -> tuple[str | None, str | None]:
+        chosen, platform = stored or (None, None)
+        # a language observed while the read ran is newer than what the read saw
+        platform = self._unsaved.get(key, (None, platform))[1]
+        self._cache[key] = (self.clock.now() + self._ttl, chosen, platform)
+        return chosen, platform
 
     async def _store(self, member: Member, **values: str | None) -> None:
+        await self.settled()  # what platforms reported is written first: the read after sees it
         async with self.db.transaction() as conn:
             await repo.upsert_member(conn, member, self.clock.now(), **values)
         self._cache.pop(member.key, None)
