@@ -28,12 +28,10 @@ class BatchedReads(Generic[K, V]):
         self,
         read_many: ReadMany[K, V],
         kept: Callable[[K, V | None], V | None],
-        what: str,
         batch: int = 500,
     ) -> None:
         self._read_many = read_many
         self._kept = kept
-        self._what = what  # for the log line when a read fails: "members' languages"
         self.batch = batch
         self._waiting: dict[K, asyncio.Future[V | None]] = {}
         self._reader: asyncio.Task[None] | None = None
@@ -61,7 +59,8 @@ class BatchedReads(Generic[K, V]):
             try:
                 found = await self._read_many(keys)
             except Exception as err:  # every caller waiting hears of it
-                log.warning("could not read %d %s: %s", len(keys), self._what, type(err).__name__)
+                what = getattr(self._read_many, "__qualname__", type(self._read_many).__name__)
+                log.warning("%s failed for %d keys: %s", what, len(keys), type(err).__name__)
                 for key in keys:
                     failed = self._waiting.pop(key)
                     failed.set_exception(err)

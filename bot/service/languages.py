@@ -77,7 +77,7 @@ class MemberLanguages:
         self._cache: dict[str, tuple[datetime, str | None, str | None]] = {}
         self._looked_up: set[str] = set()
         self._reads: BatchedReads[str, tuple[str | None, str | None]] = BatchedReads(
-            self._read_many, self._kept, "members' languages", READ_BATCH
+            self._read_many, self._kept, READ_BATCH
         )
         self._unsaved: dict[str, tuple[Member, str]] = {}
         self._saver: asyncio.Task[None] | None = None

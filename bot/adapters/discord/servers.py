@@ -26,7 +26,7 @@ class RoundServers:
         self.kept = kept
         self._server_of: OrderedDict[str, str] = OrderedDict()
         self._reads: BatchedReads[str, str] = BatchedReads(
-            rounds.workspaces_of, self._keep, "rounds' servers", READ_BATCH
+            rounds.workspaces_of, self._keep, READ_BATCH
         )
 
     async def member(self, round_id: str, user_id: int | str) -> Member | None:
