@@ -76,6 +76,21 @@ class App:
         return await asyncio.get_running_loop().run_in_executor(None, self.pipe.recv)
 
 
+def child_settings(config: dict[str, Any], **settings: Any) -> tuple[Any, Any]:
+    """A measured Rapport child's settings (no .env file) and its JSON log file, which the
+    child closes when it stops: the same logging as `rapport run`, at INFO."""
+    from bot.config import Settings
+    from bot.ops.logging import configure_logging
+
+    log_file = open(config["log_path"], "w")  # noqa: SIM115 - open for the child's lifetime
+    configure_logging("INFO", stream=log_file, json_lines=True)
+    return Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        RAPPORT_DATABASE_URL=config["database_url"],
+        **settings,
+    ), log_file
+
+
 async def serve_cpu_until_stop(pipe: Connection) -> None:
     """A bare app's side of the pipe: its share of a core on each request, until "stop"."""
     while True:

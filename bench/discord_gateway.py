@@ -51,6 +51,7 @@ from bench.common import (
     App,
     Run,
     Workload,
+    child_settings,
     fresh_seeded,
     latency_header,
     latency_row,
@@ -128,14 +129,9 @@ async def _serve_bare(config: dict[str, Any], pipe: Connection) -> None:
 async def _serve_rapport(config: dict[str, Any], pipe: Connection) -> None:
     from bot.adapters.discord.runtime import DiscordRuntime
     from bot.bootstrap import build
-    from bot.config import Settings
-    from bot.ops.logging import configure_logging
 
-    log_file = open(config["log_path"], "w")  # noqa: SIM115 - open for the child's lifetime
-    configure_logging("INFO", stream=log_file, json_lines=True)
-    settings = Settings(
-        _env_file=None,  # type: ignore[call-arg]
-        RAPPORT_DATABASE_URL=config["database_url"],
+    settings, log_file = child_settings(
+        config,
         DISCORD_TOKEN=config["token"],
         DISCORD_API_URL=config["api_url"],
         DISCORD_GATEWAY_URL=config["gateway_url"],

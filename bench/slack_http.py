@@ -64,6 +64,7 @@ from bench.common import (
     Run,
     Workload,
     check,
+    child_settings,
     emptied,
     fresh_seeded,
     latency_header,
@@ -144,14 +145,9 @@ async def _serve_bare(config: dict[str, Any], pipe: Connection) -> None:
 async def _serve_rapport(config: dict[str, Any], pipe: Connection) -> None:
     from bot.adapters.slack.runtime import SlackRuntime
     from bot.bootstrap import build
-    from bot.config import Settings
-    from bot.ops.logging import configure_logging
 
-    log_file = open(config["log_path"], "w")  # noqa: SIM115 - open for the child's lifetime
-    configure_logging("INFO", stream=log_file, json_lines=True)
-    settings = Settings(
-        _env_file=None,  # type: ignore[call-arg]
-        RAPPORT_DATABASE_URL=config["database_url"],
+    settings, log_file = child_settings(
+        config,
         SLACK_BOT_TOKEN=config["bot_token"],
         SLACK_SIGNING_SECRET=config["signing_secret"],
         SLACK_API_URL=config["api_url"],

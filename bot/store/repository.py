@@ -147,13 +147,6 @@ async def open_member_sets(
     return {frozenset(keys) for keys in by_round.values()}
 
 
-async def prompts_seen_by_pair_key(
-    conn: AsyncConnection, member_keys: Iterable[MemberKey]
-) -> dict[str, set[str]]:
-    """Prompt ids each pair among these members has been asked, by pair key (one query)."""
-    return await prompts_seen_by_pairs(conn, pair_keys(sorted(set(member_keys))))
-
-
 async def prompts_seen_by_pairs(
     conn: AsyncConnection, pair_keys: Sequence[str]
 ) -> dict[str, set[str]]:

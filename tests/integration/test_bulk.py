@@ -128,7 +128,7 @@ async def test_rounds_members_and_pair_history_by_either_path(db: Database) -> N
         ).all()
         assert {row.schedule_id for row in raw} == {None, "sched1"}
         assert all(row.version == 1 for row in raw)
-        seen = await repo.prompts_seen_by_pair_key(conn, many[0].members)
+        seen = await repo.prompts_seen_by_pairs(conn, repo.pair_keys(many[0].members))
         assert seen == {"|".join(sorted(many[0].members)): {"p0", "p1", "p2"}}
         assert await repo.open_member_sets(conn, list(many[1].members)) == {
             frozenset(many[1].members)
